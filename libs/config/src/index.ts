@@ -1,0 +1,2 @@
+export { ConfigError, type ConfigIssue } from './config-error.js';
+export { envName, loadConfig } from './load-config.js';

@@ -1,0 +1,53 @@
+import { Kind, type Static, type TObject, type TSchema } from '@sinclair/typebox';
+import { Value } from '@sinclair/typebox/value';
+import { ConfigError, type ConfigIssue } from './config-error.js';
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+/** `gatewayPort` -> `GATEWAY_PORT`: every schema property is read from its UPPER_SNAKE variable. */
+export function envName(property: string): string {
+  return property.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toUpperCase();
+}
+
+// Arrays come as comma lists and objects as JSON; scalars are left to Value.Convert.
+function parseRaw(schema: TSchema, raw: string, key: string, issues: ConfigIssue[]): unknown {
+  if (schema[Kind] === 'Array') {
+    return raw.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  }
+  if (schema[Kind] === 'Object' || schema[Kind] === 'Record') {
+    try {
+      return JSON.parse(raw) as unknown;
+    } catch {
+      issues.push({ key, message: 'must be valid JSON' });
+      return undefined;
+    }
+  }
+  return raw;
+}
+
+/**
+ * Reads the schema's properties from `env` (names by {@link envName}), applies defaults and
+ * conversions, and validates. Throws a {@link ConfigError} naming every bad variable.
+ */
+export function loadConfig<T extends TObject>(schema: T, env: Env): Static<T> {
+  const issues: ConfigIssue[] = [];
+  const raw: Record<string, unknown> = {};
+  for (const [prop, propSchema] of Object.entries(schema.properties)) {
+    const value = env[envName(prop)];
+    if (value === undefined || value === '') continue;
+    const parsed = parseRaw(propSchema, value, envName(prop), issues);
+    if (parsed !== undefined) raw[prop] = parsed;
+  }
+  const converted = Value.Convert(schema, Value.Default(schema, raw));
+  const seen = new Set<string>(issues.map((i) => i.key));
+  for (const error of Value.Errors(schema, converted)) {
+    const prop = error.path.split('/')[1] ?? '';
+    const key = prop === '' ? '(root)' : envName(prop);
+    if (seen.has(key)) continue;
+    seen.add(key);
+    const shown = prop === '' ? '' : ` (got ${JSON.stringify(env[key] ?? null)})`;
+    issues.push({ key, message: `${error.message}${shown}` });
+  }
+  if (issues.length > 0) throw new ConfigError(issues);
+  return converted as Static<T>;
+}

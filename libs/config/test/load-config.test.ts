@@ -1,0 +1,42 @@
+import { Type } from '@sinclair/typebox';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, envName, loadConfig } from '../src/index.js';
+
+const schema = Type.Object({
+  port: Type.Integer({ minimum: 1, maximum: 65535, default: 3000 }),
+  redisUrl: Type.String({ minLength: 1 }),
+  apiKeys: Type.Array(Type.String({ minLength: 1 }), { default: [] }),
+  logLevel: Type.Union([Type.Literal('info'), Type.Literal('debug')], { default: 'info' }),
+  shardMap: Type.Object({ shards: Type.Integer() }, { default: { shards: 2 } }),
+});
+
+describe('loadConfig', () => {
+  it('maps camelCase properties to UPPER_SNAKE variables', () => {
+    expect(envName('redisUrl')).toBe('REDIS_URL');
+    expect(envName('billingLeaseTtlMs')).toBe('BILLING_LEASE_TTL_MS');
+  });
+
+  it('applies defaults and converts types', () => {
+    const cfg = loadConfig(schema, { REDIS_URL: 'redis://x:6379', API_KEYS: 'a, b,,c', PORT: '8080' });
+    expect(cfg).toEqual({
+      port: 8080,
+      redisUrl: 'redis://x:6379',
+      apiKeys: ['a', 'b', 'c'],
+      logLevel: 'info',
+      shardMap: { shards: 2 },
+    });
+  });
+
+  it('lists every bad key at once', () => {
+    let caught: unknown;
+    try {
+      loadConfig(schema, { PORT: 'abc', LOG_LEVEL: 'loud', SHARD_MAP: '{nope' });
+    } catch (err) {
+      caught = err;
+    }
+    expect(caught).toBeInstanceOf(ConfigError);
+    const keys = (caught as ConfigError).issues.map((i) => i.key).sort();
+    expect(keys).toEqual(['LOG_LEVEL', 'PORT', 'REDIS_URL', 'SHARD_MAP']);
+    expect((caught as ConfigError).message).toContain('PORT');
+  });
+});

@@ -1,0 +1,78 @@
+import { toProblem, CommonErrors, AppError } from '@sdl/errors';
+import type { Logger } from '@sdl/logging';
+import type { Metrics } from '@sdl/metrics';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { createReadiness, type Readiness } from './readiness.js';
+import { requestIdFrom } from './request-id.js';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    readiness: Readiness;
+  }
+}
+
+export interface AppOptions {
+  readonly logger: Logger;
+  readonly metrics: Metrics;
+  /** Default 1 MiB. */
+  readonly bodyLimit?: number;
+  /** Per-request timeout for the server socket, ms (default 30000). */
+  readonly requestTimeoutMs?: number;
+  /** Timeout of each readiness check, ms (default 1000). */
+  readonly readinessTimeoutMs?: number;
+}
+
+/**
+ * A fastify app with the lab's conventions: request ids across hops, one error handler with
+ * stable codes, strict validation (no coercion, unknown fields rejected), `/healthz`, `/readyz`
+ * and `/metrics`. It never listens: see listenWithGrace.
+ */
+export function createApp(options: AppOptions): FastifyInstance {
+  const { metrics } = options;
+  const app = Fastify({
+    loggerInstance: options.logger,
+    bodyLimit: options.bodyLimit ?? 1024 * 1024,
+    requestTimeout: options.requestTimeoutMs ?? 30_000,
+    genReqId: (req) => requestIdFrom(req.headers['x-request-id']),
+    requestIdHeader: false,
+    disableRequestLogging: true,
+    return503OnClosing: true,
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: true } },
+  }) as unknown as FastifyInstance;
+
+  app.decorate('readiness', createReadiness());
+
+  app.addHook('onRequest', async (req, reply) => {
+    reply.header('x-request-id', req.id);
+  });
+  app.addHook('onResponse', async (req, reply) => {
+    const route = req.routeOptions.url ?? 'unmatched';
+    metrics.httpDuration.observe(
+      { method: req.method, route, status_code: String(reply.statusCode) },
+      reply.elapsedTime / 1000,
+    );
+    if (reply.statusCode >= 500) req.log.warn({ req, statusCode: reply.statusCode }, 'request failed');
+  });
+
+  app.setErrorHandler(async (err, req, reply) => {
+    const problem = toProblem(err, req.id);
+    if (problem.status >= 500) req.log.error({ err, req }, 'request error');
+    else req.log.debug({ err, code: problem.code }, 'client error');
+    if (err instanceof AppError) void reply.headers(err.headers);
+    return reply.status(problem.status).type('application/problem+json').send(problem);
+  });
+  app.setNotFoundHandler(async (req, reply) => {
+    const problem = toProblem(new AppError(CommonErrors.notFound, { message: `no route ${req.method} ${req.url}` }), req.id);
+    return reply.status(404).type('application/problem+json').send(problem);
+  });
+
+  app.get('/healthz', { logLevel: 'warn' }, async () => ({ status: 'ok' }));
+  app.get('/readyz', { logLevel: 'warn' }, async (_req, reply) => {
+    const result = await app.readiness.run(options.readinessTimeoutMs ?? 1000);
+    return reply.status(result.ok ? 200 : 503).send({ status: result.ok ? 'ready' : 'not ready', ...result });
+  });
+  app.get('/metrics', { logLevel: 'warn' }, async (_req, reply) => {
+    return reply.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+  });
+  return app;
+}

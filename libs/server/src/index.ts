@@ -1,0 +1,5 @@
+export { createApp, type AppOptions } from './create-app.js';
+export { createReadiness, type Readiness, type ReadinessCheck } from './readiness.js';
+export { listenWithGrace, type ListenOptions } from './listen.js';
+export { runService, BaseConfigSchema, type BaseConfig, type ServiceContext } from './run-service.js';
+export { requestIdFrom } from './request-id.js';

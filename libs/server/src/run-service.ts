@@ -1,0 +1,57 @@
+import { loadConfig, ConfigError } from '@sdl/config';
+import { createLogger, type Logger } from '@sdl/logging';
+import { createMetrics, type Metrics } from '@sdl/metrics';
+import { Type, type Static, type TObject } from '@sinclair/typebox';
+import type { FastifyInstance } from 'fastify';
+import { listenWithGrace } from './listen.js';
+
+/** Settings every service has; a service's schema extends these. */
+export const BaseConfigSchema = Type.Object({
+  host: Type.String({ default: '0.0.0.0' }),
+  port: Type.Integer({ minimum: 1, maximum: 65535 }),
+  logLevel: Type.Union(
+    ['fatal', 'error', 'warn', 'info', 'debug', 'trace'].map((l) => Type.Literal(l)),
+    { default: 'info' },
+  ),
+  /** The node's name in logs, metrics and `x-upstream` (compose sets it to the service name). */
+  nodeId: Type.String({ minLength: 1, default: 'local' }),
+  shutdownGraceMs: Type.Integer({ minimum: 0, default: 10_000 }),
+});
+export type BaseConfig = Static<typeof BaseConfigSchema>;
+
+export interface ServiceContext<C> {
+  readonly config: C;
+  readonly logger: Logger;
+  readonly metrics: Metrics;
+}
+
+export interface RunServiceOptions<S extends TObject> {
+  readonly name: string;
+  readonly schema: S;
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly build: (ctx: ServiceContext<Static<S>>) => Promise<FastifyInstance>;
+}
+
+/**
+ * The body of every service's main.ts: validate the environment (listing every bad key), make the
+ * logger and metrics, build the app, listen, and shut down with grace.
+ */
+export async function runService<S extends TObject>(options: RunServiceOptions<S>): Promise<void> {
+  let config: Static<S>;
+  try {
+    config = loadConfig(options.schema, options.env);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${options.name}: ${err.message}\n`);
+      process.exitCode = 78;
+      return;
+    }
+    throw err;
+  }
+  const base = config as unknown as BaseConfig;
+  const logger = createLogger({ name: options.name, level: base.logLevel, base: { node: base.nodeId } });
+  const metrics = createMetrics({ service: options.name, node: base.nodeId });
+  const app = await options.build({ config, logger, metrics });
+  await listenWithGrace(app, { host: base.host, port: base.port, logger, graceMs: base.shutdownGraceMs });
+  logger.info({ port: base.port }, `${options.name} listening`);
+}

@@ -1,0 +1,63 @@
+import { fileURLToPath } from 'node:url';
+import { GenericContainer, Wait, type StartedTestContainer } from 'testcontainers';
+import { labImages } from './images.js';
+
+/** A started container and how to reach it from the host (127.0.0.1 only). */
+export interface Started {
+  readonly container: StartedTestContainer;
+  readonly url: string;
+  stop(): Promise<void>;
+}
+
+const host = '127.0.0.1';
+const postgresEntrypoint = fileURLToPath(new URL('../../../infra/postgres', import.meta.url));
+
+/** One Redis (no persistence), as in compose. */
+export async function startRedis(): Promise<Started> {
+  const container = await new GenericContainer(labImages().redis)
+    .withCommand(['redis-server', '--save', '', '--appendonly', 'no'])
+    .withExposedPorts(6379)
+    .withWaitStrategy(Wait.forLogMessage('Ready to accept connections'))
+    .start();
+  return {
+    container,
+    url: `redis://${host}:${container.getMappedPort(6379)}`,
+    stop: async () => void (await container.stop({ timeout: 1000 })),
+  };
+}
+
+/** One Postgres primary started by the project's own entrypoint (database lab, user lab). */
+export async function startPostgres(): Promise<Started> {
+  const container = await new GenericContainer(labImages().postgres)
+    .withEntrypoint(['bash', '/infra/postgres/entrypoint.sh'])
+    .withBindMounts([{ source: postgresEntrypoint, target: '/infra/postgres', mode: 'ro' }])
+    .withEnvironment({ PG_ROLE: 'primary', POSTGRES_PASSWORD: 'postgres', PG_REPLICATION_PASSWORD: 'replicator' })
+    .withExposedPorts(5432)
+    .withWaitStrategy(Wait.forSuccessfulCommand('pg_isready -h 127.0.0.1 -U postgres'))
+    .start();
+  return {
+    container,
+    url: `postgres://lab:lab@${host}:${container.getMappedPort(5432)}/lab`,
+    stop: async () => void (await container.stop({ timeout: 2000 })),
+  };
+}
+
+/** One etcd member. */
+export async function startEtcd(): Promise<Started> {
+  const container = await new GenericContainer(labImages().etcd)
+    .withCommand([
+      'etcd',
+      '--name=etcd-test',
+      '--data-dir=/tmp/etcd',
+      '--listen-client-urls=http://0.0.0.0:2379',
+      '--advertise-client-urls=http://127.0.0.1:2379',
+    ])
+    .withExposedPorts(2379)
+    .withWaitStrategy(Wait.forSuccessfulCommand('etcdctl --endpoints=http://127.0.0.1:2379 endpoint health'))
+    .start();
+  return {
+    container,
+    url: `http://${host}:${container.getMappedPort(2379)}`,
+    stop: async () => void (await container.stop({ timeout: 1000 })),
+  };
+}
