@@ -1,0 +1,78 @@
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+
+function composeCommand(): string[] {
+  try {
+    execFileSync('docker', ['compose', 'version'], { stdio: 'ignore' });
+    return ['docker', 'compose'];
+  } catch {
+    return ['docker-compose'];
+  }
+}
+
+type Service = Record<string, unknown> & { image?: string; build?: unknown; ports?: unknown[] };
+
+function config(files: string[], extra: string[] = []): { services: Record<string, Service> } {
+  const [cmd, ...args] = composeCommand();
+  const out = execFileSync(cmd!, [...args, ...files.flatMap((f) => ['-f', f]), ...extra, 'config'], {
+    cwd: root,
+    encoding: 'utf8',
+    env: { ...process.env, COMPOSE_PROFILES: 'dashboards' },
+  });
+  return parse(out) as { services: Record<string, Service> };
+}
+
+function publishedHostIps(service: Service): string[] {
+  return (service.ports ?? []).map((p) =>
+    typeof p === 'string' ? p.split(':')[0]! : String((p as { host_ip?: string }).host_ip ?? '0.0.0.0'),
+  );
+}
+
+describe('docker-compose.yml', () => {
+  const base = config(['docker-compose.yml']);
+  const offline = config(['docker-compose.yml', 'docker-compose.offline.yml']);
+
+  it('is valid for this machine’s compose', () => {
+    const [cmd, ...args] = composeCommand();
+    execFileSync(cmd!, [...args, '-f', 'docker-compose.yml', '-f', 'docker-compose.offline.yml', 'config', '-q'], {
+      cwd: root,
+    });
+  });
+
+  it('holds the whole topology', () => {
+    expect(Object.keys(base.services).sort()).toEqual(
+      [
+        'gateway', 'lb', 'ratelimiter', 'payments', 'api-1', 'api-2', 'api-3', 'billing-leader-1', 'billing-leader-2',
+        'pg-0-primary', 'pg-0-replica', 'pg-1-primary', 'pg-1-replica', 'redis-cache', 'redis-limiter',
+        'redis-lock-1', 'redis-lock-2', 'redis-lock-3', 'etcd-1', 'etcd-2', 'etcd-3', 'kafka', 'prometheus', 'grafana',
+      ].sort(),
+    );
+    for (const [name, svc] of Object.entries(base.services)) {
+      if (name !== 'grafana') expect(svc.healthcheck, `${name} has a healthcheck`).toBeDefined();
+    }
+  });
+
+  it('publishes only the gateway and the dashboards, on 127.0.0.1', () => {
+    const published = Object.entries(base.services).filter(([, s]) => (s.ports ?? []).length > 0);
+    expect(published.map(([n]) => n).sort()).toEqual(['gateway', 'grafana', 'prometheus']);
+    for (const [, svc] of published) for (const ip of publishedHostIps(svc)) expect(ip).toBe('127.0.0.1');
+  });
+
+  it('offline override swaps images only: same services, same wiring', () => {
+    expect(Object.keys(offline.services).sort()).toEqual(Object.keys(base.services).sort());
+    let swapped = 0;
+    for (const [name, svc] of Object.entries(base.services)) {
+      const other = offline.services[name]!;
+      const { image: imageA, build: buildA, ...restA } = svc;
+      const { image: imageB, build: buildB, ...restB } = other;
+      expect(restB, `${name}: only image/build may differ`).toEqual(restA);
+      if (imageA !== imageB || JSON.stringify(buildA) !== JSON.stringify(buildB)) swapped++;
+    }
+    // Every image but Grafana's (no Debian package) has an offline counterpart.
+    expect(swapped).toBe(Object.keys(base.services).length - 1);
+  });
+});

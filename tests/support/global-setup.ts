@@ -1,0 +1,25 @@
+import { execFileSync } from 'node:child_process';
+import { lab, labPath } from './lab.js';
+
+// Brings the compose cluster up once per run (images must exist: `./lab test` prepares them) and
+// takes it down afterwards, unless it was already running before the run (then it is left as found).
+export default function setup(): () => void {
+  const running = clusterRunning();
+  if (!running) {
+    lab(['start'], { stdio: 'inherit', timeoutMs: 300_000 });
+  }
+  return () => {
+    if (!running && process.env.LAB_KEEP_CLUSTER !== '1') lab(['down'], { stdio: 'inherit', timeoutMs: 120_000 });
+  };
+}
+
+function clusterRunning(): boolean {
+  try {
+    const out = execFileSync(labPath, ['compose', 'ps', '-q', 'gateway'], { encoding: 'utf8' }).trim();
+    if (out === '') return false;
+    const state = execFileSync('docker', ['inspect', '-f', '{{.State.Running}}', out], { encoding: 'utf8' }).trim();
+    return state === 'true';
+  } catch {
+    return false;
+  }
+}
