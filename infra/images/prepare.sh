@@ -119,7 +119,7 @@ CFG
   log "apt-get upgrade inside the new root file system"
   cp /etc/resolv.conf "$dir/etc/resolv.conf"
   chroot "$dir" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin DEBIAN_FRONTEND=noninteractive \
-    sh -c 'apt-get update -qq && apt-get -y -qq -o Dpkg::Options::=--force-confold dist-upgrade >/dev/null && apt-get clean' \
+    sh -c 'apt-get update -qq && apt-get -y -qq -o Dpkg::Options::=--force-confold dist-upgrade && apt-get clean' >>"$CACHE/rootfs/debootstrap.log" 2>&1 \
     || die "apt-get upgrade in the chroot failed"
 
   # Trim what a container never needs.

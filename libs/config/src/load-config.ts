@@ -45,8 +45,8 @@ export function loadConfig<T extends TObject>(schema: T, env: Env): Static<T> {
     const key = prop === '' ? '(root)' : envName(prop);
     if (seen.has(key)) continue;
     seen.add(key);
-    const shown = prop === '' ? '' : ` (got ${JSON.stringify(env[key] ?? null)})`;
-    issues.push({ key, message: `${error.message}${shown}` });
+    // Values are never echoed: a bad variable may hold a secret.
+    issues.push({ key, message: env[key] === undefined ? `${error.message} (not set)` : error.message });
   }
   if (issues.length > 0) throw new ConfigError(issues);
   return converted as Static<T>;

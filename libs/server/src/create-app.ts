@@ -1,7 +1,7 @@
 import { toProblem, CommonErrors, AppError } from '@sdl/errors';
 import type { Logger } from '@sdl/logging';
 import type { Metrics } from '@sdl/metrics';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import { createReadiness, type Readiness } from './readiness.js';
 import { requestIdFrom } from './request-id.js';
 
@@ -35,7 +35,8 @@ export function createApp(options: AppOptions): FastifyInstance {
     requestTimeout: options.requestTimeoutMs ?? 30_000,
     genReqId: (req) => requestIdFrom(req.headers['x-request-id']),
     requestIdHeader: false,
-    disableRequestLogging: true,
+    // Per-request lines would drown everything under load; errors and 5xx are logged by the hooks below.
+    logController: new LogController({ disableRequestLogging: true }),
     return503OnClosing: true,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: true } },
   }) as unknown as FastifyInstance;
@@ -66,12 +67,12 @@ export function createApp(options: AppOptions): FastifyInstance {
     return reply.status(404).type('application/problem+json').send(problem);
   });
 
-  app.get('/healthz', { logLevel: 'warn' }, async () => ({ status: 'ok' }));
-  app.get('/readyz', { logLevel: 'warn' }, async (_req, reply) => {
+  app.get('/healthz', async () => ({ status: 'ok' }));
+  app.get('/readyz', async (_req, reply) => {
     const result = await app.readiness.run(options.readinessTimeoutMs ?? 1000);
     return reply.status(result.ok ? 200 : 503).send({ status: result.ok ? 'ready' : 'not ready', ...result });
   });
-  app.get('/metrics', { logLevel: 'warn' }, async (_req, reply) => {
+  app.get('/metrics', async (_req, reply) => {
     return reply.type(metrics.registry.contentType).send(await metrics.registry.metrics());
   });
   return app;

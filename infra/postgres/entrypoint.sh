@@ -1,0 +1,185 @@
+#!/usr/bin/env bash
+# System Design Lab Postgres entrypoint: one primary or one streaming hot-standby replica.
+# Works unchanged with the official postgres:15-bookworm image and with sdl/postgres:15.
+# Compose mounts this directory read-only at /infra/postgres and sets
+#   entrypoint: ["bash", "/infra/postgres/entrypoint.sh"]
+# It runs as root, fixes ownership and then execs postgres (as user postgres, via setpriv, so postgres
+# is PID 1 and receives docker's stop signal itself). Extra arguments are passed on to postgres,
+# e.g. command: ["-c", "log_min_duration_statement=100"].
+#
+# Environment:
+#   PG_ROLE                  primary | replica                      (default primary)
+#   PG_PRIMARY_HOST          replica only: host of the primary
+#   PG_PRIMARY_PORT          replica only: port of the primary      (default 5432)
+#   PG_PRIMARY_WAIT_SECONDS  replica only: how long to wait for it  (default 60)
+#   PG_REPLICATION_SLOT      replica only: physical slot name       (default: this hostname, sanitized)
+#   POSTGRES_PASSWORD        password of the superuser postgres     (primary; required)
+#   PG_APP_USER / PG_APP_PASSWORD / PG_APP_DB                       (default lab / lab / lab)
+#   PG_REPLICATION_PASSWORD  password of role replicator            (default replicator)
+#   PGDATA                   (default /var/lib/postgresql/data)
+set -Eeuo pipefail
+
+log() { printf '%s [sdl-entrypoint] %s\n' "$(date -u +'%Y-%m-%d %H:%M:%S UTC')" "$*" >&2; }
+die() { log "FATAL: $*"; exit 1; }
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+export PGDATA=${PGDATA:-/var/lib/postgresql/data}
+PG_ROLE=${PG_ROLE:-primary}
+PG_APP_USER=${PG_APP_USER:-lab}
+PG_APP_PASSWORD=${PG_APP_PASSWORD:-lab}
+PG_APP_DB=${PG_APP_DB:-lab}
+PG_REPLICATION_PASSWORD=${PG_REPLICATION_PASSWORD:-replicator}
+PG_PRIMARY_PORT=${PG_PRIMARY_PORT:-5432}
+PG_PRIMARY_WAIT_SECONDS=${PG_PRIMARY_WAIT_SECONDS:-60}
+SOCKET_DIR=/var/run/postgresql
+READY_MARK="$PGDATA/.sdl-replica-basebackup-complete"
+
+# Binaries: both images keep them in /usr/lib/postgresql/<major>/bin; take the newest one installed.
+PGBIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1 || true)
+[[ -n "$PGBIN" && -x "$PGBIN/postgres" ]] || die "no PostgreSQL binaries under /usr/lib/postgresql/*/bin"
+export PATH="$PGBIN:$PATH"
+
+# The compose command may repeat the program name (the official image's CMD is "postgres").
+[[ "${1:-}" == postgres ]] && shift
+
+id postgres >/dev/null 2>&1 || die "user postgres does not exist in this image"
+[[ $(id -u) -eq 0 ]] || die "must start as root (it fixes ownership and then drops to postgres)"
+
+# Run a command as postgres without a forking wrapper (setpriv execs; util-linux, in both images).
+as_postgres() {
+  HOME=/var/lib/postgresql USER=postgres LOGNAME=postgres \
+    setpriv --reuid=postgres --regid=postgres --init-groups -- "$@"
+}
+
+data_is_empty() { [[ -z "$(ls -A "$PGDATA" 2>/dev/null | grep -v '^lost+found$' || true)" ]]; }
+wipe_data() { find "$PGDATA" -mindepth 1 -maxdepth 1 ! -name lost+found -exec rm -rf {} +; }
+
+fix_ownership() {
+  mkdir -p "$PGDATA" "$SOCKET_DIR"
+  chown postgres:postgres "$SOCKET_DIR"; chmod 2775 "$SOCKET_DIR"
+  # Only touch what is wrong: a large data directory stays untouched on restarts.
+  find "$PGDATA" \! -user postgres -exec chown postgres:postgres {} + 2>/dev/null || true
+  chmod 0700 "$PGDATA"
+}
+
+init_primary() {
+  [[ -n "${POSTGRES_PASSWORD:-}" ]] || die "POSTGRES_PASSWORD must be set to initialise a primary"
+  log "initialising a new primary in $PGDATA"
+  local pwfile
+  pwfile=$(mktemp /tmp/pgpw.XXXXXX)
+  printf '%s\n' "$POSTGRES_PASSWORD" >"$pwfile"
+  chown postgres "$pwfile"; chmod 0600 "$pwfile"
+  as_postgres initdb -D "$PGDATA" --username=postgres --pwfile="$pwfile" \
+    --auth-local=trust --auth-host=scram-sha-256 \
+    --encoding=UTF8 --locale=C.UTF-8 --data-checksums >/dev/null
+  rm -f "$pwfile"
+
+  cat >>"$PGDATA/postgresql.conf" <<'CONF'
+
+# ---- System Design Lab (infra/postgres/entrypoint.sh) ----
+listen_addresses = '*'
+max_connections = 100
+shared_buffers = 32MB
+password_encryption = scram-sha-256
+# replication (these settings are copied to every replica by pg_basebackup)
+wal_level = replica
+max_wal_senders = 10
+max_replication_slots = 10
+wal_keep_size = 128MB
+max_slot_wal_keep_size = 1GB
+wal_log_hints = on
+hot_standby = on
+hot_standby_feedback = on
+synchronous_commit = on
+# logging
+log_line_prefix = '%m [%p] %q%u@%d '
+log_connections = off
+CONF
+
+  cat >>"$PGDATA/pg_hba.conf" <<'HBA'
+
+# ---- System Design Lab: password (scram) access from any address ----
+host    replication     replicator      0.0.0.0/0       scram-sha-256
+host    replication     replicator      ::/0            scram-sha-256
+host    all             all             0.0.0.0/0       scram-sha-256
+host    all             all             ::/0            scram-sha-256
+HBA
+
+  # Roles and database, on a temporary server that listens on the unix socket only.
+  as_postgres pg_ctl -D "$PGDATA" -w -t 60 \
+    -o "-c listen_addresses='' -c unix_socket_directories=$SOCKET_DIR" start >/dev/null
+  as_postgres psql -X -q -v ON_ERROR_STOP=1 -h "$SOCKET_DIR" -U postgres -d postgres \
+    -v app_user="$PG_APP_USER" -v app_password="$PG_APP_PASSWORD" -v app_db="$PG_APP_DB" \
+    -v replication_password="$PG_REPLICATION_PASSWORD" -f "$HERE/init-primary.sql"
+  as_postgres pg_ctl -D "$PGDATA" -m fast -w -t 60 stop >/dev/null
+  log "primary initialised: database $PG_APP_DB owned by $PG_APP_USER, replication role replicator"
+}
+
+slot_name() {
+  local s=${PG_REPLICATION_SLOT:-${HOSTNAME:-$(cat /proc/sys/kernel/hostname)}}
+  s=$(printf '%s' "$s" | tr '[:upper:]' '[:lower:]' | tr -c 'a-z0-9_' '_')
+  printf '%s' "${s:0:63}"
+}
+
+init_replica() {
+  [[ -n "${PG_PRIMARY_HOST:-}" ]] || die "PG_PRIMARY_HOST must be set for PG_ROLE=replica"
+  export PGPASSWORD=$PG_REPLICATION_PASSWORD PGCONNECT_TIMEOUT=5
+  local slot; slot=$(slot_name)
+  local conn=(-h "$PG_PRIMARY_HOST" -p "$PG_PRIMARY_PORT" -U replicator)
+
+  log "waiting up to ${PG_PRIMARY_WAIT_SECONDS}s for the primary $PG_PRIMARY_HOST:$PG_PRIMARY_PORT"
+  local deadline=$((SECONDS + PG_PRIMARY_WAIT_SECONDS))
+  until pg_isready -q "${conn[@]}" -d postgres; do
+    ((SECONDS < deadline)) || die "primary $PG_PRIMARY_HOST:$PG_PRIMARY_PORT not ready after ${PG_PRIMARY_WAIT_SECONDS}s"
+    sleep 1
+  done
+  # pg_isready only proves the postmaster accepts connections; wait until our role can log in too.
+  until psql -X -q -At "${conn[@]}" -d postgres -c 'select 1' >/dev/null 2>&1; do
+    ((SECONDS < deadline)) || die "cannot log in to $PG_PRIMARY_HOST as replicator (password? pg_hba?)"
+    sleep 1
+  done
+
+  # A slot of that name may be left over from an earlier replica container (or a failed attempt):
+  # drop it if no walsender uses it, otherwise refuse (two replicas must not share a slot).
+  local active
+  active=$(psql -X -At "${conn[@]}" -d postgres -v slot="$slot" <<<"select active from pg_replication_slots where slot_name = :'slot';")
+  if [[ "$active" == t ]]; then
+    die "replication slot $slot is in use by another standby; set PG_REPLICATION_SLOT or hostname"
+  elif [[ "$active" == f ]]; then
+    log "dropping stale replication slot $slot on the primary"
+    psql -X -q -At "${conn[@]}" -d postgres -v slot="$slot" \
+      <<<"select pg_drop_replication_slot(:'slot');" >/dev/null
+  fi
+
+  log "pg_basebackup from $PG_PRIMARY_HOST (slot $slot)"
+  chown postgres:postgres "$PGDATA"
+  if ! as_postgres pg_basebackup \
+      -d "host=$PG_PRIMARY_HOST port=$PG_PRIMARY_PORT user=replicator application_name=$slot" \
+      -D "$PGDATA" -R -X stream -C -S "$slot" --checkpoint=fast; then
+    wipe_data
+    die "pg_basebackup failed"
+  fi
+  touch "$READY_MARK"; chown postgres:postgres "$READY_MARK"
+  log "base backup complete; starting as a hot standby"
+}
+
+fix_ownership
+case "$PG_ROLE" in
+  primary)
+    if data_is_empty; then init_primary; else log "existing data directory, starting the primary"; fi
+    ;;
+  replica)
+    if ! data_is_empty && [[ ! -f "$READY_MARK" ]]; then
+      log "data directory holds an incomplete base backup (no $(basename "$READY_MARK")); discarding it"
+      wipe_data
+    fi
+    if data_is_empty; then init_replica; else log "existing data directory, starting the replica"; fi
+    ;;
+  *) die "PG_ROLE must be primary or replica (got '$PG_ROLE')" ;;
+esac
+
+unset PGPASSWORD POSTGRES_PASSWORD PG_APP_PASSWORD PG_REPLICATION_PASSWORD
+cd "$PGDATA"
+exec env HOME=/var/lib/postgresql USER=postgres LOGNAME=postgres \
+  setpriv --reuid=postgres --regid=postgres --init-groups -- \
+  "$PGBIN/postgres" -D "$PGDATA" "$@"

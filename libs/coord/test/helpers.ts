@@ -1,0 +1,52 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { pino, type Logger } from 'pino';
+import { createCoordinator, type Coordinator } from '../src/index.js';
+
+const run = promisify(execFile);
+
+/** A logger that keeps its lines, so tests can count what happened. */
+export function recordingLogger(): { logger: Logger; lines: Array<Record<string, unknown>> } {
+  const lines: Array<Record<string, unknown>> = [];
+  const logger = pino({ level: 'debug' }, { write: (line: string) => void lines.push(JSON.parse(line)) });
+  return { logger, lines };
+}
+
+/** Coordinators made for one test file; `closeAll()` in afterEach/afterAll. */
+export function coordinators(endpoint: () => string): {
+  make(options?: { logger?: Logger; endpoint?: string }): Coordinator;
+  closeAll(): Promise<void>;
+} {
+  const made: Coordinator[] = [];
+  return {
+    make(options = {}) {
+      const coordinator = createCoordinator({
+        endpoints: [options.endpoint ?? endpoint()],
+        logger: options.logger ?? pino({ level: 'silent' }),
+      });
+      made.push(coordinator);
+      return coordinator;
+    },
+    async closeAll() {
+      await Promise.all(made.splice(0).map((c) => c.close()));
+    },
+  };
+}
+
+/** `docker pause|unpause <id>`: freezes etcd so it accepts connections but answers nothing. */
+export async function docker(verb: 'pause' | 'unpause', containerId: string): Promise<void> {
+  await run('docker', [verb, containerId]);
+}
+
+/**
+ * Lets time pass. Only for asserting that something does NOT happen (or is still there) over a
+ * span such as a TTL; anything waiting for a condition uses vi.waitFor.
+ */
+export function observeFor(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Log lines with this message. */
+export function count(lines: ReadonlyArray<Record<string, unknown>>, msg: string): number {
+  return lines.filter((line) => line.msg === msg).length;
+}

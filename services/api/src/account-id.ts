@@ -1,0 +1,31 @@
+import { randomBytes } from 'node:crypto';
+
+// Crockford base32 (no I, L, O, U): ids survive being read aloud or typed in.
+const ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
+const TIME_CHARS = 10;
+const RANDOM_CHARS = 16;
+
+/** `acc_` + a 26-char ULID: 48-bit millisecond time, then 80 random bits. */
+export const ACCOUNT_ID_PATTERN = /^acc_[0-9A-HJKMNP-TV-Z]{26}$/;
+
+export function isAccountId(value: string): boolean {
+  return ACCOUNT_ID_PATTERN.test(value);
+}
+
+/**
+ * A new account id. The time prefix keeps ids roughly ordered (b-tree inserts stay local on each
+ * shard); routing hashes the whole id, so the prefix does not skew the shard distribution.
+ */
+export function createAccountId(now: number = Date.now()): string {
+  let time = '';
+  let rest = Math.floor(now);
+  for (let i = 0; i < TIME_CHARS; i++) {
+    time = ALPHABET[rest % 32]! + time;
+    rest = Math.floor(rest / 32);
+  }
+  // 256 is a multiple of 32, so masking a random byte keeps every character uniform.
+  const bytes = randomBytes(RANDOM_CHARS);
+  let random = '';
+  for (const byte of bytes) random += ALPHABET[byte & 31]!;
+  return `acc_${time}${random}`;
+}

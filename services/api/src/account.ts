@@ -1,0 +1,40 @@
+import { Type, type Static } from '@sinclair/typebox';
+import { ACCOUNT_ID_PATTERN } from './account-id.js';
+
+/** An account as clients, the cache and `account.created` events all see it. */
+export const AccountSchema = Type.Object(
+  {
+    id: Type.String({ pattern: ACCOUNT_ID_PATTERN.source }),
+    email: Type.String(),
+    name: Type.String(),
+    createdAt: Type.String(),
+    updatedAt: Type.String(),
+  },
+  { additionalProperties: false },
+);
+export type Account = Static<typeof AccountSchema>;
+
+/** `POST /v1/accounts`: a format-ish email (3..254 chars, one `@` between non-blanks) and a name. */
+export const CreateAccountSchema = Type.Object(
+  {
+    email: Type.String({ minLength: 3, maxLength: 254, pattern: '^[^@\\s]+@[^@\\s]+$' }),
+    name: Type.String({ minLength: 1, maxLength: 100, pattern: '\\S' }),
+  },
+  { additionalProperties: false },
+);
+export type CreateAccountInput = Static<typeof CreateAccountSchema>;
+
+/** Narrows anything (a cache value, an event payload) to an Account, or undefined. */
+export function asAccount(value: unknown): Account | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const v = value as Record<string, unknown>;
+  const fields = ['id', 'email', 'name', 'createdAt', 'updatedAt'] as const;
+  if (!fields.every((f) => typeof v[f] === 'string')) return undefined;
+  return {
+    id: v.id as string,
+    email: v.email as string,
+    name: v.name as string,
+    createdAt: v.createdAt as string,
+    updatedAt: v.updatedAt as string,
+  };
+}

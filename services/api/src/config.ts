@@ -1,0 +1,32 @@
+import { BaseConfigSchema } from '@sdl/server';
+import { Type, type Static } from '@sinclair/typebox';
+
+const CommaList = (description: string, minItems = 0) =>
+  Type.Array(Type.String({ minLength: 1 }), { default: [], minItems, description });
+
+/** Every setting of an api node; each property is read from its UPPER_SNAKE env var. */
+export const ApiConfigSchema = Type.Object({
+  ...BaseConfigSchema.properties,
+  port: Type.Integer({ minimum: 1, maximum: 65535, default: 3000 }),
+  /** URL the lb uses to reach this node; defaults to http://<NODE_ID>:<PORT>. */
+  advertiseUrl: Type.Optional(Type.String({ minLength: 1 })),
+  etcdEndpoints: CommaList('etcd endpoints; empty disables registration'),
+  registryPrefix: Type.String({ minLength: 1, default: '/sdl/services/api/' }),
+  registryTtlS: Type.Integer({ minimum: 1, default: 5 }),
+  weight: Type.Integer({ minimum: 0, default: 1 }),
+  shardPrimaries: CommaList('postgres URL of each shard primary; index = shard number', 1),
+  shardReplicas: CommaList('postgres URL of each shard replica (same order); kept for the read path'),
+  pgPoolMax: Type.Integer({ minimum: 1, default: 10 }),
+  pgConnectTimeoutMs: Type.Integer({ minimum: 1, default: 2000 }),
+  pgStatementTimeoutMs: Type.Integer({ minimum: 1, default: 5000 }),
+  /** Unset: no cache at all (every read is a bypass). */
+  redisCacheUrl: Type.Optional(Type.String({ minLength: 1 })),
+  redisTimeoutMs: Type.Integer({ minimum: 1, default: 100 }),
+  cacheTtlS: Type.Integer({ minimum: 1, default: 300 }),
+  kafkaBrokers: CommaList('Kafka bootstrap brokers; empty disables the outbox relay'),
+  outboxPollMs: Type.Integer({ minimum: 10, default: 250 }),
+  outboxBatch: Type.Integer({ minimum: 1, maximum: 10_000, default: 100 }),
+  accountsTopic: Type.String({ minLength: 1, default: 'accounts.events' }),
+});
+
+export type ApiConfig = Static<typeof ApiConfigSchema>;

@@ -1,0 +1,64 @@
+import { ConfigError } from '@sdl/config';
+import type { Coordinator } from '@sdl/coord';
+import type { Logger } from '@sdl/logging';
+import type { Metrics } from '@sdl/metrics';
+import { createApp } from '@sdl/server';
+import type { FastifyInstance } from 'fastify';
+import { createSkeletonBillingWork, type BillingWork } from './billing-work.js';
+import type { BillingLeaderConfig } from './config.js';
+import { createLeadership } from './leadership.js';
+import { etcdPlugin } from './plugins/etcd.js';
+import { statusRoutes } from './routes/status.js';
+
+export interface BillingLeaderDeps {
+  readonly config: BillingLeaderConfig;
+  readonly logger: Logger;
+  readonly metrics: Metrics;
+  /** Replaces the etcd coordinator built from ETCD_ENDPOINTS (tests); not closed by the app. */
+  readonly coordinator?: Coordinator;
+  /** Replaces the skeleton work the leader runs every tick. */
+  readonly work?: BillingWork;
+}
+
+/**
+ * A billing-leader replica: etcd, then the campaign and the leader loop, then routes. It starts
+ * campaigning when the app is ready and, on close, resigns before etcd is closed so another
+ * replica takes over at once. It never listens; main.ts does.
+ */
+export async function buildApp(deps: BillingLeaderDeps): Promise<FastifyInstance> {
+  const { config, logger, metrics } = deps;
+  if (config.electionMarginMs >= config.electionTtlS * 1000) {
+    throw new ConfigError([
+      { key: 'ELECTION_MARGIN_MS', message: `must be below ELECTION_TTL_S in ms (${config.electionTtlS * 1000})` },
+    ]);
+  }
+
+  const app = createApp({ logger, metrics });
+  await app.register(etcdPlugin, {
+    endpoints: config.etcdEndpoints,
+    logger,
+    ...(deps.coordinator === undefined ? {} : { coordinator: deps.coordinator }),
+  });
+
+  const leadership = createLeadership({
+    campaign: () =>
+      app.coordinator.campaign({
+        election: config.electionName,
+        candidate: config.nodeId,
+        ttlSeconds: config.electionTtlS,
+        marginMs: config.electionMarginMs,
+      }),
+    work: deps.work ?? createSkeletonBillingWork({ logger }),
+    nodeId: config.nodeId,
+    tickMs: config.tickMs,
+    logger,
+    registry: metrics.registry,
+  });
+  // Campaign only once the app is ready: a replica that failed to boot must not lead.
+  app.addHook('onReady', async () => leadership.start());
+  // Hand over while etcd is still open (it closes in onClose): the next replica leads at once.
+  app.addHook('preClose', async () => leadership.shutdown());
+
+  await app.register(statusRoutes, { leadership });
+  return app;
+}

@@ -1,0 +1,10 @@
+import { runService } from '@sdl/server';
+import { buildApp } from './app.js';
+import { BillingLeaderConfigSchema } from './config.js';
+
+await runService({
+  name: 'billing-leader',
+  schema: BillingLeaderConfigSchema,
+  env: process.env,
+  build: async ({ config, logger, metrics }) => buildApp({ config, logger, metrics }),
+});

@@ -1,0 +1,48 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { ConfigError } from '@sdl/config';
+
+export interface ApiKeys {
+  /** The client name for a presented key, or undefined. Takes the same time whichever key matches. */
+  authenticate(presented: string | undefined): string | undefined;
+}
+
+const digest = (value: string): Buffer => createHash('sha256').update(value).digest();
+
+/**
+ * API keys from `name:secret` pairs. Secrets are kept only as SHA-256 digests and compared in
+ * constant time against every entry, so neither timing nor a heap dump gives a secret away.
+ */
+export function createApiKeys(pairs: readonly string[]): ApiKeys {
+  const entries: { name: string; digest: Buffer }[] = [];
+  const names = new Set<string>();
+  for (const pair of pairs) {
+    const at = pair.indexOf(':');
+    const name = pair.slice(0, at);
+    if (names.has(name)) throw new ConfigError([{ key: 'API_KEYS', message: `duplicate client name ${name}` }]);
+    names.add(name);
+    entries.push({ name, digest: digest(pair.slice(at + 1)) });
+  }
+  return {
+    authenticate(presented) {
+      if (presented === undefined || presented === '') return undefined;
+      const candidate = digest(presented);
+      let match: string | undefined;
+      // No early exit: every entry is compared whatever the outcome.
+      for (const entry of entries) {
+        if (timingSafeEqual(candidate, entry.digest)) match ??= entry.name;
+      }
+      return match;
+    },
+  };
+}
+
+/** The key from `x-api-key`, else from `Authorization: Bearer <key>`. */
+export function presentedKey(headers: Readonly<Record<string, string | string[] | undefined>>): string | undefined {
+  const header = headers['x-api-key'];
+  const apiKey = Array.isArray(header) ? header[0] : header;
+  if (apiKey !== undefined && apiKey !== '') return apiKey;
+  const auth = headers.authorization;
+  const value = Array.isArray(auth) ? auth[0] : auth;
+  const match = value === undefined ? null : /^Bearer\s+(\S+)\s*$/i.exec(value);
+  return match?.[1];
+}

@@ -1,0 +1,26 @@
+import { BaseConfigSchema } from '@sdl/server';
+import { Type, type Static } from '@sinclair/typebox';
+
+export const FailModeSchema = Type.Union([Type.Literal('open'), Type.Literal('closed')]);
+export type FailMode = Static<typeof FailModeSchema>;
+
+export const GatewayConfigSchema = Type.Object({
+  ...BaseConfigSchema.properties,
+  port: Type.Integer({ minimum: 1, maximum: 65535, default: 8080 }),
+  lbUrl: Type.String({ minLength: 1, default: 'http://127.0.0.1:8081' }),
+  ratelimiterUrl: Type.String({ minLength: 1, default: 'http://127.0.0.1:3001' }),
+  /** `name:secret` pairs; the name is the client id the ratelimiter counts and the api sees. */
+  apiKeys: Type.Array(Type.String({ pattern: '^[A-Za-z0-9_.-]{1,64}:.+$' }), {
+    minItems: 1,
+    default: ['demo:lab-demo-key', 'limited:lab-limited-key'],
+  }),
+  ratelimitEnabled: Type.Boolean({ default: true }),
+  ratelimitTimeoutMs: Type.Integer({ minimum: 1, default: 250 }),
+  /** What to do when the ratelimiter itself is unreachable or slow: proxy anyway, or answer 503. */
+  ratelimitFailMode: Type.Union(FailModeSchema.anyOf, { default: 'open' }),
+  bodyLimitBytes: Type.Integer({ minimum: 0, default: 1_048_576 }),
+  upstreamTimeoutMs: Type.Integer({ minimum: 1, default: 10_000 }),
+  /** Keep-alive connections to the lb. */
+  upstreamConnections: Type.Integer({ minimum: 1, default: 128 }),
+});
+export type GatewayConfig = Static<typeof GatewayConfigSchema>;

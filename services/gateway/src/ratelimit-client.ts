@@ -1,0 +1,81 @@
+import { AppError } from '@sdl/errors';
+import { Pool } from 'undici';
+import { GatewayErrors } from './errors.js';
+
+/** The ratelimiter's answer to one check. */
+export interface RateLimitAnswer {
+  readonly allowed: boolean;
+  readonly limit: number;
+  readonly remaining: number;
+  readonly resetMs: number;
+}
+
+export interface RateLimitClient {
+  /** Asks the ratelimiter; throws GW_ERR_RATELIMIT_UNAVAILABLE on any failure or after `timeoutMs`. */
+  check(client: string, route: string, requestId: string): Promise<RateLimitAnswer>;
+  /** Readiness: the ratelimiter's own /healthz. */
+  ping(signal: AbortSignal): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface RateLimitClientOptions {
+  readonly url: string;
+  readonly timeoutMs: number;
+  /** Keep-alive connections (default 32). */
+  readonly connections?: number;
+}
+
+function isAnswer(value: unknown): value is RateLimitAnswer {
+  const v = value as Partial<Record<keyof RateLimitAnswer, unknown>> | null;
+  return (
+    typeof v === 'object' &&
+    v !== null &&
+    typeof v.allowed === 'boolean' &&
+    typeof v.limit === 'number' &&
+    typeof v.remaining === 'number' &&
+    typeof v.resetMs === 'number'
+  );
+}
+
+/** A keep-alive client of the ratelimiter service whose every call is bounded by one deadline. */
+export function createRateLimitClient(options: RateLimitClientOptions): RateLimitClient {
+  const { timeoutMs } = options;
+  const pool = new Pool(options.url, {
+    connections: options.connections ?? 32,
+    connect: { timeout: timeoutMs },
+    headersTimeout: timeoutMs,
+    bodyTimeout: timeoutMs,
+  });
+  const unavailable = (cause: unknown, message?: string): AppError =>
+    new AppError(GatewayErrors.ratelimitUnavailable, { cause, ...(message === undefined ? {} : { message }) });
+
+  return {
+    async check(client, route, requestId) {
+      try {
+        // One deadline for connect, send and read: the limiter must never hold a request for longer.
+        const res = await pool.request({
+          method: 'POST',
+          path: '/v1/check',
+          headers: { 'content-type': 'application/json', 'x-request-id': requestId },
+          body: JSON.stringify({ descriptors: { client, route }, cost: 1 }),
+          signal: AbortSignal.timeout(timeoutMs),
+        });
+        if (res.statusCode !== 200) {
+          await res.body.dump();
+          throw unavailable(undefined, `ratelimiter answered ${res.statusCode}`);
+        }
+        const answer: unknown = await res.body.json();
+        if (!isAnswer(answer)) throw unavailable(undefined, 'ratelimiter answered an unexpected body');
+        return answer;
+      } catch (err) {
+        throw err instanceof AppError ? err : unavailable(err);
+      }
+    },
+    async ping(signal) {
+      const res = await pool.request({ method: 'GET', path: '/healthz', signal });
+      await res.body.dump();
+      if (res.statusCode !== 200) throw unavailable(undefined, `ratelimiter answered ${res.statusCode}`);
+    },
+    close: () => pool.close(),
+  };
+}

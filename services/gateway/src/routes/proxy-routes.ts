@@ -1,0 +1,76 @@
+import { AppError } from '@sdl/errors';
+import type { FastifyInstance } from 'fastify';
+import { presentedKey, type ApiKeys } from '../api-keys.js';
+import { GatewayErrors } from '../errors.js';
+import { upstreamRequestHeaders } from '../forward-headers.js';
+import type { GatewayMetrics } from '../metrics.js';
+import { routeTemplate, type RateLimitGate } from '../rate-limit-gate.js';
+import type { UpstreamProxy } from '../upstream-proxy.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The authenticated client's name (from API_KEYS); empty before authentication. */
+    apiClient: string;
+  }
+}
+
+export interface ProxyRoutesOptions {
+  readonly apiKeys: ApiKeys;
+  readonly gate: RateLimitGate;
+  readonly upstream: UpstreamProxy;
+  readonly metrics: GatewayMetrics;
+}
+
+const statusClass = (status: number): string => `${Math.floor(status / 100)}xx`;
+
+/**
+ * Everything under `/v1/*`: authenticate, rate limit, then proxy to the lb. Encapsulated so its
+ * raw-body parsing does not leak into the gateway's own endpoints.
+ */
+export async function proxyRoutes(app: FastifyInstance, options: ProxyRoutesOptions): Promise<void> {
+  const { apiKeys, gate, upstream, metrics } = options;
+  app.decorateRequest('apiClient', '');
+
+  // Bodies are forwarded byte for byte (the api validates them), so every type is read as a Buffer;
+  // the app's bodyLimit still applies and answers 413.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
+
+  // Auth and limits run before the body is read: a rejected client never gets to upload it.
+  app.addHook('onRequest', async (req, reply) => {
+    const client = apiKeys.authenticate(presentedKey(req.headers));
+    if (client === undefined) {
+      metrics.authFailures.inc();
+      throw new AppError(GatewayErrors.unauthorized);
+    }
+    req.apiClient = client;
+    void reply.headers(await gate.admit(client, routeTemplate(req.method, req.url), req.id));
+  });
+
+  app.all('/v1/*', async (req, reply) => {
+    const aborted = new AbortController();
+    // A client that hangs up should not keep an upstream connection busy.
+    reply.raw.once('close', () => {
+      if (!reply.raw.writableFinished) aborted.abort();
+    });
+    try {
+      const res = await upstream.forward({
+        method: req.method,
+        path: req.url,
+        headers: upstreamRequestHeaders(req.headers, {
+          requestId: req.id,
+          clientId: req.apiClient,
+          clientIp: req.ip,
+          protocol: req.protocol,
+        }),
+        body: Buffer.isBuffer(req.body) ? req.body : undefined,
+        signal: aborted.signal,
+      });
+      metrics.proxied.inc({ status_class: statusClass(res.statusCode) });
+      return reply.status(res.statusCode).headers(res.headers).send(res.body);
+    } catch (err) {
+      if (err instanceof AppError) metrics.proxied.inc({ status_class: statusClass(err.statusCode) });
+      throw err;
+    }
+  });
+}

@@ -1,0 +1,238 @@
+import { startRedis, type Started } from '@sdl/testing';
+import { request } from 'undici';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { deadUrl, startGateway, startRateLimiter, startUpstream, type Listening, type Upstream } from './servers.js';
+
+const DEMO = 'lab-demo-key';
+const LIMITED = 'lab-limited-key';
+
+interface Answer {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  text: string;
+  json: () => Record<string, unknown>;
+}
+
+// Every call carries a client-side deadline, so a hanging gateway fails the test instead of stalling it.
+async function call(
+  base: string,
+  path: string,
+  options: { method?: string; headers?: Record<string, string>; body?: string | Buffer } = {},
+): Promise<Answer> {
+  const res = await request(`${base}${path}`, {
+    method: (options.method ?? 'GET') as 'GET',
+    headers: options.headers ?? {},
+    ...(options.body === undefined ? {} : { body: options.body }),
+    headersTimeout: 5000,
+    bodyTimeout: 5000,
+  });
+  const text = await res.body.text();
+  return { status: res.statusCode, headers: res.headers, text, json: () => JSON.parse(text) as Record<string, unknown> };
+}
+
+describe('gateway against a real ratelimiter, Redis and upstream', () => {
+  let redis: Started | undefined;
+  let upstream: Upstream;
+  let limiter: Listening;
+  let gateway: Listening;
+  const others: Listening[] = [];
+
+  async function otherGateway(env: Record<string, string>): Promise<Listening> {
+    const started = await startGateway(env);
+    others.push(started);
+    return started;
+  }
+
+  beforeAll(async () => {
+    [redis, upstream] = await Promise.all([startRedis(), startUpstream()]);
+    limiter = await startRateLimiter({
+      REDIS_URL: redis.url,
+      LIMITS: JSON.stringify({
+        default: { limit: 1000, windowMs: 60000 },
+        clients: { limited: { limit: 3, windowMs: 60000 } },
+      }),
+    });
+    gateway = await startGateway({
+      LB_URL: upstream.url,
+      RATELIMITER_URL: limiter.url,
+      BODY_LIMIT_BYTES: '1024',
+      UPSTREAM_TIMEOUT_MS: '300',
+    });
+    await vi.waitFor(async () => expect((await call(gateway.url, '/readyz')).status).toBe(200), {
+      timeout: 10_000,
+      interval: 50,
+    });
+  });
+
+  afterAll(async () => {
+    for (const g of [...others, gateway]) await g?.app.close();
+    await limiter?.app.close();
+    await upstream?.close();
+    await redis?.stop();
+  });
+
+  it('answers 401 GW_ERR_UNAUTHORIZED without a key or with a wrong one, and never proxies', async () => {
+    const before = upstream.seen.length;
+    const variants: Record<string, string>[] = [{}, { 'x-api-key': 'wrong' }, { authorization: 'Bearer wrong' }];
+    for (const headers of variants) {
+      const res = await call(gateway.url, '/v1/accounts', { headers });
+      expect(res.status).toBe(401);
+      expect(res.json()).toMatchObject({ code: 'GW_ERR_UNAUTHORIZED' });
+    }
+    expect(upstream.seen.length).toBe(before);
+  });
+
+  it('proxies method, path, query, body and safe headers, and keeps secrets at the edge', async () => {
+    const res = await call(gateway.url, '/v1/accounts/42?expand=posts&x=%20y', {
+      method: 'PATCH',
+      headers: {
+        'x-api-key': DEMO,
+        'content-type': 'application/json',
+        'x-request-id': 'trace-abc-123',
+        'x-custom': 'kept',
+        'x-client-id': 'admin',
+        'x-forwarded-for': '203.0.113.7',
+      },
+      body: '{"name":"ada"}',
+    });
+    expect(res.status).toBe(200);
+    expect(res.headers['x-request-id']).toBe('trace-abc-123');
+    expect(res.headers['x-upstream']).toBe('stand-in');
+    expect(res.headers['set-cookie']).toEqual(['a=1', 'b=2']);
+    expect(res.headers['ratelimit-limit']).toBe('1000');
+    const seen = res.json() as unknown as { method: string; url: string; body: string; headers: Record<string, string> };
+    expect(seen.method).toBe('PATCH');
+    expect(seen.url).toBe('/v1/accounts/42?expand=posts&x=%20y');
+    expect(seen.body).toBe('{"name":"ada"}');
+    expect(seen.headers['content-type']).toBe('application/json');
+    expect(seen.headers['content-length']).toBe('14');
+    expect(seen.headers['x-custom']).toBe('kept');
+    expect(seen.headers['x-request-id']).toBe('trace-abc-123');
+    expect(seen.headers['x-client-id']).toBe('demo');
+    expect(seen.headers['x-forwarded-for']).toBe('203.0.113.7, 127.0.0.1');
+    expect(seen.headers['x-forwarded-proto']).toBe('http');
+    expect(seen.headers['x-api-key']).toBeUndefined();
+    expect(seen.headers.authorization).toBeUndefined();
+    expect(JSON.stringify(seen)).not.toContain(DEMO);
+  });
+
+  it('accepts a Bearer key and gives each request an id when the caller sends none', async () => {
+    const res = await call(gateway.url, '/v1/posts', { headers: { authorization: `Bearer ${DEMO}` } });
+    expect(res.status).toBe(200);
+    const id = res.headers['x-request-id'];
+    expect(typeof id).toBe('string');
+    expect((res.json().headers as Record<string, string>)['x-request-id']).toBe(id);
+    expect((res.json().headers as Record<string, string>).authorization).toBeUndefined();
+  });
+
+  it('passes upstream error statuses through unchanged', async () => {
+    const res = await call(gateway.url, '/v1/status/409', { headers: { 'x-api-key': DEMO } });
+    expect(res.status).toBe(409);
+    expect(res.json().url).toBe('/v1/status/409');
+  });
+
+  it('passes malformed JSON to the upstream byte for byte: the api validates it', async () => {
+    const res = await call(gateway.url, '/v1/accounts', {
+      method: 'POST',
+      headers: { 'x-api-key': DEMO, 'content-type': 'application/json' },
+      body: '{"name": ',
+    });
+    expect(res.status).toBe(200);
+    expect(res.json()).toMatchObject({ method: 'POST', body: '{"name": ' });
+    const plain = await call(gateway.url, '/v1/blobs', {
+      method: 'PUT',
+      headers: { 'x-api-key': DEMO, 'content-type': 'application/octet-stream' },
+      body: Buffer.from('raw bytes'),
+    });
+    expect(plain.json()).toMatchObject({ method: 'PUT', body: 'raw bytes' });
+  });
+
+  it('answers 413 ERR_BODY_TOO_LARGE itself for an oversize body', async () => {
+    const before = upstream.seen.length;
+    const res = await call(gateway.url, '/v1/accounts', {
+      method: 'POST',
+      headers: { 'x-api-key': DEMO, 'content-type': 'application/json' },
+      body: JSON.stringify({ pad: 'x'.repeat(2000) }),
+    });
+    expect(res.status).toBe(413);
+    expect(res.json()).toMatchObject({ code: 'ERR_BODY_TOO_LARGE' });
+    expect(upstream.seen.length).toBe(before);
+  });
+
+  it('admits the limit, then answers 429 GW_ERR_RATE_LIMITED with Retry-After and RateLimit headers', async () => {
+    const admitted = [];
+    for (let i = 0; i < 3; i += 1) admitted.push(await call(gateway.url, '/v1/posts', { headers: { 'x-api-key': LIMITED } }));
+    expect(admitted.map((r) => r.status)).toEqual([200, 200, 200]);
+    expect(admitted.map((r) => r.headers['ratelimit-remaining'])).toEqual(['2', '1', '0']);
+    expect(admitted[0]!.headers['ratelimit-limit']).toBe('3');
+
+    const before = upstream.seen.length;
+    const denied = await call(gateway.url, '/v1/posts', { headers: { 'x-api-key': LIMITED } });
+    expect(denied.status).toBe(429);
+    expect(denied.json()).toMatchObject({ code: 'GW_ERR_RATE_LIMITED', retriable: true });
+    const retryAfter = Number(denied.headers['retry-after']);
+    expect(retryAfter).toBeGreaterThanOrEqual(1);
+    expect(retryAfter).toBeLessThanOrEqual(60);
+    expect(denied.headers['ratelimit-limit']).toBe('3');
+    expect(denied.headers['ratelimit-remaining']).toBe('0');
+    expect(Number(denied.headers['ratelimit-reset'])).toBe(retryAfter);
+    expect(upstream.seen.length).toBe(before);
+    // Another client is unaffected.
+    expect((await call(gateway.url, '/v1/posts', { headers: { 'x-api-key': DEMO } })).status).toBe(200);
+  });
+
+  it('answers 504 GW_ERR_UPSTREAM_TIMEOUT when the upstream is slower than the timeout', async () => {
+    const res = await call(gateway.url, '/v1/slow', { headers: { 'x-api-key': DEMO } });
+    expect(res.status).toBe(504);
+    expect(res.json()).toMatchObject({ code: 'GW_ERR_UPSTREAM_TIMEOUT' });
+  });
+
+  it('answers 502 GW_ERR_UPSTREAM_UNAVAILABLE (retriable) when the upstream is down, and is not ready', async () => {
+    const down = await otherGateway({ LB_URL: await deadUrl(), RATELIMITER_URL: limiter.url });
+    const res = await call(down.url, '/v1/posts', { headers: { 'x-api-key': DEMO } });
+    expect(res.status).toBe(502);
+    expect(res.json()).toMatchObject({ code: 'GW_ERR_UPSTREAM_UNAVAILABLE', retriable: true });
+    const ready = await call(down.url, '/readyz');
+    expect(ready.status).toBe(503);
+    expect(ready.json()).toMatchObject({ checks: { ratelimiter: 'ok' } });
+  });
+
+  it('fails open (proxies) or closed (503) when the ratelimiter is unreachable', async () => {
+    const rateLimiterUrl = await deadUrl();
+    const open = await otherGateway({ LB_URL: upstream.url, RATELIMITER_URL: rateLimiterUrl });
+    const closed = await otherGateway({
+      LB_URL: upstream.url,
+      RATELIMITER_URL: rateLimiterUrl,
+      RATELIMIT_FAIL_MODE: 'closed',
+    });
+    const proxied = await call(open.url, '/v1/posts', { headers: { 'x-api-key': DEMO } });
+    expect(proxied.status).toBe(200);
+    expect(proxied.headers['ratelimit-limit']).toBeUndefined();
+    const refused = await call(closed.url, '/v1/posts', { headers: { 'x-api-key': DEMO } });
+    expect(refused.status).toBe(503);
+    expect(refused.json()).toMatchObject({ code: 'GW_ERR_RATELIMIT_UNAVAILABLE', retriable: true });
+    const metrics = (await call(open.url, '/metrics')).text;
+    expect(metrics).toMatch(/gateway_ratelimit_failures_total\{mode="open"[^}]*\} 1\n/);
+    expect(metrics).toMatch(/gateway_ratelimit_decisions_total\{result="failed_open"[^}]*\} 1\n/);
+  });
+
+  it('skips the ratelimiter when rate limiting is disabled', async () => {
+    const off = await otherGateway({ LB_URL: upstream.url, RATELIMITER_URL: await deadUrl(), RATELIMIT_ENABLED: 'false' });
+    expect((await call(off.url, '/v1/posts', { headers: { 'x-api-key': LIMITED } })).status).toBe(200);
+    expect((await call(off.url, '/readyz')).status).toBe(200);
+  });
+
+  it('keeps its own endpoints local and answers 404 ERR_NOT_FOUND elsewhere', async () => {
+    const before = upstream.seen.length;
+    expect((await call(gateway.url, '/healthz')).status).toBe(200);
+    const missing = await call(gateway.url, '/v2/posts', { headers: { 'x-api-key': DEMO } });
+    expect(missing.status).toBe(404);
+    expect(missing.json()).toMatchObject({ code: 'ERR_NOT_FOUND' });
+    expect(upstream.seen.length).toBe(before);
+    const metrics = (await call(gateway.url, '/metrics')).text;
+    expect(metrics).toMatch(/gateway_proxied_total\{status_class="2xx"[^}]*\} [1-9]/);
+    expect(metrics).toMatch(/gateway_proxied_total\{status_class="5xx"[^}]*\} [1-9]/);
+    expect(metrics).toMatch(/gateway_ratelimit_decisions_total\{result="denied"[^}]*\} [1-9]/);
+    expect(metrics).toMatch(/gateway_auth_failures_total\{[^}]*\} [1-9]/);
+  });
+});

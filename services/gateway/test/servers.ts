@@ -1,0 +1,96 @@
+import { createServer as createHttpServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import { createServer as createNetServer, type AddressInfo } from 'node:net';
+import { loadConfig } from '@sdl/config';
+import { createLogger } from '@sdl/logging';
+import { createMetrics } from '@sdl/metrics';
+import { buildApp as buildRateLimiter, RateLimiterConfigSchema } from '@sdl/ratelimiter';
+import type { FastifyInstance } from 'fastify';
+import { buildApp } from '../src/app.js';
+import { GatewayConfigSchema } from '../src/config.js';
+
+/** What the stand-in lb saw of one request. */
+export interface Seen {
+  readonly method: string;
+  readonly url: string;
+  readonly headers: IncomingHttpHeaders;
+  readonly body: string;
+}
+
+export interface Upstream {
+  readonly url: string;
+  readonly seen: Seen[];
+  close(): Promise<void>;
+}
+
+/**
+ * A tiny real HTTP server standing in for the lb: answers `/lb/healthz` itself, never answers
+ * `/v1/slow`, answers `/v1/status/<code>` with that status, and echoes everything else as JSON.
+ */
+export async function startUpstream(): Promise<Upstream> {
+  const seen: Seen[] = [];
+  const server: Server = createHttpServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const url = req.url ?? '';
+      if (url === '/lb/healthz') return void res.end('ok');
+      const entry = { method: req.method ?? '', url, headers: req.headers, body: Buffer.concat(chunks).toString('utf8') };
+      seen.push(entry);
+      if (url.startsWith('/v1/slow')) return;
+      const status = /^\/v1\/status\/(\d{3})/.exec(url)?.[1];
+      res.statusCode = status === undefined ? 200 : Number(status);
+      res.setHeader('content-type', 'application/json');
+      res.setHeader('x-upstream', 'stand-in');
+      res.setHeader('set-cookie', ['a=1', 'b=2']);
+      res.end(JSON.stringify(entry));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    seen,
+    close: async () => {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+/** A localhost URL that nothing listens on (port taken, then released). */
+export async function deadUrl(): Promise<string> {
+  const server = createNetServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return `http://127.0.0.1:${port}`;
+}
+
+export interface Listening {
+  readonly app: FastifyInstance;
+  readonly url: string;
+}
+
+async function listen(app: FastifyInstance): Promise<Listening> {
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  return { app, url: `http://127.0.0.1:${(app.server.address() as AddressInfo).port}` };
+}
+
+/** The real ratelimiter service against a real Redis. */
+export async function startRateLimiter(env: Record<string, string>): Promise<Listening> {
+  const app = await buildRateLimiter({
+    config: loadConfig(RateLimiterConfigSchema, env),
+    logger: createLogger({ name: 'ratelimiter', level: 'silent' }),
+    metrics: createMetrics({ service: 'ratelimiter', defaults: false }),
+  });
+  return listen(app);
+}
+
+/** A gateway configured from an environment, as main.ts would, listening on a free port. */
+export async function startGateway(env: Record<string, string>): Promise<Listening> {
+  const app = await buildApp({
+    config: loadConfig(GatewayConfigSchema, env),
+    logger: createLogger({ name: 'gateway', level: 'silent' }),
+    metrics: createMetrics({ service: 'gateway', defaults: false }),
+  });
+  return listen(app);
+}

@@ -1,0 +1,108 @@
+import type { AddressInfo } from 'node:net';
+import { createCoordinator, type Coordinator } from '@sdl/coord';
+import type { Logger } from '@sdl/logging';
+import type { Metrics } from '@sdl/metrics';
+import { createApp } from '@sdl/server';
+import type { FastifyInstance } from 'fastify';
+import { createBalancer, type Balancer } from './balancer.js';
+import type { LbConfig } from './config.js';
+import { startDiscovery, type Discovery } from './discovery.js';
+import { createHealthChecker } from './health-checker.js';
+import { parseStaticUpstreams } from './host-spec.js';
+import { createLbMetrics } from './lb-metrics.js';
+import { createProxyHandler } from './proxy.js';
+import { createProxyServer } from './proxy-server.js';
+import { createUpstreamSet, type UpstreamSet } from './upstream-set.js';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    lb: LbRuntime;
+  }
+}
+
+/** The lb's live parts, decorated on the admin app (tests read the proxy's address from it). */
+export interface LbRuntime {
+  readonly upstreams: UpstreamSet;
+  readonly balancer: Balancer;
+  /** Where the proxy listens; undefined until the app is ready. */
+  proxyAddress(): AddressInfo | undefined;
+}
+
+export interface LbDeps {
+  readonly config: LbConfig;
+  readonly logger: Logger;
+  readonly metrics: Metrics;
+  /** Injected by tests; otherwise made from ETCD_ENDPOINTS (none: discovery off) and closed with the app. */
+  readonly coordinator?: Coordinator;
+}
+
+/**
+ * Builds the admin app (healthz, readyz, metrics, /admin/lb) and the proxy beside it. The proxy is
+ * a second listener, on config.host:config.proxyPort: it starts listening in the admin app's
+ * onReady hook (so runService's listen, or a test's ready(), brings up both) and drains in its
+ * onClose (so the graceful shutdown covers both). The admin app itself never listens here.
+ */
+export async function buildApp(deps: LbDeps): Promise<FastifyInstance> {
+  const { config, logger, metrics } = deps;
+  const app = createApp({ logger, metrics });
+
+  const upstreams = createUpstreamSet({
+    logger,
+    pool: {
+      connections: config.upstreamConnections,
+      connectTimeoutMs: config.connectTimeoutMs,
+      tryTimeoutMs: config.tryTimeoutMs,
+    },
+    health: { fall: config.healthFall, rise: config.healthRise },
+  });
+  upstreams.reconcile('static', parseStaticUpstreams(config.staticUpstreams));
+  const balancer = createBalancer(upstreams, config.strategy);
+  const lbMetrics = createLbMetrics(metrics.registry, upstreams);
+  const health = createHealthChecker({
+    upstreams,
+    logger,
+    intervalMs: config.healthIntervalMs,
+    timeoutMs: config.healthTimeoutMs,
+  });
+  const proxy = createProxyServer(
+    createProxyHandler({ balancer, metrics: lbMetrics, logger, retries: config.retries }),
+    logger.child({ component: 'proxy' }),
+  );
+
+  const ownsCoordinator = deps.coordinator === undefined && config.etcdEndpoints.length > 0;
+  const coordinator = deps.coordinator ?? (ownsCoordinator ? createCoordinator({ endpoints: config.etcdEndpoints, logger }) : undefined);
+  let discovery: Discovery | undefined;
+  if (coordinator !== undefined) app.readiness.add('etcd', (signal) => coordinator.ping(signal));
+
+  app.decorate('lb', { upstreams, balancer, proxyAddress: () => proxy.address() } satisfies LbRuntime);
+
+  app.get('/admin/lb', async () => ({
+    strategy: balancer.strategy,
+    hosts: upstreams.list().map((host) => host.toJSON()),
+  }));
+
+  app.addHook('onReady', async () => {
+    if (coordinator !== undefined) {
+      discovery = startDiscovery({
+        coordinator,
+        prefix: config.discoveryPrefix,
+        logger,
+        onHosts: (specs) => upstreams.reconcile('etcd', specs),
+      });
+    }
+    health.start();
+    const address = await proxy.listen(config.host, config.proxyPort);
+    logger.info({ port: address.port, strategy: balancer.strategy, upstreams: upstreams.list().length }, 'proxy listening');
+  });
+
+  app.addHook('onClose', async () => {
+    // Leave a second of the grace period for the rest of the shutdown after the drain.
+    await proxy.close(Math.max(0, config.shutdownGraceMs - 1000));
+    await health.stop();
+    await discovery?.close();
+    await upstreams.close();
+    if (ownsCoordinator) await coordinator?.close();
+  });
+
+  return app;
+}

@@ -1,0 +1,57 @@
+import { Counter, Gauge, Histogram, type Registry } from '@sdl/metrics';
+import type { UpstreamSet } from './upstream-set.js';
+
+/** What a failed try (or a failed response stream) is counted as in `lb_upstream_errors_total`. */
+export type ErrorKind = 'connect' | 'timeout' | 'reset' | 'other' | 'client_abort';
+
+export interface LbMetrics {
+  readonly requests: Counter<'upstream' | 'status_class'>;
+  readonly duration: Histogram<'upstream'>;
+  readonly errors: Counter<'upstream' | 'kind'>;
+  readonly retries: Counter;
+}
+
+/** The lb's series; health and host counts are read from the live set at scrape time. */
+export function createLbMetrics(registry: Registry, upstreams: UpstreamSet): LbMetrics {
+  const registers = [registry];
+  new Gauge({
+    name: 'lb_upstream_healthy',
+    help: '1 when the upstream is in rotation, 0 when health checks took it out',
+    labelNames: ['upstream'] as const,
+    registers,
+    collect() {
+      this.reset();
+      for (const host of upstreams.list()) this.set({ upstream: host.id }, host.healthy ? 1 : 0);
+    },
+  });
+  new Gauge({
+    name: 'lb_upstreams',
+    help: 'Upstreams known (static and discovered), healthy or not',
+    registers,
+    collect() {
+      this.set(upstreams.list().length);
+    },
+  });
+  return {
+    requests: new Counter({
+      name: 'lb_upstream_requests_total',
+      help: 'Responses received from upstreams, by status class',
+      labelNames: ['upstream', 'status_class'] as const,
+      registers,
+    }),
+    duration: new Histogram({
+      name: 'lb_upstream_request_duration_seconds',
+      help: 'Time from sending a try to the end of the streamed response',
+      labelNames: ['upstream'] as const,
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers,
+    }),
+    errors: new Counter({
+      name: 'lb_upstream_errors_total',
+      help: 'Failed tries and broken response streams, by kind',
+      labelNames: ['upstream', 'kind'] as const,
+      registers,
+    }),
+    retries: new Counter({ name: 'lb_retries_total', help: 'Tries sent to another host after a failure', registers }),
+  };
+}

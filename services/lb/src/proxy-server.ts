@@ -1,0 +1,61 @@
+import { createServer, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Logger } from '@sdl/logging';
+import type { ProxyHandler } from './proxy.js';
+
+export interface ProxyServer {
+  listen(host: string, port: number): Promise<AddressInfo>;
+  /** Where the proxy listens (undefined before listen). */
+  address(): AddressInfo | undefined;
+  /** Stops accepting, lets in-flight requests finish for up to `drainMs`, then cuts what is left. */
+  close(drainMs: number): Promise<void>;
+}
+
+/** The proxy's own node:http server (fastify stays off the hot path). */
+export function createProxyServer(handler: ProxyHandler, logger: Logger): ProxyServer {
+  let closing = false;
+  const active = new Set<ServerResponse>();
+  const server: Server = createServer((req, res) => {
+    active.add(res);
+    if (closing) res.shouldKeepAlive = false;
+    // server.close() only closes connections idle at that moment; the others would linger for the
+    // keep-alive timeout after their last response, so each one is closed as it goes idle.
+    res.once('finish', () => {
+      if (closing) server.closeIdleConnections();
+    });
+    res.once('close', () => active.delete(res));
+    handler(req, res);
+  });
+  server.on('clientError', (err, socket) => {
+    logger.debug({ err }, 'proxy client error');
+    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\n\r\n');
+    else socket.destroy();
+  });
+
+  return {
+    listen(host, port) {
+      return new Promise((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(port, host, () => {
+          server.off('error', reject);
+          resolve(server.address() as AddressInfo);
+        });
+      });
+    },
+    address() {
+      const address = server.address();
+      return address === null || typeof address === 'string' ? undefined : address;
+    },
+    async close(drainMs) {
+      if (!server.listening) return;
+      closing = true;
+      // Responses not yet started tell their client the connection ends with them.
+      for (const res of active) if (!res.headersSent) res.shouldKeepAlive = false;
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      const cut = setTimeout(() => server.closeAllConnections(), drainMs);
+      await closed;
+      clearTimeout(cut);
+    },
+  };
+}

@@ -1,0 +1,158 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { AppError, toProblem, type ErrorSpec } from '@sdl/errors';
+import type { Logger } from '@sdl/logging';
+import { requestIdFrom } from '@sdl/server';
+import type { Balancer } from './balancer.js';
+import { LbErrors } from './errors.js';
+import { downstreamResponseHeaders, upstreamRequestHeaders } from './forward-headers.js';
+import type { LbMetrics } from './lb-metrics.js';
+import { createRequestBody, type RequestBody } from './request-body.js';
+import { classifyFailure, isRetriable, type FailureKind } from './upstream-errors.js';
+import type { UpstreamHost } from './upstream-host.js';
+
+export interface ProxyOptions {
+  readonly balancer: Balancer;
+  readonly metrics: LbMetrics;
+  readonly logger: Logger;
+  /** Extra tries on other hosts (default 1). */
+  readonly retries: number;
+}
+
+export type ProxyHandler = (req: IncomingMessage, res: ServerResponse) => void;
+
+interface Exchange {
+  readonly req: IncomingMessage;
+  readonly res: ServerResponse;
+  readonly requestId: string;
+  readonly headers: Record<string, string | string[]>;
+  readonly body: RequestBody;
+  readonly signal: AbortSignal;
+}
+
+const HEALTH_BODY = '{"status":"ok"}';
+
+function sendProblem(res: ServerResponse, spec: ErrorSpec, requestId: string): void {
+  if (res.headersSent || res.destroyed) return void res.destroy();
+  const body = JSON.stringify(toProblem(new AppError(spec), requestId));
+  res.writeHead(spec.statusCode, {
+    'content-type': 'application/problem+json',
+    'content-length': Buffer.byteLength(body),
+    'x-request-id': requestId,
+    ...(spec.statusCode === 503 ? { 'retry-after': '1' } : {}),
+  });
+  res.end(body);
+}
+
+const answerFor = (kind: FailureKind | undefined): ErrorSpec =>
+  kind === undefined
+    ? LbErrors.noHealthyUpstream
+    : kind === 'timeout'
+      ? LbErrors.upstreamTimeout
+      : kind === 'reset'
+        ? LbErrors.upstreamReset
+        : LbErrors.upstreamUnavailable;
+
+/**
+ * The proxy's request handler (plain node:http: this is the hot path). Answers `/lb/healthz`
+ * itself; forwards everything else to a host chosen by the balancer, retrying on another host
+ * when that is safe (see isRetriable), and streams the response back with `x-upstream`.
+ */
+export function createProxyHandler(options: ProxyOptions): ProxyHandler {
+  const { balancer, metrics, retries } = options;
+  const log = options.logger.child({ component: 'proxy' });
+
+  // One try on one host: 'done' once a response was streamed (or broke mid-stream), else why it failed.
+  async function tryHost(host: UpstreamHost, ex: Exchange): Promise<'done' | FailureKind> {
+    const { req, res } = ex;
+    const started = performance.now();
+    host.begin();
+    let upstream;
+    try {
+      upstream = await host.pool.request({
+        path: host.basePath + (req.url ?? '/'),
+        method: req.method ?? 'GET',
+        headers: ex.headers,
+        // undici takes async iterables (documented, and handled in core/request.js); its types lag.
+        body: ex.body.forTry() as Readable | undefined,
+        signal: ex.signal,
+      });
+    } catch (err) {
+      host.end();
+      const kind = classifyFailure(err);
+      if (kind === 'aborted') {
+        metrics.errors.inc({ upstream: host.id, kind: 'client_abort' });
+        return kind;
+      }
+      metrics.errors.inc({ upstream: host.id, kind });
+      if (kind === 'connect') host.markDown(`proxied try failed to connect (${(err as { code?: string }).code})`);
+      else if (kind === 'timeout') host.recordFailure('proxied try timed out');
+      log.warn({ err, upstream: host.id, kind, method: req.method, url: req.url, requestId: ex.requestId }, 'upstream try failed');
+      return kind;
+    }
+    host.recordSuccess(false);
+    metrics.requests.inc({ upstream: host.id, status_class: `${Math.floor(upstream.statusCode / 100)}xx` });
+    try {
+      res.writeHead(upstream.statusCode, downstreamResponseHeaders(upstream.headers, host.id, ex.requestId));
+      await pipeline(upstream.body, res);
+    } catch (err) {
+      // The headers are (almost always) sent: the only honest signal left is a truncated response.
+      // The first error names the side that broke (both streams are closed by the time we get here).
+      const kind = classifyFailure(err);
+      const clientGone = kind === 'aborted' || (err as { code?: unknown }).code === 'ERR_STREAM_PREMATURE_CLOSE';
+      metrics.errors.inc({ upstream: host.id, kind: clientGone ? 'client_abort' : kind });
+      if (!clientGone) log.warn({ err, upstream: host.id, requestId: ex.requestId }, 'response stream broke');
+      upstream.body.destroy();
+      res.destroy();
+    } finally {
+      host.end();
+      metrics.duration.observe({ upstream: host.id }, (performance.now() - started) / 1000);
+    }
+    return 'done';
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const requestId = requestIdFrom(req.headers['x-request-id']);
+    const aborter = new AbortController();
+    res.once('close', () => {
+      if (!res.writableFinished) aborter.abort();
+    });
+    const ex: Exchange = {
+      req,
+      res,
+      requestId,
+      headers: upstreamRequestHeaders(req, requestId),
+      body: createRequestBody(req),
+      signal: aborter.signal,
+    };
+    const ctx = { method: req.method ?? 'GET', url: req.url ?? '/', headers: req.headers, requestId };
+    const tried = new Set<string>();
+    let failure: FailureKind | undefined;
+    for (let attempt = 0; attempt <= retries; attempt++) {
+      const host = balancer.pick(ctx, tried);
+      if (host === undefined) break;
+      if (attempt > 0) metrics.retries.inc();
+      tried.add(host.id);
+      const outcome = await tryHost(host, ex);
+      if (outcome === 'done' || outcome === 'aborted') return;
+      failure = outcome;
+      if (!isRetriable(failure, ctx.method, ex.body.started)) break;
+    }
+    sendProblem(res, answerFor(failure), requestId);
+    // A body a failed try left half-read is drained so the client's connection can be reused.
+    if (!req.complete) req.resume();
+  }
+
+  return (req, res) => {
+    if (req.url === '/lb/healthz' && (req.method === 'GET' || req.method === 'HEAD')) {
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': HEALTH_BODY.length });
+      res.end(req.method === 'HEAD' ? undefined : HEALTH_BODY);
+      return;
+    }
+    handle(req, res).catch((err: unknown) => {
+      log.error({ err, method: req.method, url: req.url }, 'proxy failure');
+      sendProblem(res, LbErrors.upstreamUnavailable, requestIdFrom(req.headers['x-request-id']));
+    });
+  };
+}

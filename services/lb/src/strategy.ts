@@ -1,0 +1,52 @@
+import type { IncomingHttpHeaders } from 'node:http';
+import { createRandom } from './strategies/random.js';
+import { createRoundRobin } from './strategies/round-robin.js';
+
+/** What a strategy may know about an upstream: a read-only view of its live state. */
+export interface Host {
+  readonly id: string;
+  readonly url: string;
+  readonly weight: number;
+  readonly healthy: boolean;
+  /** Requests sent to this host and not yet finished (for least-request style strategies). */
+  readonly inflight: number;
+}
+
+/** The request being balanced, for strategies that hash on it (consistent hashing, affinity). */
+export interface PickContext {
+  readonly method: string;
+  readonly url: string;
+  readonly headers: IncomingHttpHeaders;
+  readonly requestId: string;
+}
+
+/**
+ * A load-balancing strategy. `hosts` holds only the candidates (healthy, not yet tried for this
+ * request), in a stable order (by id); the strategy never filters health itself.
+ */
+export interface Strategy {
+  readonly name: string;
+  /** Returns one of `hosts` (generic so callers get their own host type back), or undefined if empty. */
+  pick<H extends Host>(hosts: readonly H[], ctx: PickContext): H | undefined;
+}
+
+// Factories, not instances: each balancer gets its own strategy state (round-robin cursor etc.).
+const registry = {
+  'round-robin': createRoundRobin,
+  random: createRandom,
+} as const satisfies Record<string, () => Strategy>;
+
+export type StrategyName = keyof typeof registry;
+
+/** Every strategy the lb knows, for the config schema (an unknown STRATEGY fails at boot). */
+export const strategyNames = Object.keys(registry) as StrategyName[];
+
+export function isStrategyName(name: string): name is StrategyName {
+  return Object.hasOwn(registry, name);
+}
+
+/** A fresh strategy by name; throws on an unknown name (config validation normally catches it first). */
+export function createStrategy(name: string): Strategy {
+  if (!isStrategyName(name)) throw new TypeError(`unknown strategy "${name}" (known: ${strategyNames.join(', ')})`);
+  return registry[name]();
+}

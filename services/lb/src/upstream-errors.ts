@@ -1,0 +1,49 @@
+/** How a try failed, which decides retries, passive health and the answer to the client. */
+export type FailureKind = 'connect' | 'timeout' | 'reset' | 'aborted' | 'other';
+
+// Nothing reached the upstream: safe to retry any method elsewhere. Killed containers show up as
+// EHOSTUNREACH or a connect timeout (their IP vanishes), removed ones as DNS failures.
+const CONNECT = new Set([
+  'ECONNREFUSED',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EHOSTDOWN',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'UND_ERR_CONNECT_TIMEOUT',
+]);
+// ETIMEDOUT is here, not in CONNECT: the kernel also raises it on established sockets.
+const TIMEOUT = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'ETIMEDOUT']);
+const RESET = new Set(['UND_ERR_SOCKET', 'ECONNRESET', 'EPIPE', 'UND_ERR_CLOSED']);
+
+function codeOf(err: unknown): string | undefined {
+  if (typeof err !== 'object' || err === null) return undefined;
+  const { code, cause, errors } = err as { code?: unknown; cause?: unknown; errors?: unknown };
+  if (typeof code === 'string') return code;
+  // Happy-eyeballs connects fail with an AggregateError of per-address errors.
+  if (Array.isArray(errors) && errors.length > 0) return codeOf(errors[0]);
+  return cause === undefined ? undefined : codeOf(cause);
+}
+
+export function classifyFailure(err: unknown): FailureKind {
+  const code = codeOf(err);
+  if (code === 'UND_ERR_ABORTED' || (err instanceof Error && err.name === 'AbortError')) return 'aborted';
+  if (code === undefined) return 'other';
+  if (CONNECT.has(code)) return 'connect';
+  if (TIMEOUT.has(code)) return 'timeout';
+  if (RESET.has(code)) return 'reset';
+  return 'other';
+}
+
+const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE']);
+
+/**
+ * A failed try may go to another host when nothing reached the upstream (any method), or, for
+ * idempotent methods, when the upstream timed out or reset the connection, as long as the body
+ * (streamed, never buffered) was not consumed by the failed try.
+ */
+export function isRetriable(kind: FailureKind, method: string, bodyStarted: boolean): boolean {
+  if (bodyStarted) return false;
+  if (kind === 'connect') return true;
+  return IDEMPOTENT.has(method) && (kind === 'timeout' || kind === 'reset');
+}

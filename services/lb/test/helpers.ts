@@ -1,0 +1,132 @@
+import { createServer, type IncomingHttpHeaders, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Coordinator } from '@sdl/coord';
+import { loadConfig } from '@sdl/config';
+import { createLogger } from '@sdl/logging';
+import { createMetrics } from '@sdl/metrics';
+import type { FastifyInstance } from 'fastify';
+import { buildApp } from '../src/app.js';
+import { LbConfigSchema } from '../src/config.js';
+
+/** What a test upstream saw of one request. */
+export interface Seen {
+  readonly method: string;
+  readonly url: string;
+  readonly headers: IncomingHttpHeaders;
+  readonly body: string;
+}
+
+/** A real HTTP upstream on 127.0.0.1 answering `{ id, ... }`; its behaviour can be changed live. */
+export interface TestUpstream {
+  readonly id: string;
+  readonly port: number;
+  readonly url: string;
+  readonly seen: Seen[];
+  /** Delay before answering proxied requests (not /healthz). */
+  delayMs: number;
+  /** When false, /healthz answers 500. */
+  healthy: boolean;
+  /** Replaces the answer to proxied requests (for streaming and broken responses). */
+  respond?: (res: ServerResponse) => void;
+  stop(): Promise<void>;
+  /** Listens again on the same port. */
+  restart(): Promise<void>;
+}
+
+function listen(server: Server, port: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => resolve((server.address() as AddressInfo).port));
+  });
+}
+
+export async function startUpstream(id: string): Promise<TestUpstream> {
+  let server: Server;
+  const make = (): Server =>
+    createServer((req, res) => {
+      if (req.url === '/healthz') {
+        res.writeHead(upstream.healthy ? 200 : 500).end();
+        return;
+      }
+      const chunks: Buffer[] = [];
+      req.on('data', (chunk: Buffer) => chunks.push(chunk));
+      req.on('end', () => {
+        const body = Buffer.concat(chunks).toString();
+        upstream.seen.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body });
+        const answer = () => {
+          if (res.destroyed) return;
+          if (upstream.respond !== undefined) return upstream.respond(res);
+          const payload = JSON.stringify({ id, method: req.method, url: req.url, body });
+          res.writeHead(200, { 'content-type': 'application/json', 'x-answered-by': id }).end(payload);
+        };
+        if (upstream.delayMs > 0) setTimeout(answer, upstream.delayMs);
+        else answer();
+      });
+    });
+  server = make();
+  const port = await listen(server, 0);
+  const upstream: TestUpstream = {
+    id,
+    port,
+    url: `http://127.0.0.1:${port}`,
+    seen: [],
+    delayMs: 0,
+    healthy: true,
+    async stop() {
+      if (!server.listening) return;
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeAllConnections();
+      await closed;
+    },
+    async restart() {
+      server = make();
+      await listen(server, port);
+    },
+  };
+  return upstream;
+}
+
+/** A port on 127.0.0.1 that refuses connections (bound once, then released). */
+export async function refusedPort(): Promise<number> {
+  const server = createServer();
+  const port = await listen(server, 0);
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+export interface TestLb {
+  readonly app: FastifyInstance;
+  /** The proxy's base url. */
+  readonly url: string;
+  close(): Promise<void>;
+}
+
+/** The real lb (admin app + proxy on 127.0.0.1:0), configured through its env schema. */
+export async function startLb(env: Record<string, string>, coordinator?: Coordinator): Promise<TestLb> {
+  const config = loadConfig(LbConfigSchema, { HOST: '127.0.0.1', PROXY_PORT: '0', SHUTDOWN_GRACE_MS: '2000', ...env });
+  const logger = createLogger({ name: 'lb', level: process.env.LB_TEST_LOG ?? 'silent' });
+  const metrics = createMetrics({ service: 'lb', defaults: false });
+  const app = await buildApp({ config, logger, metrics, ...(coordinator === undefined ? {} : { coordinator }) });
+  await app.ready();
+  const address = app.lb.proxyAddress();
+  if (address === undefined) throw new Error('proxy is not listening');
+  return { app, url: `http://127.0.0.1:${address.port}`, close: () => app.close() };
+}
+
+export const staticList = (upstreams: readonly TestUpstream[]): string =>
+  upstreams.map((u) => `${u.id}=${u.url}`).join(',');
+
+interface AdminHost {
+  id: string;
+  url: string;
+  weight: number;
+  healthy: boolean;
+  source: string;
+  inflight: number;
+  consecutiveFailures: number;
+}
+
+export async function adminHosts(app: FastifyInstance): Promise<{ strategy: string; hosts: AdminHost[] }> {
+  const res = await app.inject({ method: 'GET', url: '/admin/lb' });
+  return res.json<{ strategy: string; hosts: AdminHost[] }>();
+}

@@ -1,0 +1,129 @@
+import { startRedis, type Started } from '@sdl/testing';
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { buildTestApp, check } from './helpers.js';
+
+const LIMITS = JSON.stringify({
+  default: { limit: 100, windowMs: 1000 },
+  clients: { limited: { limit: 5, windowMs: 60000 }, other: { limit: 5, windowMs: 60000 } },
+});
+
+async function waitReady(app: FastifyInstance): Promise<void> {
+  await vi.waitFor(
+    async () => expect((await app.inject({ method: 'GET', url: '/readyz' })).statusCode).toBe(200),
+    { timeout: 10_000, interval: 50 },
+  );
+}
+
+// Against a real Redis: the Lua script, its expiry, and what happens when Redis goes away.
+describe('fixed window against Redis', () => {
+  let redis: Started | undefined;
+  let open: FastifyInstance;
+  let closed: FastifyInstance;
+
+  beforeAll(async () => {
+    redis = await startRedis();
+    open = await buildTestApp({ REDIS_URL: redis.url, LIMITS });
+    closed = await buildTestApp({ REDIS_URL: redis.url, LIMITS, FAIL_MODE: 'closed' });
+    await Promise.all([waitReady(open), waitReady(closed)]);
+  });
+  afterAll(async () => {
+    await open?.close();
+    await closed?.close();
+    await redis?.stop();
+  });
+
+  it('admits exactly limit requests in a window, then denies with remaining 0', async () => {
+    const answers = [];
+    for (let i = 0; i < 7; i += 1) answers.push(await check(open, { descriptors: { client: 'limited' } }));
+    expect(answers.map((a) => a.status)).toEqual([200, 200, 200, 200, 200, 200, 200]);
+    expect(answers.map((a) => a.body.allowed)).toEqual([true, true, true, true, true, false, false]);
+    expect(answers.map((a) => a.body.remaining)).toEqual([4, 3, 2, 1, 0, 0, 0]);
+    for (const a of answers) {
+      expect(a.body.limit).toBe(5);
+      expect(a.body.failMode).toBeUndefined();
+      expect(a.body.resetMs).toBeGreaterThan(0);
+      expect(a.body.resetMs).toBeLessThanOrEqual(60_000);
+    }
+  });
+
+  it('admits exactly limit requests under concurrency', async () => {
+    const answers = await Promise.all(
+      Array.from({ length: 20 }, () => check(open, { descriptors: { client: 'other' } })),
+    );
+    expect(answers.filter((a) => a.body.allowed === true)).toHaveLength(5);
+  });
+
+  it('keeps clients independent and charges the cost', async () => {
+    const a = await check(open, { descriptors: { client: 'client-a' }, cost: 60 });
+    const b = await check(open, { descriptors: { client: 'client-b', route: 'GET /v1/posts' }, cost: 60 });
+    expect(a.body).toMatchObject({ allowed: true, limit: 100, remaining: 40 });
+    expect(b.body).toMatchObject({ allowed: true, limit: 100, remaining: 40 });
+    // A cost that does not fit is denied without using up what is left.
+    expect((await check(open, { descriptors: { client: 'client-a' }, cost: 41 })).body).toMatchObject({
+      allowed: false,
+      remaining: 40,
+    });
+    expect((await check(open, { descriptors: { client: 'client-a' }, cost: 40 })).body).toMatchObject({
+      allowed: true,
+      remaining: 0,
+    });
+  });
+
+  it('opens a new window once the old one expires', async () => {
+    const client = 'short-window';
+    const first = await check(open, { descriptors: { client }, cost: 100 });
+    expect(first.body).toMatchObject({ allowed: true, remaining: 0 });
+    expect((await check(open, { descriptors: { client } })).body.allowed).toBe(false);
+    await vi.waitFor(
+      async () => expect((await check(open, { descriptors: { client } })).body.allowed).toBe(true),
+      { timeout: 3000, interval: 100 },
+    );
+  });
+
+  it('exposes its metrics', async () => {
+    const metrics = (await open.inject({ method: 'GET', url: '/metrics' })).body;
+    expect(metrics).toMatch(/ratelimiter_checks_total\{result="allowed"[^}]*\} [1-9]/);
+    expect(metrics).toMatch(/ratelimiter_checks_total\{result="denied"[^}]*\} [1-9]/);
+    expect(metrics).toContain('ratelimiter_redis_duration_seconds_bucket');
+  });
+
+  it('answers by fail mode within the command timeout while Redis is busy, then recovers', async () => {
+    // A script that spins for 1.5 s blocks Redis like a stall would; commands must time out, not queue.
+    const spin =
+      "local t=redis.call('TIME'); local s=t[1]*1e6+t[2]; " +
+      "repeat t=redis.call('TIME') until t[1]*1e6+t[2]-s > 1500000; return 1";
+    const busy = redis!.container.exec(['redis-cli', 'EVAL', spin, '0']);
+    await vi.waitFor(
+      async () => {
+        const started = performance.now();
+        const res = await check(open, { descriptors: { client: 'busy' } });
+        expect(res.body.failMode).toBe('open');
+        expect(performance.now() - started).toBeLessThan(1000);
+      },
+      { timeout: 1500, interval: 20 },
+    );
+    expect((await busy).exitCode).toBe(0);
+    await vi.waitFor(
+      async () => expect((await check(open, { descriptors: { client: 'busy' } })).body.failMode).toBeUndefined(),
+      { timeout: 5000, interval: 50 },
+    );
+  });
+
+  it('answers by fail mode, promptly, once Redis is stopped', async () => {
+    await redis?.stop();
+    redis = undefined;
+    await vi.waitFor(
+      async () => expect((await open.inject({ method: 'GET', url: '/readyz' })).statusCode).toBe(503),
+      { timeout: 5000, interval: 50 },
+    );
+    for (let i = 0; i < 3; i += 1) {
+      const [o, c] = await Promise.all([
+        open.inject({ method: 'POST', url: '/v1/check', payload: { descriptors: { client: 'limited' } } }),
+        closed.inject({ method: 'POST', url: '/v1/check', payload: { descriptors: { client: 'limited' } } }),
+      ]);
+      expect(o.json()).toMatchObject({ allowed: true, failMode: 'open' });
+      expect(c.json()).toMatchObject({ allowed: false, remaining: 0, failMode: 'closed' });
+    }
+  }, 10_000);
+});

@@ -1,0 +1,32 @@
+import { createServer } from 'node:net';
+import { loadConfig } from '@sdl/config';
+import { createLogger } from '@sdl/logging';
+import { createMetrics } from '@sdl/metrics';
+import type { FastifyInstance } from 'fastify';
+import { buildApp } from '../src/app.js';
+import { RateLimiterConfigSchema } from '../src/config.js';
+
+/** A ratelimiter app configured from an environment, as main.ts would, but silent and not listening. */
+export async function buildTestApp(env: Record<string, string>): Promise<FastifyInstance> {
+  const config = loadConfig(RateLimiterConfigSchema, env);
+  return buildApp({
+    config,
+    logger: createLogger({ name: 'ratelimiter', level: 'silent' }),
+    metrics: createMetrics({ service: 'ratelimiter', defaults: false }),
+  });
+}
+
+/** A localhost port that nothing listens on (taken, then released). */
+export async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  if (address === null || typeof address === 'string') throw new Error('no port');
+  return address.port;
+}
+
+export async function check(app: FastifyInstance, body: unknown) {
+  const res = await app.inject({ method: 'POST', url: '/v1/check', payload: body as object });
+  return { status: res.statusCode, body: res.json() as Record<string, unknown> };
+}
