@@ -5,7 +5,7 @@ import { labAsync } from './support/lab.js';
 
 describe('the running cluster', () => {
   it('has every container running and healthy', async () => {
-    const ids = (await labAsync(['compose', 'ps', '-q'])).trim().split('\n').filter(Boolean);
+    const ids = (await labAsync(['compose', 'ps', '-a', '-q'])).trim().split('\n').filter(Boolean);
     expect(ids.length).toBeGreaterThanOrEqual(23);
     const states = execFileSync('docker', ['inspect', '-f', '{{.Name}} {{.State.Health.Status}}', ...ids], {
       encoding: 'utf8',

@@ -52,7 +52,7 @@ describe('docker-compose.yml', () => {
       ].sort(),
     );
     for (const [name, svc] of Object.entries(base.services)) {
-      if (name !== 'grafana') expect(svc.healthcheck, `${name} has a healthcheck`).toBeDefined();
+      expect(svc.healthcheck, `${name} has a healthcheck`).toBeDefined();
     }
   });
 

@@ -24,6 +24,12 @@ describe('bad input gets a 4xx with a stable code, never a 500', () => {
       run: () => call('POST', '/v1/accounts', { body: { email: 'a@b.c', name: 42 } }),
     },
     {
+      name: 'control character (NUL) in a field',
+      status: 400,
+      code: 'ERR_VALIDATION',
+      run: () => call('POST', '/v1/accounts', { body: { email: 'a@b.c', name: 'A\u0000B' } }),
+    },
+    {
       name: 'missing field',
       status: 400,
       code: 'ERR_VALIDATION',

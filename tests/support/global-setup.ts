@@ -15,7 +15,7 @@ export default function setup(): () => void {
 
 function clusterRunning(): boolean {
   try {
-    const out = execFileSync(labPath, ['compose', 'ps', '-q', 'gateway'], { encoding: 'utf8' }).trim();
+    const out = execFileSync(labPath, ['compose', 'ps', '-a', '-q', 'gateway'], { encoding: 'utf8' }).trim();
     if (out === '') return false;
     const state = execFileSync('docker', ['inspect', '-f', '{{.State.Running}}', out], { encoding: 'utf8' }).trim();
     return state === 'true';

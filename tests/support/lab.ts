@@ -40,7 +40,7 @@ export async function getInside(service: string, port: number, path: string): Pr
 
 /** Whether the service's container is running. */
 export async function isRunning(service: string): Promise<boolean> {
-  const id = (await labAsync(['compose', 'ps', '-q', service])).trim();
+  const id = (await labAsync(['compose', 'ps', '-a', '-q', service])).trim();
   if (id === '') return false;
   const { stdout } = await execFileAsync('docker', ['inspect', '-f', '{{.State.Running}}', id]);
   return stdout.trim() === 'true';
@@ -50,7 +50,7 @@ export async function isRunning(service: string): Promise<boolean> {
 export async function waitHealthy(service: string, timeoutMs = 90_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const id = (await labAsync(['compose', 'ps', '-q', service])).trim();
+    const id = (await labAsync(['compose', 'ps', '-a', '-q', service])).trim();
     const { stdout } = await execFileAsync('docker', ['inspect', '-f', '{{.State.Health.Status}}', id]);
     if (stdout.trim() === 'healthy') return;
     if (Date.now() > deadline) throw new Error(`${service} not healthy within ${timeoutMs} ms`);

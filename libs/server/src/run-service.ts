@@ -38,8 +38,15 @@ export interface RunServiceOptions<S extends TObject> {
  */
 export async function runService<S extends TObject>(options: RunServiceOptions<S>): Promise<void> {
   let config: Static<S>;
+  let app: FastifyInstance;
+  let logger: Logger;
   try {
     config = loadConfig(options.schema, options.env);
+    const base = config as unknown as BaseConfig;
+    logger = createLogger({ name: options.name, level: base.logLevel, base: { node: base.nodeId } });
+    const metrics = createMetrics({ service: options.name, node: base.nodeId });
+    // build() may reject settings that only make sense together (e.g. two lists of equal length).
+    app = await options.build({ config, logger, metrics });
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(`${options.name}: ${err.message}\n`);
@@ -49,9 +56,6 @@ export async function runService<S extends TObject>(options: RunServiceOptions<S
     throw err;
   }
   const base = config as unknown as BaseConfig;
-  const logger = createLogger({ name: options.name, level: base.logLevel, base: { node: base.nodeId } });
-  const metrics = createMetrics({ service: options.name, node: base.nodeId });
-  const app = await options.build({ config, logger, metrics });
   await listenWithGrace(app, { host: base.host, port: base.port, logger, graceMs: base.shutdownGraceMs });
   logger.info({ port: base.port }, `${options.name} listening`);
 }

@@ -61,3 +61,21 @@ export async function startEtcd(): Promise<Started> {
     stop: async () => void (await container.stop({ timeout: 1000 })),
   };
 }
+
+/**
+ * Starts several containers at once. If any fails to start, the ones that did are stopped before
+ * the error is thrown, so a failed set-up leaves nothing running.
+ */
+export async function startAll<T extends readonly (() => Promise<{ stop(): Promise<void> }>)[]>(
+  ...starters: T
+): Promise<{ [K in keyof T]: Awaited<ReturnType<T[K]>> }> {
+  const results = await Promise.allSettled(starters.map((start) => start()));
+  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed !== undefined) {
+    await Promise.all(
+      results.map((r) => (r.status === 'fulfilled' ? r.value.stop().catch(() => undefined) : undefined)),
+    );
+    throw failed.reason;
+  }
+  return results.map((r) => (r as PromiseFulfilledResult<unknown>).value) as { [K in keyof T]: Awaited<ReturnType<T[K]>> };
+}

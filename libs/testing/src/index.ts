@@ -1,2 +1,2 @@
 export { labImages, type LabImages } from './images.js';
-export { startEtcd, startPostgres, startRedis, type Started } from './containers.js';
+export { startAll, startEtcd, startPostgres, startRedis, type Started } from './containers.js';

@@ -14,11 +14,14 @@ export const AccountSchema = Type.Object(
 );
 export type Account = Static<typeof AccountSchema>;
 
-/** `POST /v1/accounts`: a format-ish email (3..254 chars, one `@` between non-blanks) and a name. */
+/**
+ * `POST /v1/accounts`: a format-ish email (3..254 chars, one `@` between non-blanks) and a name.
+ * Control characters are refused here: Postgres rejects NUL in text, which must be a 400, not a 500.
+ */
 export const CreateAccountSchema = Type.Object(
   {
-    email: Type.String({ minLength: 3, maxLength: 254, pattern: '^[^@\\s]+@[^@\\s]+$' }),
-    name: Type.String({ minLength: 1, maxLength: 100, pattern: '\\S' }),
+    email: Type.String({ minLength: 3, maxLength: 254, pattern: '^[^@\\s\\x00-\\x1f\\x7f]+@[^@\\s\\x00-\\x1f\\x7f]+$' }),
+    name: Type.String({ minLength: 1, maxLength: 100, pattern: '^(?=.*\\S)[^\\x00-\\x1f\\x7f]+$' }),
   },
   { additionalProperties: false },
 );

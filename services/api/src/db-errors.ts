@@ -1,4 +1,4 @@
-import { AppError } from '@sdl/errors';
+import { AppError, CommonErrors } from '@sdl/errors';
 import { ApiErrors } from './errors.js';
 
 // Socket-level failures: the server is down, unreachable or went away mid-query.
@@ -49,6 +49,11 @@ export function isShardUnavailable(err: unknown): boolean {
  */
 export function toShardError(err: unknown, shard: number): unknown {
   if (err instanceof AppError) return err;
+  // SQLSTATE class 22 (data exception: bad encoding, NUL byte, out of range) is the client's input
+  // that slipped past the schema: a 400, never a 500.
+  if (typeof (err as { code?: unknown }).code === 'string' && (err as { code: string }).code.startsWith('22')) {
+    return new AppError(CommonErrors.validation, { message: 'a value cannot be stored', cause: err });
+  }
   if (isShardUnavailable(err)) {
     return new AppError(ApiErrors.shardUnavailable, { details: { shard }, cause: err, headers: { 'retry-after': '1' } });
   }

@@ -4,6 +4,7 @@ import { Counter, Gauge, type Registry } from '@sdl/metrics';
 import type { EventPublisher } from './event-publisher.js';
 import { claimUnpublished, countUnpublished, markPublished, type OutboxRow } from './outbox-store.js';
 import type { ShardPools } from './shard-pools.js';
+import { untilAborted } from './until-aborted.js';
 
 /** Shared by every shard's relay; each series is labelled with its shard. */
 export interface OutboxMetrics {
@@ -132,7 +133,12 @@ export class OutboxRelay {
       // give it up at once on stop.
       const connecting = this.#o.publisher.connect().then(() => 'connected' as const);
       connecting.catch(() => undefined);
-      if ((await Promise.race([connecting, aborted(this.#stopping.signal)])) === 'stopped') return;
+      const stop = untilAborted(this.#stopping.signal);
+      try {
+        if ((await Promise.race([connecting, stop.promise])) === 'stopped') return;
+      } finally {
+        stop.dispose();
+      }
       published = await this.runOnce();
       this.#recovered();
     } catch (err) {
@@ -176,11 +182,6 @@ export class OutboxRelay {
     if (this.#failures > 0) this.#log.info({ failures: this.#failures }, 'outbox relay recovered');
     this.#failures = 0;
   }
-}
-
-function aborted(signal: AbortSignal): Promise<'stopped'> {
-  if (signal.aborted) return Promise.resolve('stopped');
-  return new Promise((resolve) => signal.addEventListener('abort', () => resolve('stopped'), { once: true }));
 }
 
 export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {

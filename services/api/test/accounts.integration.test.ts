@@ -1,4 +1,4 @@
-import { startPostgres, startRedis, type Started } from '@sdl/testing';
+import { startAll, startPostgres, startRedis, type Started } from '@sdl/testing';
 import type { FastifyInstance } from 'fastify';
 import { Redis } from 'ioredis';
 import pg from 'pg';
@@ -29,7 +29,7 @@ describe('accounts against two Postgres shards and Redis', () => {
   const created: Created[] = [];
 
   beforeAll(async () => {
-    [pg0, pg1, redisServer] = await Promise.all([startPostgres(), startPostgres(), startRedis()]);
+    [pg0, pg1, redisServer] = await startAll(startPostgres, startPostgres, startRedis);
     ({ app, metrics } = await buildTestApp(
       {
         SHARD_PRIMARIES: `${pg0.url},${pg1.url}`,

@@ -6,7 +6,6 @@ export class FakePublisher implements EventPublisher {
   readonly sent: (OutgoingEvent & { topic: string })[] = [];
   /** While true, every publish fails like an unreachable broker. */
   failing = false;
-
   async connect(): Promise<void> {}
 
   async publish(topic: string, events: readonly OutgoingEvent[]): Promise<void> {

@@ -27,6 +27,8 @@ describe('api routes without reachable shards', () => {
     ['a blank name', { email: 'a@b.c', name: '   ' }],
     ['a name too long', { email: 'a@b.c', name: 'n'.repeat(101) }],
     ['an array body', [{ email: 'a@b.c', name: 'Ann' }]],
+    ['a NUL byte in the name', { email: 'a@b.c', name: 'A\u0000B' }],
+    ['a control character in the email', { email: 'a\u0007@b.c', name: 'Ann' }],
   ])('rejects %s with 400 ERR_VALIDATION', async (_what, body) => {
     const res = await post(JSON.stringify(body));
     expect(res.statusCode).toBe(400);

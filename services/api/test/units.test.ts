@@ -136,3 +136,11 @@ describe('outbox messages', () => {
     });
   });
 });
+
+describe('toShardError on bad data', () => {
+  it('maps a Postgres data exception (SQLSTATE class 22, e.g. a NUL byte) to 400 ERR_VALIDATION', () => {
+    const err = toShardError(Object.assign(new Error('invalid byte sequence for encoding "UTF8": 0x00'), { code: '22021' }), 0);
+    expect(err).toBeInstanceOf(AppError);
+    expect(err).toMatchObject({ statusCode: 400, code: 'ERR_VALIDATION' });
+  });
+});

@@ -50,7 +50,7 @@ export function createRateLimitGate(options: RateLimitGateOptions): RateLimitGat
       } catch (err) {
         metrics.ratelimitFailures.inc({ mode: failMode });
         metrics.ratelimitDecisions.inc({ result: failMode === 'open' ? 'failed_open' : 'failed_closed' });
-        log.warn({ err, client: name, failMode, requestId }, 'ratelimiter unavailable; applying fail mode');
+        log.warn({ err, client: name, failMode, reqId: requestId }, 'ratelimiter unavailable; applying fail mode');
         if (failMode === 'open') return {};
         throw new AppError(GatewayErrors.ratelimitUnavailable, { cause: err, headers: { 'retry-after': '1' } });
       }

@@ -44,7 +44,9 @@ describe('gateway against a real ratelimiter, Redis and upstream', () => {
   }
 
   beforeAll(async () => {
-    [redis, upstream] = await Promise.all([startRedis(), startUpstream()]);
+    // One after the other: if the second fails, afterAll still stops the first.
+    redis = await startRedis();
+    upstream = await startUpstream();
     limiter = await startRateLimiter({
       REDIS_URL: redis.url,
       LIMITS: JSON.stringify({

@@ -24,7 +24,9 @@ declare module 'fastify' {
 export interface LbRuntime {
   readonly upstreams: UpstreamSet;
   readonly balancer: Balancer;
-  /** Where the proxy listens; undefined until the app is ready. */
+  /** Starts the proxy listener on config.host:config.proxyPort (main.ts calls it once ready). */
+  listenProxy(): Promise<AddressInfo>;
+  /** Where the proxy listens; undefined until listenProxy. */
   proxyAddress(): AddressInfo | undefined;
 }
 
@@ -37,10 +39,9 @@ export interface LbDeps {
 }
 
 /**
- * Builds the admin app (healthz, readyz, metrics, /admin/lb) and the proxy beside it. The proxy is
- * a second listener, on config.host:config.proxyPort: it starts listening in the admin app's
- * onReady hook (so runService's listen, or a test's ready(), brings up both) and drains in its
- * onClose (so the graceful shutdown covers both). The admin app itself never listens here.
+ * Builds the admin app (healthz, readyz, metrics, /admin/lb) and the proxy beside it. Neither
+ * listens here: main.ts listens the proxy with `app.lb.listenProxy()` once the app is ready, and
+ * the admin app's onClose drains the proxy, so the graceful shutdown covers both.
  */
 export async function buildApp(deps: LbDeps): Promise<FastifyInstance> {
   const { config, logger, metrics } = deps;
@@ -74,7 +75,12 @@ export async function buildApp(deps: LbDeps): Promise<FastifyInstance> {
   let discovery: Discovery | undefined;
   if (coordinator !== undefined) app.readiness.add('etcd', (signal) => coordinator.ping(signal));
 
-  app.decorate('lb', { upstreams, balancer, proxyAddress: () => proxy.address() } satisfies LbRuntime);
+  const listenProxy = async (): Promise<AddressInfo> => {
+    const address = await proxy.listen(config.host, config.proxyPort);
+    logger.info({ port: address.port, strategy: balancer.strategy, upstreams: upstreams.list().length }, 'proxy listening');
+    return address;
+  };
+  app.decorate('lb', { upstreams, balancer, listenProxy, proxyAddress: () => proxy.address() } satisfies LbRuntime);
 
   app.get('/admin/lb', async () => ({
     strategy: balancer.strategy,
@@ -91,8 +97,6 @@ export async function buildApp(deps: LbDeps): Promise<FastifyInstance> {
       });
     }
     health.start();
-    const address = await proxy.listen(config.host, config.proxyPort);
-    logger.info({ port: address.port, strategy: balancer.strategy, upstreams: upstreams.list().length }, 'proxy listening');
   });
 
   app.addHook('onClose', async () => {

@@ -2,4 +2,16 @@ import { runService } from '@sdl/server';
 import { buildApp } from './app.js';
 import { LbConfigSchema } from './config.js';
 
-await runService({ name: 'lb', schema: LbConfigSchema, env: process.env, build: (ctx) => buildApp(ctx) });
+await runService({
+  name: 'lb',
+  schema: LbConfigSchema,
+  env: process.env,
+  build: async (ctx) => {
+    const app = await buildApp(ctx);
+    // The proxy port opens with the admin port (runService listens the admin app after ready).
+    app.addHook('onReady', async () => {
+      await app.lb.listenProxy();
+    });
+    return app;
+  },
+});

@@ -88,7 +88,7 @@ export function createProxyHandler(options: ProxyOptions): ProxyHandler {
       metrics.errors.inc({ upstream: host.id, kind });
       if (kind === 'connect') host.markDown(`proxied try failed to connect (${(err as { code?: string }).code})`);
       else if (kind === 'timeout') host.recordFailure('proxied try timed out');
-      log.warn({ err, upstream: host.id, kind, method: req.method, url: req.url, requestId: ex.requestId }, 'upstream try failed');
+      log.warn({ err, upstream: host.id, kind, method: req.method, url: req.url, reqId: ex.requestId }, 'upstream try failed');
       return kind;
     }
     host.recordSuccess(false);
@@ -102,7 +102,7 @@ export function createProxyHandler(options: ProxyOptions): ProxyHandler {
       const kind = classifyFailure(err);
       const clientGone = kind === 'aborted' || (err as { code?: unknown }).code === 'ERR_STREAM_PREMATURE_CLOSE';
       metrics.errors.inc({ upstream: host.id, kind: clientGone ? 'client_abort' : kind });
-      if (!clientGone) log.warn({ err, upstream: host.id, requestId: ex.requestId }, 'response stream broke');
+      if (!clientGone) log.warn({ err, upstream: host.id, reqId: ex.requestId }, 'response stream broke');
       upstream.body.destroy();
       res.destroy();
     } finally {

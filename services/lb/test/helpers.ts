@@ -108,8 +108,7 @@ export async function startLb(env: Record<string, string>, coordinator?: Coordin
   const metrics = createMetrics({ service: 'lb', defaults: false });
   const app = await buildApp({ config, logger, metrics, ...(coordinator === undefined ? {} : { coordinator }) });
   await app.ready();
-  const address = app.lb.proxyAddress();
-  if (address === undefined) throw new Error('proxy is not listening');
+  const address = await app.lb.listenProxy();
   return { app, url: `http://127.0.0.1:${address.port}`, close: () => app.close() };
 }
 

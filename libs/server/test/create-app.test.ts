@@ -1,0 +1,107 @@
+import { AppError, CommonErrors } from '@sdl/errors';
+import { createLogger } from '@sdl/logging';
+import { createMetrics } from '@sdl/metrics';
+import { Type } from '@sinclair/typebox';
+import type { FastifyInstance } from 'fastify';
+import { request } from 'undici';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createApp } from '../src/index.js';
+
+const apps: FastifyInstance[] = [];
+afterEach(async () => {
+  await Promise.all(apps.splice(0).map((a) => a.close()));
+});
+
+function makeApp(): FastifyInstance {
+  const app = createApp({ logger: createLogger({ name: 'test', level: 'silent' }), metrics: createMetrics({ service: 'test', defaults: false }) });
+  apps.push(app);
+  app.post(
+    '/things',
+    { schema: { body: Type.Object({ n: Type.Integer() }, { additionalProperties: false }) } },
+    async (req) => req.body,
+  );
+  app.get('/boom', async () => {
+    throw new Error('password=hunter2 in SELECT * FROM secrets');
+  });
+  app.get('/gone', async () => {
+    throw new AppError(CommonErrors.unavailable, { headers: { 'retry-after': '1' } });
+  });
+  return app;
+}
+
+describe('createApp', () => {
+  it('keeps a sane caller x-request-id and replaces an insane one', async () => {
+    const app = makeApp();
+    const kept = await app.inject({ url: '/healthz', headers: { 'x-request-id': 'abc-123' } });
+    expect(kept.headers['x-request-id']).toBe('abc-123');
+    const replaced = await app.inject({ url: '/healthz', headers: { 'x-request-id': 'bad id\nwith newline' } });
+    expect(replaced.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it('rejects unknown fields, wrong types and bad JSON with stable codes, without coercion', async () => {
+    const app = makeApp();
+    const post = (payload: string) =>
+      app.inject({ method: 'POST', url: '/things', payload, headers: { 'content-type': 'application/json' } });
+    expect((await post('{"n":1}')).json()).toEqual({ n: 1 });
+    expect((await post('{"n":1,"x":2}')).json()).toMatchObject({ status: 400, code: 'ERR_VALIDATION' });
+    expect((await post('{"n":"1"}')).json()).toMatchObject({ status: 400, code: 'ERR_VALIDATION' });
+    expect((await post('{"n":')).json()).toMatchObject({ status: 400, code: 'ERR_MALFORMED_JSON' });
+    const big = await post(JSON.stringify({ n: 1, pad: 'x'.repeat(2 * 1024 * 1024) }));
+    expect(big.statusCode).toBe(413);
+    expect(big.json()).toMatchObject({ code: 'ERR_BODY_TOO_LARGE' });
+  });
+
+  it('hides the internals of a 5xx, keeps an AppError code and headers, and 404s unknown routes', async () => {
+    const app = makeApp();
+    const boom = await app.inject({ url: '/boom', headers: { 'x-request-id': 'r-1' } });
+    expect(boom.statusCode).toBe(500);
+    expect(boom.json()).toMatchObject({ code: 'ERR_INTERNAL', requestId: 'r-1' });
+    expect(boom.body).not.toContain('hunter2');
+    const gone = await app.inject({ url: '/gone' });
+    expect(gone.statusCode).toBe(503);
+    expect(gone.headers['retry-after']).toBe('1');
+    expect(gone.json()).toMatchObject({ code: 'ERR_UNAVAILABLE', retriable: true });
+    expect((await app.inject({ url: '/nope' })).json()).toMatchObject({ status: 404, code: 'ERR_NOT_FOUND' });
+  });
+
+  it('answers /readyz 503 naming the failing dependency, 200 when all pass', async () => {
+    const app = makeApp();
+    let healthy = false;
+    app.readiness.add('db', async () => {
+      if (!healthy) throw new Error('connection refused');
+    });
+    const down = await app.inject({ url: '/readyz' });
+    expect(down.statusCode).toBe(503);
+    expect(down.json()).toMatchObject({ checks: { db: 'connection refused' } });
+    healthy = true;
+    expect((await app.inject({ url: '/readyz' })).statusCode).toBe(200);
+  });
+
+  it('observes every request in the per-route histogram on /metrics', async () => {
+    const app = makeApp();
+    await app.inject({ url: '/gone' });
+    const text = (await app.inject({ url: '/metrics' })).body;
+    expect(text).toMatch(/http_request_duration_seconds_count\{[^}]*method="GET",route="\/gone",status_code="503"\} 1/);
+  });
+
+  it('drains an in-flight request on close and refuses new connections', async () => {
+    const app = makeApp();
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    app.get('/slow', async () => {
+      await gate;
+      return { done: true };
+    });
+    await app.listen({ host: '127.0.0.1', port: 0 });
+    const { port } = app.server.address() as { port: number };
+    const inFlight = request(`http://127.0.0.1:${port}/slow`);
+    await new Promise((r) => setTimeout(r, 50)); // let the request reach the handler
+    const closing = app.close();
+    release();
+    const res = await inFlight;
+    expect(res.statusCode).toBe(200);
+    expect(await res.body.json()).toEqual({ done: true });
+    await closing;
+    await expect(request(`http://127.0.0.1:${port}/healthz`)).rejects.toThrow();
+  });
+});
