@@ -1,0 +1,1 @@
+export { appendForwardedFor, copyEndToEndHeaders, type HeaderMap } from './proxy-headers.js';
