@@ -74,5 +74,8 @@ describe('rate limiting at the gateway (fixed window per API key)', () => {
     expect(last.body.code).toBe('GW_ERR_RATE_LIMITED');
     expect(Number(last.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
     expect(last.headers.get('ratelimit-remaining')).toBe('0');
+    // The IETF draft fields name the policy that decided.
+    expect(last.headers.get('ratelimit-policy')).toMatch(/q=5/);
+    expect(last.headers.get('ratelimit')).toMatch(/r=0/);
   });
 });

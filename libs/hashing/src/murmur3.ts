@@ -28,7 +28,12 @@ export function murmur3(key: string | Uint8Array, seed = 0): number {
     k = Math.imul(k, C2);
     h ^= k;
   }
-  h ^= data.length;
+  return fmix32(h ^ data.length);
+}
+
+/** murmur3's 32-bit finalizer: turns a combination of two hashes into a well-mixed 32-bit value. */
+export function fmix32(value: number): number {
+  let h = value >>> 0;
   h ^= h >>> 16;
   h = Math.imul(h, 0x85ebca6b);
   h ^= h >>> 13;
@@ -36,3 +41,6 @@ export function murmur3(key: string | Uint8Array, seed = 0): number {
   h ^= h >>> 16;
   return h >>> 0;
 }
+
+/** A node's hash seed, computed once per node so per-key work is one multiply-mix, not a string hash. */
+export const nodeSeed = (id: string): number => murmur3(id, 0x9747b28c);

@@ -17,6 +17,15 @@ export function isAccountId(value: string): boolean {
  * shard); routing hashes the whole id, so the prefix does not skew the shard distribution.
  */
 export function createAccountId(now: number = Date.now()): string {
+  return createPrefixedId('acc', now);
+}
+
+/** Posts, subscriptions and charges: same ULID shape, their own prefix. */
+export const POST_ID_PATTERN = /^pst_[0-9A-HJKMNP-TV-Z]{26}$/;
+export const SUBSCRIPTION_ID_PATTERN = /^sub_[0-9A-HJKMNP-TV-Z]{26}$/;
+
+/** `<prefix>_` + a ULID. */
+export function createPrefixedId(prefix: 'acc' | 'pst' | 'sub' | 'chg', now: number = Date.now()): string {
   let time = '';
   let rest = Math.floor(now);
   for (let i = 0; i < TIME_CHARS; i++) {
@@ -27,5 +36,5 @@ export function createAccountId(now: number = Date.now()): string {
   const bytes = randomBytes(RANDOM_CHARS);
   let random = '';
   for (const byte of bytes) random += ALPHABET[byte & 31]!;
-  return `acc_${time}${random}`;
+  return `${prefix}_${time}${random}`;
 }

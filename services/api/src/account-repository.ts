@@ -1,4 +1,4 @@
-import type { Account } from './account.js';
+import type { Account, UpdateAccountInput } from './account.js';
 import { appendOutboxEvent } from './outbox-store.js';
 import type { ShardRoute } from './shard-router.js';
 import type { ShardPools } from './shard-pools.js';
@@ -23,7 +23,10 @@ function toAccount(row: AccountRow): Account {
   };
 }
 
-/** Accounts on their shard's primary. Callers route first; the repository never guesses a shard. */
+/**
+ * Accounts on their shard's primary. Callers route first; the repository never guesses a shard.
+ * Every change inserts its outbox event in the same transaction.
+ */
 export class AccountRepository {
   readonly #shards: ShardPools;
 
@@ -31,7 +34,6 @@ export class AccountRepository {
     this.#shards = shards;
   }
 
-  /** Inserts the account and its `account.created` outbox event in one transaction. */
   async create(route: ShardRoute, input: { id: string; email: string; name: string }): Promise<Account> {
     return this.#shards.transaction(route.shard, 'account_create', async (client) => {
       const { rows } = await client.query<AccountRow>(
@@ -46,6 +48,42 @@ export class AccountRepository {
         payload: account,
       });
       return account;
+    });
+  }
+
+  /** undefined when the account does not exist (nothing changed, no event). */
+  async update(route: ShardRoute, id: string, input: UpdateAccountInput): Promise<Account | undefined> {
+    return this.#shards.transaction(route.shard, 'account_update', async (client) => {
+      // COALESCE keeps omitted fields; both values still travel as parameters, never as SQL.
+      const { rows } = await client.query<AccountRow>(
+        `UPDATE accounts SET email = COALESCE($2, email), name = COALESCE($3, name), updated_at = now()
+          WHERE id = $1 RETURNING ${COLUMNS}`,
+        [id, input.email ?? null, input.name ?? null],
+      );
+      if (rows[0] === undefined) return undefined;
+      const account = toAccount(rows[0]);
+      await appendOutboxEvent(client, {
+        aggregateType: 'account',
+        aggregateId: id,
+        eventType: 'account.updated',
+        payload: { account, changed: Object.keys(input) },
+      });
+      return account;
+    });
+  }
+
+  /** Deletes the account and (ON DELETE CASCADE, same shard) its posts and subscriptions. */
+  async delete(route: ShardRoute, id: string): Promise<boolean> {
+    return this.#shards.transaction(route.shard, 'account_delete', async (client) => {
+      const { rowCount } = await client.query('DELETE FROM accounts WHERE id = $1', [id]);
+      if (rowCount === 0) return false;
+      await appendOutboxEvent(client, {
+        aggregateType: 'account',
+        aggregateId: id,
+        eventType: 'account.deleted',
+        payload: { id },
+      });
+      return true;
     });
   }
 

@@ -1,10 +1,12 @@
 import { AppError } from '@sdl/errors';
-import type { Account, CreateAccountInput } from './account.js';
-import type { AccountCache, CacheResult } from './account-cache.js';
+import type { Account, CreateAccountInput, UpdateAccountInput } from './account.js';
 import { createAccountId } from './account-id.js';
 import type { AccountRepository } from './account-repository.js';
+import type { CacheResult, EntityCache } from './entity-cache.js';
 import { ApiErrors } from './errors.js';
+import { explainHeaders, readThrough } from './read-through.js';
 import type { ShardRoute, ShardRouter } from './shard-router.js';
+import { createSingleFlight } from './single-flight.js';
 
 /** An account with how it was found: the route explains `x-shard`, the cache result `x-cache`. */
 export interface AccountResult {
@@ -16,17 +18,18 @@ export interface AccountResult {
 export interface AccountServiceDeps {
   readonly router: ShardRouter;
   readonly repository: AccountRepository;
-  readonly cache: AccountCache;
+  readonly cache: EntityCache<Account>;
 }
 
 /**
- * The account use cases: route by id (never scatter-gather), the database as the truth, Redis
- * write-through on create and read-through on get.
+ * The account use cases: route by id (never scatter-gather), the database as the truth, the cache
+ * updated after each commit in the configured mode (write-through by default) and read through.
  */
 export class AccountService {
   readonly #router: ShardRouter;
   readonly #repository: AccountRepository;
-  readonly #cache: AccountCache;
+  readonly #cache: EntityCache<Account>;
+  readonly #flight = createSingleFlight<Account | undefined>();
 
   constructor(deps: AccountServiceDeps) {
     this.#router = deps.router;
@@ -34,24 +37,45 @@ export class AccountService {
     this.#cache = deps.cache;
   }
 
+  route(id: string): ShardRoute {
+    return this.#router.route(id);
+  }
+
   async create(input: CreateAccountInput): Promise<AccountResult> {
     const id = createAccountId();
     const route = this.#router.route(id);
     const account = await this.#repository.create(route, { id, email: input.email, name: input.name });
     // After the commit: a Redis failure costs one later cache miss, never the acknowledged write.
-    await this.#cache.writeThrough(account);
+    await this.#cache.afterWrite(account);
     return { account, route, cache: 'bypass' };
   }
 
   /** The account by id; the caller has validated the id's format. */
   async get(id: string): Promise<AccountResult> {
     const route = this.#router.route(id);
-    const cached = await this.#cache.get(id);
-    if (cached.result === 'hit') return { account: cached.account, route, cache: 'hit' };
-    const account = await this.#repository.findById(route, id);
+    const { value, cache } = await readThrough(this.#cache, this.#flight, id, () => this.#repository.findById(route, id));
+    if (value === undefined) {
+      // The 404 says how it was answered too: `hit` means the negative cache answered it.
+      throw new AppError(ApiErrors.accountNotFound, { details: { id }, headers: explainHeaders(route, cache) });
+    }
+    return { account: value, route, cache };
+  }
+
+  async update(id: string, input: UpdateAccountInput): Promise<AccountResult> {
+    const route = this.#router.route(id);
+    const account = await this.#repository.update(route, id, input);
     if (account === undefined) throw new AppError(ApiErrors.accountNotFound, { details: { id } });
-    if (cached.result === 'miss') await this.#cache.populate(account);
-    return { account, route, cache: cached.result };
+    await this.#cache.afterWrite(account);
+    return { account, route, cache: 'bypass' };
+  }
+
+  async delete(id: string): Promise<ShardRoute> {
+    const route = this.#router.route(id);
+    const deleted = await this.#repository.delete(route, id);
+    if (!deleted) throw new AppError(ApiErrors.accountNotFound, { details: { id } });
+    // The "missing" marker both removes the cached account and answers the next reads.
+    await this.#cache.populateMissing(id);
+    return route;
   }
 }
 

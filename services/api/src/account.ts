@@ -27,6 +27,16 @@ export const CreateAccountSchema = Type.Object(
 );
 export type CreateAccountInput = Static<typeof CreateAccountSchema>;
 
+/** `PATCH /v1/accounts/:id`: any non-empty subset of the create fields. */
+export const UpdateAccountSchema = Type.Object(
+  {
+    email: Type.Optional(CreateAccountSchema.properties.email),
+    name: Type.Optional(CreateAccountSchema.properties.name),
+  },
+  { additionalProperties: false, minProperties: 1 },
+);
+export type UpdateAccountInput = Static<typeof UpdateAccountSchema>;
+
 /** Narrows anything (a cache value, an event payload) to an Account, or undefined. */
 export function asAccount(value: unknown): Account | undefined {
   if (typeof value !== 'object' || value === null) return undefined;

@@ -4,16 +4,27 @@ import type { Logger } from '@sdl/logging';
 import type { Metrics } from '@sdl/metrics';
 import { createApp } from '@sdl/server';
 import type { FastifyInstance } from 'fastify';
-import { createAccountCache } from './account-cache.js';
+import { asAccount, type Account } from './account.js';
 import { createAccountRepository } from './account-repository.js';
 import { createAccountService } from './account-service.js';
 import type { ApiConfig } from './config.js';
+import { createCacheMetrics, createEntityCache } from './entity-cache.js';
+import { serveOpenApi } from './openapi.js';
+import { asPost, postCacheId, type Post } from './post.js';
+import { createPostRepository } from './post-repository.js';
+import { createPostService } from './post-service.js';
+import { viewsFlusherPlugin } from './plugins/views-flusher.js';
+import { createSubscriptionRepository } from './subscription-repository.js';
+import { createSubscriptionService } from './subscription-service.js';
+import { createViewCounter } from './view-counter.js';
 import type { EventPublisher } from './event-publisher.js';
 import { outboxPlugin } from './plugins/outbox.js';
 import { postgresPlugin } from './plugins/postgres.js';
 import { redisPlugin } from './plugins/redis.js';
 import { registrationPlugin } from './plugins/registration.js';
 import { accountRoutes } from './routes/accounts.js';
+import { postRoutes } from './routes/posts.js';
+import { subscriptionRoutes } from './routes/subscriptions.js';
 import { whoamiRoutes } from './routes/whoami.js';
 import { createShardRouter } from './shard-router.js';
 
@@ -69,6 +80,8 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
       ...(deps.publisher === undefined ? {} : { publisher: deps.publisher }),
       clientId: `api-${config.nodeId}`,
       topic: config.accountsTopic,
+      // One topic per aggregate type, keyed by aggregate id (per-aggregate order).
+      topics: { account: config.accountsTopic, post: config.postsTopic, subscription: config.subscriptionsTopic },
       batchSize: config.outboxBatch,
       pollMs: config.outboxPollMs,
       logger,
@@ -83,10 +96,48 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
     });
 
     const router = createShardRouter(app.shards.count);
-    const cache = createAccountCache({ redis: app.cacheRedis, ttlSeconds: config.cacheTtlS, logger, registry });
-    const accounts = createAccountService({ router, repository: createAccountRepository(app.shards), cache });
+    const cacheMetrics = createCacheMetrics(registry);
+    const cacheCommon = {
+      redis: app.cacheRedis,
+      ttlSeconds: config.cacheTtlS,
+      negativeTtlSeconds: config.negativeCacheTtlS,
+      logger,
+      metrics: cacheMetrics,
+    };
+    const accountCache = createEntityCache<Account>({
+      ...cacheCommon,
+      entity: 'account',
+      mode: config.accountsCacheMode,
+      parse: asAccount,
+      idOf: (a) => a.id,
+    });
+    const postCache = createEntityCache<Post>({
+      ...cacheCommon,
+      entity: 'post',
+      mode: config.postsCacheMode,
+      parse: asPost,
+      idOf: (p) => postCacheId(p.accountId, p.id),
+    });
+    const accounts = createAccountService({ router, repository: createAccountRepository(app.shards), cache: accountCache });
+    const postRepository = createPostRepository(app.shards);
+    const posts = createPostService({ router, repository: postRepository, cache: postCache });
+    const views = createViewCounter({
+      mode: config.viewsMode,
+      redis: app.cacheRedis,
+      nodeId: config.nodeId,
+      router,
+      posts,
+      repository: postRepository,
+      logger,
+      registry,
+    });
+    await app.register(viewsFlusherPlugin, { views, intervalMs: config.viewsFlushMs, logger });
+    const subscriptions = createSubscriptionService(router, createSubscriptionRepository(app.shards));
 
-    await app.register(accountRoutes, { accounts });
+    serveOpenApi(app, { title: 'System Design Lab api', version: '1' });
+    await app.register(accountRoutes, { accounts, cacheMode: config.accountsCacheMode });
+    await app.register(postRoutes, { posts, views, viewsMode: config.viewsMode });
+    await app.register(subscriptionRoutes, { subscriptions });
     await app.register(whoamiRoutes, { nodeId: config.nodeId });
   } catch (err) {
     // Whatever was opened so far (pools, Redis) closes with the half-built app.

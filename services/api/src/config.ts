@@ -4,6 +4,11 @@ import { Type, type Static } from '@sinclair/typebox';
 const CommaList = (description: string, minItems = 0) =>
   Type.Array(Type.String({ minLength: 1 }), { default: [], minItems, description });
 
+const CacheMode = (defaultMode: 'write-through' | 'write-around') =>
+  Type.Union([Type.Literal('write-through'), Type.Literal('write-around'), Type.Literal('off')], {
+    default: defaultMode,
+  });
+
 /** Every setting of an api node; each property is read from its UPPER_SNAKE env var. */
 export const ApiConfigSchema = Type.Object({
   ...BaseConfigSchema.properties,
@@ -27,6 +32,15 @@ export const ApiConfigSchema = Type.Object({
   outboxPollMs: Type.Integer({ minimum: 10, default: 250 }),
   outboxBatch: Type.Integer({ minimum: 1, maximum: 10_000, default: 100 }),
   accountsTopic: Type.String({ minLength: 1, default: 'accounts.events' }),
+  postsTopic: Type.String({ minLength: 1, default: 'posts.events' }),
+  subscriptionsTopic: Type.String({ minLength: 1, default: 'subscriptions.events' }),
+  accountsCacheMode: CacheMode('write-through'),
+  postsCacheMode: CacheMode('write-around'),
+  /** TTL of the marker that remembers a missing id (negative caching). */
+  negativeCacheTtlS: Type.Integer({ minimum: 1, default: 5 }),
+  /** write-back: Redis counters flushed every VIEWS_FLUSH_MS; off: every increment is an UPDATE. */
+  viewsMode: Type.Union([Type.Literal('write-back'), Type.Literal('off')], { default: 'write-back' }),
+  viewsFlushMs: Type.Integer({ minimum: 10, default: 1000 }),
 });
 
 export type ApiConfig = Static<typeof ApiConfigSchema>;

@@ -3,7 +3,31 @@ import type { ErrorSpec } from '@sdl/errors';
 /** The api's own stable codes; the common ones (ERR_VALIDATION, ...) come from @sdl/errors. */
 export const ApiErrors = {
   invalidId: { code: 'API_ERR_INVALID_ID', statusCode: 400, message: 'id is not a valid account id' },
+  invalidPostId: { code: 'API_ERR_INVALID_POST_ID', statusCode: 400, message: 'id is not a valid post id' },
+  invalidSubscriptionId: {
+    code: 'API_ERR_INVALID_SUBSCRIPTION_ID',
+    statusCode: 400,
+    message: 'id is not a valid subscription id',
+  },
+  invalidCursor: { code: 'API_ERR_INVALID_CURSOR', statusCode: 400, message: 'cursor is not one this api issued' },
   accountNotFound: { code: 'API_ERR_ACCOUNT_NOT_FOUND', statusCode: 404, message: 'account not found' },
+  postNotFound: { code: 'API_ERR_POST_NOT_FOUND', statusCode: 404, message: 'post not found' },
+  subscriptionNotFound: {
+    code: 'API_ERR_SUBSCRIPTION_NOT_FOUND',
+    statusCode: 404,
+    message: 'subscription not found',
+  },
+  subscriptionExists: {
+    code: 'API_ERR_SUBSCRIPTION_EXISTS',
+    statusCode: 409,
+    message: 'the account already has an active subscription',
+  },
+  subscriptionCanceled: {
+    code: 'API_ERR_SUBSCRIPTION_CANCELED',
+    statusCode: 409,
+    message: 'the subscription is already canceled',
+  },
+  unknownPlan: { code: 'API_ERR_UNKNOWN_PLAN', statusCode: 422, message: 'no such plan in the catalogue' },
   shardUnavailable: {
     code: 'API_ERR_SHARD_UNAVAILABLE',
     statusCode: 503,

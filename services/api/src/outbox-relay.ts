@@ -40,7 +40,10 @@ export interface OutboxRelayOptions {
   readonly shard: number;
   readonly shards: ShardPools;
   readonly publisher: EventPublisher;
+  /** Topic of aggregate types not listed in `topics`. */
   readonly topic: string;
+  /** One topic per aggregate type (account, post, subscription); others go to `topic`. */
+  readonly topics?: Readonly<Record<string, string>>;
   /** Rows per transaction (default 100). */
   readonly batchSize?: number;
   /** Pause between polls when idle, ms (default 250); failures back off up to `maxBackoffMs`. */
@@ -83,7 +86,7 @@ export class OutboxRelay {
   #failures = 0;
 
   constructor(options: OutboxRelayOptions) {
-    this.#o = { batchSize: 100, pollMs: 250, maxBackoffMs: 5000, ...options };
+    this.#o = { batchSize: 100, pollMs: 250, maxBackoffMs: 5000, topics: {}, ...options };
     this.#log = options.logger.child({ component: 'outbox-relay', shard: options.shard });
     this.#label = { shard: String(options.shard) };
   }
@@ -105,11 +108,18 @@ export class OutboxRelay {
 
   /** One transaction's worth of publishing; returns how many events were published. */
   async runOnce(): Promise<number> {
-    const { shards, shard, publisher, topic, batchSize } = this.#o;
+    const { shards, shard, publisher, topic, topics, batchSize } = this.#o;
     const count = await shards.transaction(shard, 'outbox_relay', async (client) => {
       const rows = await claimUnpublished(client, batchSize);
       if (rows.length === 0) return 0;
-      await publisher.publish(topic, rows.map(toMessage));
+      // One publish per topic, in id order within each: per-aggregate order holds because an
+      // aggregate's events all go to one topic.
+      const byTopic = new Map<string, OutboxRow[]>();
+      for (const row of rows) {
+        const t = topics[row.aggregateType] ?? topic;
+        byTopic.set(t, [...(byTopic.get(t) ?? []), row]);
+      }
+      for (const [t, group] of byTopic) await publisher.publish(t, group.map(toMessage));
       await markPublished(client, rows.map((r) => r.id));
       return rows.length;
     });

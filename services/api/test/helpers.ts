@@ -46,3 +46,14 @@ export async function metricValue(metrics: Metrics, name: string, labels: Record
   const match = values.find((v) => Object.entries(labels).every(([k, l]) => String(v.labels[k]) === l));
   return match?.value ?? 0;
 }
+
+/** How many queries of `op` ran on `shard` (the count of the duration histogram). */
+export async function dbReads(metrics: Metrics, shard: string, op: string): Promise<number> {
+  const metric = metrics.registry.getSingleMetric('api_db_query_duration_seconds');
+  if (metric === undefined) return 0;
+  const { values } = await metric.get();
+  const match = values.find(
+    (v) => (v as { metricName?: string }).metricName === 'api_db_query_duration_seconds_count' && v.labels.shard === shard && v.labels.op === op,
+  );
+  return match?.value ?? 0;
+}

@@ -4,6 +4,7 @@ import { createApp } from '@sdl/server';
 import type { FastifyInstance } from 'fastify';
 import { createApiKeys } from './api-keys.js';
 import type { GatewayConfig } from './config.js';
+import { createLocalStage } from './local-stage.js';
 import { createGatewayMetrics } from './metrics.js';
 import { createRateLimitGate } from './rate-limit-gate.js';
 import { createRateLimitClient } from './ratelimit-client.js';
@@ -41,7 +42,13 @@ export async function buildApp(deps: GatewayDeps): Promise<FastifyInstance> {
 
   await app.register(proxyRoutes, {
     apiKeys: createApiKeys(config.apiKeys),
-    gate: createRateLimitGate({ client: limiter, failMode: config.ratelimitFailMode, metrics, logger }),
+    gate: createRateLimitGate({
+      client: limiter,
+      local: config.ratelimitLocalEnabled ? createLocalStage({ maxKeys: config.ratelimitLocalMaxKeys }) : undefined,
+      failMode: config.ratelimitFailMode,
+      metrics,
+      logger,
+    }),
     upstream,
     metrics,
   });

@@ -18,6 +18,10 @@ export const GatewayConfigSchema = Type.Object({
   ratelimitTimeoutMs: Type.Integer({ minimum: 1, default: 250 }),
   /** What to do when the ratelimiter itself is unreachable or slow: proxy anyway, or answer 503. */
   ratelimitFailMode: Type.Union(FailModeSchema.anyOf, { default: 'open' }),
+  /** The gateway-local first stage (token bucket per key and cached denials) before the global check. */
+  ratelimitLocalEnabled: Type.Boolean({ default: true }),
+  /** Keys the local stage remembers (oldest dropped first). */
+  ratelimitLocalMaxKeys: Type.Integer({ minimum: 1, default: 10_000 }),
   bodyLimitBytes: Type.Integer({ minimum: 0, default: 1_048_576 }),
   upstreamTimeoutMs: Type.Integer({ minimum: 1, default: 10_000 }),
   /** Keep-alive connections to the lb. */

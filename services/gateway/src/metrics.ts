@@ -1,12 +1,13 @@
 import { Counter, type Metrics } from '@sdl/metrics';
 
-export type RateLimitResult = 'allowed' | 'denied' | 'failed_open' | 'failed_closed';
+export type RateLimitResult = 'allowed' | 'denied' | 'denied_local' | 'failed_open' | 'failed_closed';
 
 export interface GatewayMetrics {
   readonly proxied: Counter<'status_class'>;
   readonly ratelimitDecisions: Counter<'result'>;
   readonly ratelimitFailures: Counter<'mode'>;
   readonly authFailures: Counter;
+  readonly redisCallsSaved: Counter;
 }
 
 /** The gateway's series, registered on the service's own registry. */
@@ -34,6 +35,11 @@ export function createGatewayMetrics(metrics: Metrics): GatewayMetrics {
     authFailures: new Counter({
       name: 'gateway_auth_failures_total',
       help: 'Requests rejected for a missing or invalid API key',
+      registers,
+    }),
+    redisCallsSaved: new Counter({
+      name: 'gateway_ratelimit_redis_calls_saved_total',
+      help: 'Requests the local stage denied without a ratelimiter check (each saves at least one Redis call)',
       registers,
     }),
   };

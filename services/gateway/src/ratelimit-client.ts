@@ -2,17 +2,35 @@ import { AppError } from '@sdl/errors';
 import { Pool } from 'undici';
 import { GatewayErrors } from './errors.js';
 
+/** An in-flight lease from a concurrency rule, released when the response ends. */
+export interface Lease {
+  readonly key: string;
+  readonly id: string;
+}
+
 /** The ratelimiter's answer to one check. */
 export interface RateLimitAnswer {
   readonly allowed: boolean;
   readonly limit: number;
   readonly remaining: number;
   readonly resetMs: number;
+  /** The enforcing rule (the policy name in RateLimit headers); absent when no rule limits the request. */
+  readonly rule?: string;
+  readonly windowMs?: number;
+  readonly leases?: readonly Lease[];
+}
+
+export interface CheckDescriptors {
+  readonly client: string;
+  readonly route: string;
+  readonly address?: string;
 }
 
 export interface RateLimitClient {
   /** Asks the ratelimiter; throws GW_ERR_RATELIMIT_UNAVAILABLE on any failure or after `timeoutMs`. */
-  check(client: string, route: string, requestId: string): Promise<RateLimitAnswer>;
+  check(descriptors: CheckDescriptors, requestId: string): Promise<RateLimitAnswer>;
+  /** Hands leases back; failures are swallowed (an unreleased lease expires on its own). */
+  release(leases: readonly Lease[], requestId: string): Promise<void>;
   /** Readiness: the ratelimiter's own /healthz. */
   ping(signal: AbortSignal): Promise<void>;
   close(): Promise<void>;
@@ -50,14 +68,14 @@ export function createRateLimitClient(options: RateLimitClientOptions): RateLimi
     new AppError(GatewayErrors.ratelimitUnavailable, { cause, ...(message === undefined ? {} : { message }) });
 
   return {
-    async check(client, route, requestId) {
+    async check(descriptors, requestId) {
       try {
         // One deadline for connect, send and read: the limiter must never hold a request for longer.
         const res = await pool.request({
           method: 'POST',
           path: '/v1/check',
           headers: { 'content-type': 'application/json', 'x-request-id': requestId },
-          body: JSON.stringify({ descriptors: { client, route }, cost: 1 }),
+          body: JSON.stringify({ descriptors, cost: 1 }),
           signal: AbortSignal.timeout(timeoutMs),
         });
         if (res.statusCode !== 200) {
@@ -69,6 +87,20 @@ export function createRateLimitClient(options: RateLimitClientOptions): RateLimi
         return answer;
       } catch (err) {
         throw err instanceof AppError ? err : unavailable(err);
+      }
+    },
+    async release(leases, requestId) {
+      try {
+        const res = await pool.request({
+          method: 'POST',
+          path: '/v1/release',
+          headers: { 'content-type': 'application/json', 'x-request-id': requestId },
+          body: JSON.stringify({ leases }),
+          signal: AbortSignal.timeout(timeoutMs),
+        });
+        await res.body.dump();
+      } catch {
+        // The lease expires on the ratelimiter's side.
       }
     },
     async ping(signal) {

@@ -51,7 +51,7 @@ describe('gateway against a real ratelimiter, Redis and upstream', () => {
       REDIS_URL: redis.url,
       LIMITS: JSON.stringify({
         default: { limit: 1000, windowMs: 60000 },
-        clients: { limited: { limit: 3, windowMs: 60000 } },
+        clients: { limited: { limit: 3, windowMs: 60000 }, trio: { limit: 10, windowMs: 60000 } },
       }),
     });
     gateway = await startGateway({
@@ -178,9 +178,57 @@ describe('gateway against a real ratelimiter, Redis and upstream', () => {
     expect(denied.headers['ratelimit-limit']).toBe('3');
     expect(denied.headers['ratelimit-remaining']).toBe('0');
     expect(Number(denied.headers['ratelimit-reset'])).toBe(retryAfter);
+    expect(denied.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(denied.headers['ratelimit-policy']).toBe('"client-0";q=3;w=60');
+    expect(denied.headers.ratelimit).toBe(`"client-0";r=0;t=${retryAfter}`);
+    expect(admitted[0]!.headers['ratelimit-policy']).toBe('"client-0";q=3;w=60');
+    expect(admitted[0]!.headers.ratelimit).toMatch(/^"client-0";r=2;t=\d+$/);
+    // Once denied, the local stage answers the key's next requests itself, sparing the ratelimiter.
+    const again = await call(gateway.url, '/v1/posts', { headers: { 'x-api-key': LIMITED } });
+    expect(again.status).toBe(429);
+    expect((await call(gateway.url, '/metrics')).text).toMatch(/gateway_ratelimit_redis_calls_saved_total\{[^}]*\} [1-9]/);
     expect(upstream.seen.length).toBe(before);
     // Another client is unaffected.
     expect((await call(gateway.url, '/v1/posts', { headers: { 'x-api-key': DEMO } })).status).toBe(200);
+  });
+
+  it('three gateways sharing one ratelimiter admit exactly the global limit (slack 0), the local stage saving calls', async () => {
+    const env = { LB_URL: upstream.url, RATELIMITER_URL: limiter.url, API_KEYS: 'trio:lab-trio-key' };
+    const trio = [await otherGateway(env), await otherGateway(env), await otherGateway(env)];
+    const answers = await Promise.all(
+      Array.from({ length: 45 }, (_, i) => call(trio[i % 3]!.url, '/v1/posts', { headers: { 'x-api-key': 'lab-trio-key' } })),
+    );
+    expect(answers.filter((a) => a.status === 200)).toHaveLength(10);
+    expect(answers.filter((a) => a.status === 429)).toHaveLength(35);
+    // A second wave is answered locally by every gateway that has seen a denial.
+    const wave = await Promise.all(
+      Array.from({ length: 30 }, (_, i) => call(trio[i % 3]!.url, '/v1/posts', { headers: { 'x-api-key': 'lab-trio-key' } })),
+    );
+    expect(wave.every((a) => a.status === 429)).toBe(true);
+    let saved = 0;
+    for (const g of trio) {
+      const m = /gateway_ratelimit_redis_calls_saved_total\{[^}]*\} (\d+)/.exec((await call(g.url, '/metrics')).text);
+      saved += Number(m?.[1] ?? 0);
+    }
+    expect(saved).toBeGreaterThanOrEqual(30);
+  });
+
+  it('failing open with the ratelimiter gone, three gateways admit at most N x limit per window (their local buckets)', async () => {
+    const ownLimiter = await startRateLimiter({
+      REDIS_URL: redis!.url,
+      LIMITS: JSON.stringify({ default: { limit: 4, windowMs: 60000 }, clients: {} }),
+    });
+    const env = { LB_URL: upstream.url, RATELIMITER_URL: ownLimiter.url, API_KEYS: 'quad:lab-quad-key', RATELIMIT_TIMEOUT_MS: '100' };
+    const trio = [await otherGateway(env), await otherGateway(env), await otherGateway(env)];
+    const send = (g: Listening) => call(g.url, '/v1/posts', { headers: { 'x-api-key': 'lab-quad-key' } });
+    let admitted = 0;
+    // One request each while the ratelimiter is up sizes every gateway's local bucket.
+    for (const g of trio) if ((await send(g)).status === 200) admitted += 1;
+    await ownLimiter.app.close();
+    for (let i = 0; i < 10; i += 1) for (const g of trio) if ((await send(g)).status === 200) admitted += 1;
+    // Refill during the test is 4 per minute per gateway: well under one token.
+    expect(admitted).toBeGreaterThan(4);
+    expect(admitted).toBeLessThanOrEqual(3 * 4);
   });
 
   it('answers 504 GW_ERR_UPSTREAM_TIMEOUT when the upstream is slower than the timeout', async () => {
@@ -234,7 +282,7 @@ describe('gateway against a real ratelimiter, Redis and upstream', () => {
     const metrics = (await call(gateway.url, '/metrics')).text;
     expect(metrics).toMatch(/gateway_proxied_total\{status_class="2xx"[^}]*\} [1-9]/);
     expect(metrics).toMatch(/gateway_proxied_total\{status_class="5xx"[^}]*\} [1-9]/);
-    expect(metrics).toMatch(/gateway_ratelimit_decisions_total\{result="denied"[^}]*\} [1-9]/);
+    expect(metrics).toMatch(/gateway_ratelimit_decisions_total\{result="denied(_local)?"[^}]*\} [1-9]/);
     expect(metrics).toMatch(/gateway_auth_failures_total\{[^}]*\} [1-9]/);
   });
 });

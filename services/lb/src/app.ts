@@ -4,13 +4,17 @@ import type { Logger } from '@sdl/logging';
 import type { Metrics } from '@sdl/metrics';
 import { createApp } from '@sdl/server';
 import type { FastifyInstance } from 'fastify';
+import { createMaglev } from '@sdl/hashing';
+import { registerAdminRoutes } from './admin-routes.js';
 import { createBalancer, type Balancer } from './balancer.js';
 import type { LbConfig } from './config.js';
 import { startDiscovery, type Discovery } from './discovery.js';
 import { createHealthChecker } from './health-checker.js';
 import { parseStaticUpstreams } from './host-spec.js';
 import { createLbMetrics } from './lb-metrics.js';
+import { createOutlierDetector } from './outlier-detector.js';
 import { createProxyHandler } from './proxy.js';
+import { parseRoutes } from './routes.js';
 import { createProxyServer } from './proxy-server.js';
 import { createUpstreamSet, type UpstreamSet } from './upstream-set.js';
 
@@ -55,10 +59,33 @@ export async function buildApp(deps: LbDeps): Promise<FastifyInstance> {
       tryTimeoutMs: config.tryTimeoutMs,
     },
     health: { fall: config.healthFall, rise: config.healthRise },
+    warmup: { slowStartMs: config.slowStartMs },
   });
+  // A non-prime MAGLEV_TABLE_SIZE fails at boot, not at the first switch to maglev.
+  createMaglev([], config.maglevTableSize);
   upstreams.reconcile('static', parseStaticUpstreams(config.staticUpstreams));
-  const balancer = createBalancer(upstreams, config.strategy);
+  const balancer = createBalancer(upstreams, {
+    strategy: config.strategy,
+    hashKey: config.hashKey,
+    trustedHops: config.trustedHops,
+    vnodes: config.ringVnodes,
+    boundedLoadFactor: config.boundedLoadFactor,
+    maglevSize: config.maglevTableSize,
+    panicThresholdPercent: config.panicThresholdPercent,
+    routes: parseRoutes(config.routes),
+  });
   const lbMetrics = createLbMetrics(metrics.registry, upstreams);
+  const outliers = createOutlierDetector(
+    {
+      consecutiveErrors: config.outlierConsecutiveErrors,
+      baseEjectionMs: config.outlierBaseEjectionMs,
+      maxEjectionMs: config.outlierMaxEjectionMs,
+      maxEjectionPercent: config.outlierMaxEjectionPercent,
+    },
+    () => upstreams.list(),
+    logger,
+    (host) => lbMetrics.ejections.inc({ upstream: host.id }),
+  );
   const health = createHealthChecker({
     upstreams,
     logger,
@@ -66,7 +93,14 @@ export async function buildApp(deps: LbDeps): Promise<FastifyInstance> {
     timeoutMs: config.healthTimeoutMs,
   });
   const proxy = createProxyServer(
-    createProxyHandler({ balancer, metrics: lbMetrics, logger, retries: config.retries }),
+    createProxyHandler({
+      balancer,
+      metrics: lbMetrics,
+      logger,
+      retries: config.retries,
+      outliers,
+      retryBudget: { percent: config.retryBudgetPercent, minConcurrent: config.retryBudgetMinConcurrent },
+    }),
     logger.child({ component: 'proxy' }),
   );
 
@@ -82,10 +116,7 @@ export async function buildApp(deps: LbDeps): Promise<FastifyInstance> {
   };
   app.decorate('lb', { upstreams, balancer, listenProxy, proxyAddress: () => proxy.address() } satisfies LbRuntime);
 
-  app.get('/admin/lb', async () => ({
-    strategy: balancer.strategy,
-    hosts: upstreams.list().map((host) => host.toJSON()),
-  }));
+  registerAdminRoutes(app, balancer, upstreams);
 
   app.addHook('onReady', async () => {
     if (coordinator !== undefined) {

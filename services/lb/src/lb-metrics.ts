@@ -9,6 +9,8 @@ export interface LbMetrics {
   readonly duration: Histogram<'upstream'>;
   readonly errors: Counter<'upstream' | 'kind'>;
   readonly retries: Counter;
+  readonly retriesBudgetExhausted: Counter;
+  readonly ejections: Counter<'upstream'>;
 }
 
 /** The lb's series; health and host counts are read from the live set at scrape time. */
@@ -22,6 +24,26 @@ export function createLbMetrics(registry: Registry, upstreams: UpstreamSet): LbM
     collect() {
       this.reset();
       for (const host of upstreams.list()) this.set({ upstream: host.id }, host.healthy ? 1 : 0);
+    },
+  });
+  new Gauge({
+    name: 'lb_upstream_ejected',
+    help: '1 while passive outlier detection keeps the upstream out of rotation',
+    labelNames: ['upstream'] as const,
+    registers,
+    collect() {
+      this.reset();
+      for (const host of upstreams.list()) this.set({ upstream: host.id }, host.ejected ? 1 : 0);
+    },
+  });
+  new Gauge({
+    name: 'lb_upstream_active_requests',
+    help: 'Requests sent to the upstream and not yet finished',
+    labelNames: ['upstream'] as const,
+    registers,
+    collect() {
+      this.reset();
+      for (const host of upstreams.list()) this.set({ upstream: host.id }, host.inflight);
     },
   });
   new Gauge({
@@ -53,5 +75,16 @@ export function createLbMetrics(registry: Registry, upstreams: UpstreamSet): LbM
       registers,
     }),
     retries: new Counter({ name: 'lb_retries_total', help: 'Tries sent to another host after a failure', registers }),
+    retriesBudgetExhausted: new Counter({
+      name: 'lb_retries_budget_exhausted_total',
+      help: 'Retries not sent because the retry budget was spent',
+      registers,
+    }),
+    ejections: new Counter({
+      name: 'lb_upstream_ejections_total',
+      help: 'Times passive outlier detection ejected the upstream',
+      labelNames: ['upstream'] as const,
+      registers,
+    }),
   };
 }

@@ -8,6 +8,7 @@ import type { Balancer } from './balancer.js';
 import { LbErrors } from './errors.js';
 import { downstreamResponseHeaders, upstreamRequestHeaders } from './forward-headers.js';
 import type { LbMetrics } from './lb-metrics.js';
+import type { OutlierDetector } from './outlier-detector.js';
 import { createRequestBody, type RequestBody } from './request-body.js';
 import { classifyFailure, isRetriable, type FailureKind } from './upstream-errors.js';
 import type { UpstreamHost } from './upstream-host.js';
@@ -18,6 +19,9 @@ export interface ProxyOptions {
   readonly logger: Logger;
   /** Extra tries on other hosts (default 1). */
   readonly retries: number;
+  readonly outliers: OutlierDetector;
+  /** Concurrent retries may be at most `percent` of concurrent requests, or `minConcurrent`. */
+  readonly retryBudget: { readonly percent: number; readonly minConcurrent: number };
 }
 
 export type ProxyHandler = (req: IncomingMessage, res: ServerResponse) => void;
@@ -60,8 +64,12 @@ const answerFor = (kind: FailureKind | undefined): ErrorSpec =>
  * when that is safe (see isRetriable), and streams the response back with `x-upstream`.
  */
 export function createProxyHandler(options: ProxyOptions): ProxyHandler {
-  const { balancer, metrics, retries } = options;
+  const { balancer, metrics, retries, outliers, retryBudget } = options;
   const log = options.logger.child({ component: 'proxy' });
+  // Envoy-style retry budget: a failing cluster must not turn into a retry storm that doubles its load.
+  let activeRequests = 0;
+  let activeRetries = 0;
+  const budgetAllows = () => activeRetries < Math.max(retryBudget.minConcurrent, (retryBudget.percent / 100) * activeRequests);
 
   // One try on one host: 'done' once a response was streamed (or broke mid-stream), else why it failed.
   async function tryHost(host: UpstreamHost, ex: Exchange): Promise<'done' | FailureKind> {
@@ -86,12 +94,14 @@ export function createProxyHandler(options: ProxyOptions): ProxyHandler {
         return kind;
       }
       metrics.errors.inc({ upstream: host.id, kind });
+      if (kind === 'connect' || kind === 'timeout') outliers.record(host, true);
       if (kind === 'connect') host.markDown(`proxied try failed to connect (${(err as { code?: string }).code})`);
       else if (kind === 'timeout') host.recordFailure('proxied try timed out');
       log.warn({ err, upstream: host.id, kind, method: req.method, url: req.url, reqId: ex.requestId }, 'upstream try failed');
       return kind;
     }
     host.recordSuccess(false);
+    outliers.record(host, upstream.statusCode >= 500);
     metrics.requests.inc({ upstream: host.id, status_class: `${Math.floor(upstream.statusCode / 100)}xx` });
     try {
       res.writeHead(upstream.statusCode, downstreamResponseHeaders(upstream.headers, host.id, ex.requestId));
@@ -126,18 +136,30 @@ export function createProxyHandler(options: ProxyOptions): ProxyHandler {
       body: createRequestBody(req),
       signal: aborter.signal,
     };
-    const ctx = { method: req.method ?? 'GET', url: req.url ?? '/', headers: req.headers, requestId };
+    const ctx = { method: req.method ?? 'GET', url: req.url ?? '/', headers: req.headers, requestId, remoteAddress: req.socket.remoteAddress };
     const tried = new Set<string>();
     let failure: FailureKind | undefined;
-    for (let attempt = 0; attempt <= retries; attempt++) {
-      const host = balancer.pick(ctx, tried);
-      if (host === undefined) break;
-      if (attempt > 0) metrics.retries.inc();
-      tried.add(host.id);
-      const outcome = await tryHost(host, ex);
-      if (outcome === 'done' || outcome === 'aborted') return;
-      failure = outcome;
-      if (!isRetriable(failure, ctx.method, ex.body.started)) break;
+    activeRequests++;
+    try {
+      for (let attempt = 0; attempt <= retries; attempt++) {
+        if (attempt > 0 && !budgetAllows()) {
+          metrics.retriesBudgetExhausted.inc();
+          break;
+        }
+        const host = balancer.pick(ctx, tried);
+        if (host === undefined) break;
+        if (attempt > 0) metrics.retries.inc();
+        tried.add(host.id);
+        if (attempt > 0) activeRetries++;
+        const outcome = await tryHost(host, ex).finally(() => {
+          if (attempt > 0) activeRetries--;
+        });
+        if (outcome === 'done' || outcome === 'aborted') return;
+        failure = outcome;
+        if (!isRetriable(failure, ctx.method, ex.body.started)) break;
+      }
+    } finally {
+      activeRequests--;
     }
     sendProblem(res, answerFor(failure), requestId);
     // A body a failed try left half-read is drained so the client's connection can be reused.

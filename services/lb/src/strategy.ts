@@ -1,12 +1,25 @@
 import type { IncomingHttpHeaders } from 'node:http';
+import { DEFAULT_MAGLEV_SIZE } from '@sdl/hashing';
+import {
+  createBoundedLoad,
+  createIpHash,
+  createMaglevHash,
+  createRendezvousHash,
+  createRingHash,
+  type HashingOptions,
+} from './strategies/hashing.js';
+import { createLeastConnections, createLeastRequest } from './strategies/least-connections.js';
 import { createRandom } from './strategies/random.js';
 import { createRoundRobin } from './strategies/round-robin.js';
+import { createWeightedRoundRobin } from './strategies/weighted-round-robin.js';
 
 /** What a strategy may know about an upstream: a read-only view of its live state. */
 export interface Host {
   readonly id: string;
   readonly url: string;
   readonly weight: number;
+  /** The weight before slow start; hashing strategies lay out on it so warm-up does not remap keys. */
+  readonly baseWeight?: number;
   readonly healthy: boolean;
   /** Requests sent to this host and not yet finished (for least-request style strategies). */
   readonly inflight: number;
@@ -18,6 +31,8 @@ export interface PickContext {
   readonly url: string;
   readonly headers: IncomingHttpHeaders;
   readonly requestId: string;
+  /** The socket peer (the gateway, in the cluster); see hash-key.ts for X-Forwarded-For. */
+  readonly remoteAddress?: string;
 }
 
 /**
@@ -30,11 +45,30 @@ export interface Strategy {
   pick<H extends Host>(hosts: readonly H[], ctx: PickContext): H | undefined;
 }
 
+/** Settings the hashing strategies read (the others ignore them). */
+export type StrategyOptions = HashingOptions;
+
+export const DEFAULT_STRATEGY_OPTIONS: StrategyOptions = {
+  hashKey: { kind: 'client' },
+  trustedHops: 0,
+  vnodes: 160,
+  boundedLoadFactor: 1.25,
+  maglevSize: DEFAULT_MAGLEV_SIZE,
+};
+
 // Factories, not instances: each balancer gets its own strategy state (round-robin cursor etc.).
 const registry = {
   'round-robin': createRoundRobin,
+  'weighted-round-robin': createWeightedRoundRobin,
+  'least-connections': createLeastConnections,
+  'least-request': () => createLeastRequest(),
   random: createRandom,
-} as const satisfies Record<string, () => Strategy>;
+  'ip-hash': createIpHash,
+  'ring-hash': createRingHash,
+  'bounded-load': createBoundedLoad,
+  rendezvous: createRendezvousHash,
+  maglev: createMaglevHash,
+} as const satisfies Record<string, (options: StrategyOptions) => Strategy>;
 
 export type StrategyName = keyof typeof registry;
 
@@ -46,7 +80,7 @@ export function isStrategyName(name: string): name is StrategyName {
 }
 
 /** A fresh strategy by name; throws on an unknown name (config validation normally catches it first). */
-export function createStrategy(name: string): Strategy {
+export function createStrategy(name: string, options: StrategyOptions = DEFAULT_STRATEGY_OPTIONS): Strategy {
   if (!isStrategyName(name)) throw new TypeError(`unknown strategy "${name}" (known: ${strategyNames.join(', ')})`);
-  return registry[name]();
+  return registry[name](options);
 }

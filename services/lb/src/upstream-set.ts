@@ -1,11 +1,12 @@
 import type { Logger } from '@sdl/logging';
 import type { HostSource, HostSpec } from './host-spec.js';
-import { UpstreamHost, type HealthThresholds, type PoolSettings } from './upstream-host.js';
+import { UpstreamHost, type HealthThresholds, type PoolSettings, type WarmupSettings } from './upstream-host.js';
 
 export interface UpstreamSetOptions {
   readonly logger: Logger;
   readonly pool: PoolSettings;
   readonly health: HealthThresholds;
+  readonly warmup?: WarmupSettings;
 }
 
 /** The live set of upstreams, merged from every source; pools open and close as hosts come and go. */
@@ -58,7 +59,9 @@ export function createUpstreamSet(options: UpstreamSetOptions): UpstreamSet {
           }
           continue;
         }
-        hosts.set(spec.id, new UpstreamHost(spec, source, options.pool, options.health, onHealth));
+        // Hosts joining a running set warm up; the first hosts (at boot) start at full weight.
+        const warmup = { slowStartMs: options.warmup?.slowStartMs ?? 0, warmNow: sorted.length > 0 };
+        hosts.set(spec.id, new UpstreamHost(spec, source, options.pool, options.health, onHealth, warmup));
         log.info({ upstream: spec.id, url: spec.url, weight: spec.weight, source }, 'upstream added');
       }
       sorted = [...hosts.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));

@@ -123,9 +123,19 @@ interface AdminHost {
   source: string;
   inflight: number;
   consecutiveFailures: number;
+  ejected?: boolean;
+  ejections?: number;
+  effectiveWeight?: number;
 }
 
-export async function adminHosts(app: FastifyInstance): Promise<{ strategy: string; hosts: AdminHost[] }> {
+export interface AdminState {
+  strategy: string;
+  hashKey: string;
+  panicking: boolean;
+  hosts: AdminHost[];
+}
+
+export async function adminHosts(app: FastifyInstance): Promise<AdminState> {
   const res = await app.inject({ method: 'GET', url: '/admin/lb' });
-  return res.json<{ strategy: string; hosts: AdminHost[] }>();
+  return res.json<AdminState>();
 }

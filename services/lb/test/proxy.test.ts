@@ -42,6 +42,8 @@ describe('lb proxy against real upstreams', () => {
     const admin = await adminHosts(app);
     expect(admin).toEqual({
       strategy: 'round-robin',
+      hashKey: 'client',
+      panicking: false,
       hosts: [{ id: 'a', url: a.url, weight: 1, healthy: true, source: 'static', inflight: 0, consecutiveFailures: 0 }],
     });
     expect((await app.inject({ method: 'GET', url: '/readyz' })).statusCode).toBe(200);

@@ -51,6 +51,20 @@ describe('strategies', () => {
       tryTimeoutMs: 3000,
       connectTimeoutMs: 1000,
       retries: 1,
+      routes: [],
+      hashKey: 'client',
+      trustedHops: 0,
+      ringVnodes: 160,
+      boundedLoadFactor: 1.25,
+      maglevTableSize: 65537,
+      panicThresholdPercent: 50,
+      slowStartMs: 5000,
+      outlierConsecutiveErrors: 5,
+      outlierBaseEjectionMs: 30_000,
+      outlierMaxEjectionMs: 300_000,
+      outlierMaxEjectionPercent: 50,
+      retryBudgetPercent: 20,
+      retryBudgetMinConcurrent: 10,
     });
   });
 

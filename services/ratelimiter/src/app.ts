@@ -3,12 +3,15 @@ import type { Metrics } from '@sdl/metrics';
 import { createApp } from '@sdl/server';
 import type { FastifyInstance } from 'fastify';
 import type { Redis } from '@sdl/redis';
-import { createFixedWindow } from './algorithms/fixed-window.js';
+import { createConcurrencyLimiter } from './algorithms/concurrency.js';
+import { createAlgorithms } from './algorithms/index.js';
 import type { RateLimiterConfig } from './config.js';
 import { createLimiter } from './limiter.js';
 import { createRateLimiterMetrics } from './metrics.js';
 import redisPlugin from './redis-plugin.js';
 import { checkRoute } from './routes/check-route.js';
+import { rulesFromLimits } from './rules.js';
+import { createRulesSource } from './rules-source.js';
 
 export { RateLimiterConfigSchema, type RateLimiterConfig } from './config.js';
 
@@ -20,7 +23,7 @@ export interface RateLimiterDeps {
   readonly redis?: Redis;
 }
 
-/** The ratelimiter: `POST /v1/check` over a Redis-backed algorithm, with the fail mode applied. */
+/** The ratelimiter: `POST /v1/check` over rules and Redis-backed algorithms, with fail modes applied. */
 export async function buildApp(deps: RateLimiterDeps): Promise<FastifyInstance> {
   const { config, logger, metrics } = deps;
   const app = createApp({ logger, metrics, bodyLimit: 16 * 1024 });
@@ -32,11 +35,29 @@ export async function buildApp(deps: RateLimiterDeps): Promise<FastifyInstance> 
     ...(deps.redis === undefined ? {} : { client: deps.redis }),
   });
 
+  const rlMetrics = createRateLimiterMetrics(metrics);
+  let rules = () => rulesFromLimits(config.limits, config.limitsAlgorithm);
+  if (config.rulesFile === '') {
+    const fixed = rules();
+    rules = () => fixed;
+  } else {
+    // A bad rules file at start throws (RulesError lists every problem): better not ready than wrong.
+    const source = await createRulesSource({
+      file: config.rulesFile,
+      pollMs: config.rulesPollMs,
+      logger,
+      onReload: (result) => rlMetrics.rulesReloads.inc({ result }),
+    });
+    app.addHook('onClose', async () => source.close());
+    rules = () => source.current();
+  }
+
   const limiter = createLimiter({
-    algorithm: createFixedWindow(app.redis),
-    limits: config.limits,
+    algorithms: createAlgorithms(app.redis),
+    concurrency: createConcurrencyLimiter(app.redis),
+    rules,
     failMode: config.failMode,
-    metrics: createRateLimiterMetrics(metrics),
+    metrics: rlMetrics,
     logger,
   });
   await app.register(checkRoute, { limiter });

@@ -1,5 +1,6 @@
 import { BaseConfigSchema } from '@sdl/server';
 import { Type, type Static } from '@sinclair/typebox';
+import { ALGORITHM_NAMES } from './algorithms/rate-limit-algorithm.js';
 
 /** One limit: at most `limit` cost units per `windowMs`. */
 export const LimitSchema = Type.Object(
@@ -34,7 +35,16 @@ export const RateLimiterConfigSchema = Type.Object({
     additionalProperties: false,
     default: { default: { limit: 100, windowMs: 1000 }, clients: {} },
   }),
-  /** The answer when Redis fails or times out: admit (`open`) or deny (`closed`). */
+  /** The answer when Redis fails or times out: admit (`open`) or deny (`closed`); a rule may override it. */
   failMode: Type.Union(FailModeSchema.anyOf, { default: 'open' }),
+  /** A JSON rules file (see README); empty: rules are built from `limits` with `limitsAlgorithm`. */
+  rulesFile: Type.String({ default: '' }),
+  /** Poll interval for rules-file changes, on top of fs.watch (which misses some edits, e.g. on bind mounts). */
+  rulesPollMs: Type.Integer({ minimum: 50, default: 2000 }),
+  /** The algorithm of the rules built from `limits`. */
+  limitsAlgorithm: Type.Union(
+    ALGORITHM_NAMES.map((n) => Type.Literal(n)),
+    { default: 'fixed-window' },
+  ),
 });
 export type RateLimiterConfig = Static<typeof RateLimiterConfigSchema>;

@@ -1,14 +1,13 @@
 import { AppError } from '@sdl/errors';
 import type { Logger } from '@sdl/logging';
-import type { RateLimitAlgorithm } from './algorithms/rate-limit-algorithm.js';
-import type { FailMode, Limit, Limits } from './config.js';
+import type { ConcurrencyLimiter, Lease } from './algorithms/concurrency.js';
+import type { AlgorithmName, RateLimitAlgorithm } from './algorithms/rate-limit-algorithm.js';
+import type { FailMode } from './config.js';
 import { RateLimiterErrors } from './errors.js';
 import type { RateLimiterMetrics } from './metrics.js';
+import type { Descriptors, Rule, RuleSet } from './rules.js';
 
-export interface Descriptors {
-  readonly client: string;
-  readonly route?: string;
-}
+export type { Descriptors } from './rules.js';
 
 /** The body of a `/v1/check` answer. */
 export interface CheckAnswer {
@@ -18,15 +17,26 @@ export interface CheckAnswer {
   resetMs: number;
   /** Present only when the store failed and the answer is the fail mode's, not a count. */
   failMode?: FailMode;
+  /** The enforcing rule; absent when no rule matched (then nothing limits the request). */
+  rule?: string;
+  /** The enforcing rule's window, for the RateLimit-Policy header. */
+  windowMs?: number;
+  /** Shadow rules that would have denied this request. */
+  shadowDenied?: string[];
+  /** In-flight leases taken by concurrency rules: release them (`POST /v1/release`) when the request ends. */
+  leases?: Lease[];
 }
 
 export interface Limiter {
   check(descriptors: Descriptors, cost: number): Promise<CheckAnswer>;
+  release(leases: readonly Lease[]): Promise<void>;
 }
 
 export interface LimiterOptions {
-  readonly algorithm: RateLimitAlgorithm;
-  readonly limits: Limits;
+  readonly algorithms: Record<AlgorithmName, RateLimitAlgorithm>;
+  readonly concurrency: ConcurrencyLimiter;
+  /** The rules in force, read on every check so a reload applies at once. */
+  readonly rules: () => RuleSet;
   readonly failMode: FailMode;
   readonly metrics: RateLimiterMetrics;
   readonly logger: Logger;
@@ -36,38 +46,104 @@ export interface LimiterOptions {
 const FAILURE_RESET_MS = 1000;
 
 /**
- * Looks up the client's limit, asks the algorithm, and turns a store failure into the configured
- * fail mode (admit everything, or deny everything) instead of an error.
+ * Finds the request's rules, runs each through its algorithm, and turns a store failure into the
+ * rule's fail mode (admit, or deny) instead of an error. Shadow rules are counted like any other but
+ * only reported. Every matching rule is charged, so a shadow rule sees the real traffic.
  */
 export function createLimiter(options: LimiterOptions): Limiter {
-  const { algorithm, limits, failMode, metrics } = options;
-  const log = options.logger.child({ component: 'limiter', algorithm: algorithm.name });
-  const limitOf = (client: string): Limit => limits.clients[client] ?? limits.default;
+  const { algorithms, metrics } = options;
+  const log = options.logger.child({ component: 'limiter' });
+
+  async function run(rule: Rule, descriptors: Descriptors, cost: number): Promise<CheckAnswer> {
+    if (rule.algorithm === 'concurrency') throw new TypeError('a concurrency rule has no rate algorithm');
+    const algorithm = algorithms[rule.algorithm];
+    const failMode = rule.failMode ?? options.failMode;
+    const base = { limit: rule.limit, rule: rule.name, windowMs: rule.windowMs };
+    const stopTimer = metrics.redisDuration.startTimer({ algorithm: algorithm.name });
+    try {
+      const decision = await algorithm.check(rule.keyOf(descriptors), {
+        limit: rule.limit,
+        windowMs: rule.windowMs,
+        burst: rule.burst,
+        cost: cost * rule.cost,
+      });
+      stopTimer();
+      return { ...base, allowed: decision.allowed, remaining: decision.remaining, resetMs: decision.resetMs };
+    } catch (err) {
+      stopTimer();
+      metrics.redisErrors.inc();
+      const failure = new AppError(RateLimiterErrors.redisUnavailable, { cause: err });
+      log.warn({ err: failure, rule: rule.name, client: descriptors.client, failMode }, 'rate limit store failed; answering by fail mode');
+      return {
+        ...base,
+        allowed: failMode === 'open',
+        remaining: failMode === 'open' ? rule.limit : 0,
+        resetMs: Math.min(rule.windowMs, FAILURE_RESET_MS),
+        failMode,
+      };
+    }
+  }
+
+  // One lease per matching concurrency rule; a failing store answers by the rule's fail mode.
+  async function acquire(rule: Rule, descriptors: Descriptors): Promise<{ rule: Rule; lease?: Lease; denied?: CheckAnswer }> {
+    const failMode = rule.failMode ?? options.failMode;
+    try {
+      const d = await options.concurrency.acquire(rule.keyOf(descriptors), rule.limit, rule.windowMs);
+      if (d.lease !== undefined) return { rule, lease: d.lease };
+      const denied = { allowed: false, limit: rule.limit, remaining: 0, resetMs: d.resetMs, rule: rule.name, windowMs: rule.windowMs };
+      return { rule, denied };
+    } catch (err) {
+      metrics.redisErrors.inc();
+      log.warn({ err, rule: rule.name, failMode }, 'concurrency store failed; answering by fail mode');
+      if (failMode === 'open') return { rule };
+      const denied = { allowed: false, limit: rule.limit, remaining: 0, resetMs: FAILURE_RESET_MS, rule: rule.name, windowMs: rule.windowMs, failMode };
+      return { rule, denied };
+    }
+  }
+
+  async function release(leases: readonly Lease[]): Promise<void> {
+    // A lease that cannot be released expires on its own; the failure is logged, not thrown.
+    await Promise.all(
+      leases.map((l) => options.concurrency.release(l).catch((err: unknown) => log.warn({ err, key: l.key }, 'lease release failed'))),
+    );
+  }
+
+  const resultOf = (a: CheckAnswer): string =>
+    a.failMode === undefined ? (a.allowed ? 'allowed' : 'denied') : `failed_${a.failMode}`;
 
   return {
+    release,
     async check(descriptors, cost) {
-      const { limit, windowMs } = limitOf(descriptors.client);
-      const stopTimer = metrics.redisDuration.startTimer({ algorithm: algorithm.name });
-      try {
-        // Limits are per client for now; the route descriptor is accepted for per-route limits later.
-        const decision = await algorithm.check(descriptors.client, limit, windowMs, cost);
-        stopTimer();
-        metrics.checks.inc({ result: decision.allowed ? 'allowed' : 'denied' });
-        return { allowed: decision.allowed, limit, remaining: decision.remaining, resetMs: decision.resetMs };
-      } catch (err) {
-        stopTimer();
-        metrics.redisErrors.inc();
-        metrics.checks.inc({ result: failMode === 'open' ? 'failed_open' : 'failed_closed' });
-        const failure = new AppError(RateLimiterErrors.redisUnavailable, { cause: err });
-        log.warn({ err: failure, client: descriptors.client, failMode }, 'rate limit store failed; answering by fail mode');
-        return {
-          allowed: failMode === 'open',
-          limit,
-          remaining: failMode === 'open' ? limit : 0,
-          resetMs: Math.min(windowMs, FAILURE_RESET_MS),
-          failMode,
-        };
+      const { enforcing, shadows, concurrency } = options.rules().match(descriptors);
+      const [answer, ...shadowAnswers] = await Promise.all([
+        enforcing === undefined ? undefined : run(enforcing, descriptors, cost),
+        ...shadows.map((r) => run(r, descriptors, cost)),
+      ]);
+      const shadowDenied: string[] = [];
+      shadowAnswers.forEach((a, i) => {
+        const rule = shadows[i]!.name;
+        metrics.shadowDecisions.inc({ rule, result: resultOf(a!) });
+        if (!a!.allowed) shadowDenied.push(rule);
+      });
+      if (shadowDenied.length > 0) log.info({ client: descriptors.client, rules: shadowDenied }, 'shadow rules would deny');
+      const extra = shadowDenied.length > 0 ? { shadowDenied } : {};
+      // No rate rule: nothing limits the rate (limit 0 tells the caller there is no policy to show).
+      const rate: CheckAnswer = answer ?? { allowed: true, limit: 0, remaining: 0, resetMs: 0 };
+      const rateResult = answer === undefined ? 'unlimited' : resultOf(answer);
+      if (!rate.allowed || concurrency.length === 0) {
+        metrics.checks.inc({ result: rateResult, rule: rate.rule ?? '' });
+        return { ...rate, ...extra };
       }
+      const taken = await Promise.all(concurrency.map((r) => acquire(r, descriptors)));
+      const leases = taken.flatMap((t) => (t.lease === undefined ? [] : [t.lease]));
+      const denied = taken.find((t) => t.denied !== undefined)?.denied;
+      if (denied !== undefined) {
+        await release(leases);
+        metrics.checks.inc({ result: resultOf(denied), rule: denied.rule ?? '' });
+        return { ...denied, ...extra };
+      }
+      metrics.checks.inc({ result: rateResult, rule: rate.rule ?? '' });
+      return { ...rate, ...extra, ...(leases.length > 0 ? { leases } : {}) };
     },
   };
 }

@@ -1,9 +1,11 @@
 import { Counter, Histogram, type Metrics } from '@sdl/metrics';
 
-export type CheckResult = 'allowed' | 'denied' | 'failed_open' | 'failed_closed';
+export type CheckResult = 'allowed' | 'denied' | 'failed_open' | 'failed_closed' | 'unlimited';
 
 export interface RateLimiterMetrics {
-  readonly checks: Counter<'result'>;
+  readonly checks: Counter<'result' | 'rule'>;
+  readonly shadowDecisions: Counter<'rule' | 'result'>;
+  readonly rulesReloads: Counter<'result'>;
   readonly redisErrors: Counter;
   readonly redisDuration: Histogram<'algorithm'>;
 }
@@ -14,7 +16,19 @@ export function createRateLimiterMetrics(metrics: Metrics): RateLimiterMetrics {
   return {
     checks: new Counter({
       name: 'ratelimiter_checks_total',
-      help: 'Rate limit checks by result',
+      help: 'Rate limit checks by result and enforcing rule',
+      labelNames: ['result', 'rule'] as const,
+      registers,
+    }),
+    shadowDecisions: new Counter({
+      name: 'ratelimiter_shadow_decisions_total',
+      help: 'Decisions of shadow rules (counted, never enforced)',
+      labelNames: ['rule', 'result'] as const,
+      registers,
+    }),
+    rulesReloads: new Counter({
+      name: 'ratelimiter_rules_reloads_total',
+      help: 'Rules-file reloads by result (applied, rejected)',
       labelNames: ['result'] as const,
       registers,
     }),

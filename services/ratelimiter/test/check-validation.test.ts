@@ -1,3 +1,6 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildTestApp, check, closedPort } from './helpers.js';
@@ -34,6 +37,9 @@ describe('POST /v1/check validation and fail modes without Redis', () => {
     ['cost too high', { descriptors: { client: 'demo' }, cost: 1001 }],
     ['cost not an integer', { descriptors: { client: 'demo' }, cost: 1.5 }],
     ['cost as a string', { descriptors: { client: 'demo' }, cost: '1' }],
+    ['route with a brace', { descriptors: { client: 'demo', route: 'GET /{x}' } }],
+    ['address not an address', { descriptors: { client: 'demo', address: 'evil host' } }],
+    ['plan with bad characters', { descriptors: { client: 'demo', plan: 'pro plan' } }],
   ])('rejects %s with 400 ERR_VALIDATION', async (_name, body) => {
     const res = await check(open, body);
     expect(res.status).toBe(400);
@@ -54,13 +60,29 @@ describe('POST /v1/check validation and fail modes without Redis', () => {
   it('admits with failMode "open" when Redis is unreachable', async () => {
     const res = await check(open, { descriptors: { client: 'demo.client:1', route: 'GET /v1/posts' }, cost: 3 });
     expect(res.status).toBe(200);
-    expect(res.body).toEqual({ allowed: true, limit: 100, remaining: 100, resetMs: 1000, failMode: 'open' });
+    expect(res.body).toEqual({
+      allowed: true,
+      limit: 100,
+      remaining: 100,
+      resetMs: 1000,
+      failMode: 'open',
+      rule: 'default',
+      windowMs: 1000,
+    });
   });
 
   it('denies with failMode "closed" when Redis is unreachable', async () => {
     const res = await check(closed, { descriptors: { client: 'demo' } });
     expect(res.status).toBe(200);
-    expect(res.body).toEqual({ allowed: false, limit: 10, remaining: 0, resetMs: 1000, failMode: 'closed' });
+    expect(res.body).toEqual({
+      allowed: false,
+      limit: 10,
+      remaining: 0,
+      resetMs: 1000,
+      failMode: 'closed',
+      rule: 'default',
+      windowMs: 60000,
+    });
   });
 
   it('counts failures in metrics and reports not ready', async () => {
@@ -70,5 +92,36 @@ describe('POST /v1/check validation and fail modes without Redis', () => {
     expect(metrics).toMatch(/ratelimiter_redis_errors_total\{[^}]*\} [1-9]/);
     const ready = await closed.inject({ method: 'GET', url: '/readyz' });
     expect(ready.statusCode).toBe(503);
+  });
+});
+
+describe('per-rule fail mode without Redis', () => {
+  let app: FastifyInstance;
+  let dir: string;
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'rl-rules-'));
+    const file = join(dir, 'rules.json');
+    await writeFile(
+      file,
+      JSON.stringify({
+        rules: [
+          { name: 'strict', match: { route: 'POST /v1/payments*' }, algorithm: 'gcra', limit: 10, windowMs: 1000, failMode: 'closed' },
+          { name: 'lenient', algorithm: 'token-bucket', limit: 50, windowMs: 1000 },
+        ],
+      }),
+    );
+    app = await buildTestApp({ REDIS_URL: `redis://127.0.0.1:${await closedPort()}`, FAIL_MODE: 'open', RULES_FILE: file });
+  });
+  afterAll(async () => {
+    await app?.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('applies the rule own fail mode over FAIL_MODE', async () => {
+    const strict = await check(app, { descriptors: { client: 'demo', route: 'POST /v1/payments' } });
+    expect(strict.body).toMatchObject({ allowed: false, failMode: 'closed', rule: 'strict' });
+    const lenient = await check(app, { descriptors: { client: 'demo', route: 'GET /v1/posts' } });
+    expect(lenient.body).toMatchObject({ allowed: true, failMode: 'open', rule: 'lenient' });
   });
 });

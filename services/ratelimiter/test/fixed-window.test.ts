@@ -1,7 +1,11 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { startRedis, type Started } from '@sdl/testing';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { buildTestApp, check } from './helpers.js';
+
+const execFileAsync = promisify(execFile);
 
 const LIMITS = JSON.stringify({
   default: { limit: 100, windowMs: 1000 },
@@ -106,6 +110,25 @@ describe('fixed window against Redis', () => {
     expect((await busy).exitCode).toBe(0);
     await vi.waitFor(
       async () => expect((await check(open, { descriptors: { client: 'busy' } })).body.failMode).toBeUndefined(),
+      { timeout: 5000, interval: 50 },
+    );
+  });
+
+  it('answers by fail mode within the command timeout while Redis is paused, then recovers', async () => {
+    // A frozen Redis process: connections stay open, nothing answers.
+    const id = redis!.container.getId();
+    await execFileAsync('docker', ['pause', id]);
+    try {
+      const started = performance.now();
+      const [o, c] = await Promise.all([check(open, { descriptors: { client: 'paused' } }), check(closed, { descriptors: { client: 'paused' } })]);
+      expect(performance.now() - started).toBeLessThan(1000);
+      expect(o.body).toMatchObject({ allowed: true, failMode: 'open' });
+      expect(c.body).toMatchObject({ allowed: false, failMode: 'closed' });
+    } finally {
+      await execFileAsync('docker', ['unpause', id]);
+    }
+    await vi.waitFor(
+      async () => expect((await check(open, { descriptors: { client: 'paused' } })).body.failMode).toBeUndefined(),
       { timeout: 5000, interval: 50 },
     );
   });

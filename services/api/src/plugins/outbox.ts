@@ -12,6 +12,8 @@ export interface OutboxPluginOptions {
   readonly publisher?: EventPublisher;
   readonly clientId: string;
   readonly topic: string;
+  /** Topic per aggregate type; unlisted types go to `topic`. */
+  readonly topics?: Readonly<Record<string, string>>;
   readonly batchSize: number;
   readonly pollMs: number;
   readonly logger: Logger;
@@ -41,6 +43,7 @@ export const outboxPlugin = fp<OutboxPluginOptions>(
         shards: app.shards,
         publisher,
         topic: options.topic,
+        topics: options.topics ?? {},
         batchSize: options.batchSize,
         pollMs: options.pollMs,
         logger: options.logger,

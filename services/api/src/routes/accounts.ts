@@ -1,36 +1,32 @@
-import { AppError } from '@sdl/errors';
 import { Type } from '@sinclair/typebox';
-import type { FastifyInstance, FastifyReply } from 'fastify';
-import { AccountSchema, CreateAccountSchema, type CreateAccountInput } from '../account.js';
-import { isAccountId } from '../account-id.js';
-import type { AccountResult, AccountService } from '../account-service.js';
-import { ApiErrors } from '../errors.js';
+import type { FastifyInstance } from 'fastify';
+import {
+  AccountSchema,
+  CreateAccountSchema,
+  UpdateAccountSchema,
+  type CreateAccountInput,
+  type UpdateAccountInput,
+} from '../account.js';
+import type { AccountService } from '../account-service.js';
+import { checkAccountId, explain } from './params.js';
 
 export interface AccountRoutesOptions {
   readonly accounts: AccountService;
+  readonly cacheMode: string;
 }
 
-// The id is checked by hand, not by a params pattern: a malformed id has its own stable code.
-const IdParamsSchema = Type.Object({ id: Type.String() });
+const IdParamsSchema = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) }, { additionalProperties: false });
 
-function explain(reply: FastifyReply, result: AccountResult): void {
-  void reply.headers({
-    'x-shard': String(result.route.shard),
-    'x-partition': String(result.route.partition),
-    'x-cache': result.cache,
-  });
-}
-
-/** `POST /v1/accounts` and `GET /v1/accounts/:id`. */
+/** Accounts: create, get, update (PATCH), delete. */
 export async function accountRoutes(app: FastifyInstance, options: AccountRoutesOptions): Promise<void> {
-  const { accounts } = options;
+  const { accounts, cacheMode } = options;
 
   app.post<{ Body: CreateAccountInput }>(
     '/v1/accounts',
     { schema: { body: CreateAccountSchema, response: { 201: AccountSchema } } },
     async (req, reply) => {
       const result = await accounts.create(req.body);
-      explain(reply, result);
+      explain(reply, result.route, result.cache, cacheMode);
       return reply.status(201).header('location', `/v1/accounts/${result.account.id}`).send(result.account);
     },
   );
@@ -39,10 +35,29 @@ export async function accountRoutes(app: FastifyInstance, options: AccountRoutes
     '/v1/accounts/:id',
     { schema: { params: IdParamsSchema, response: { 200: AccountSchema } } },
     async (req, reply) => {
-      if (!isAccountId(req.params.id)) throw new AppError(ApiErrors.invalidId, { details: { id: req.params.id } });
-      const result = await accounts.get(req.params.id);
-      explain(reply, result);
+      const result = await accounts.get(checkAccountId(req.params.id));
+      explain(reply, result.route, result.cache, cacheMode);
       return result.account;
+    },
+  );
+
+  app.patch<{ Params: { id: string }; Body: UpdateAccountInput }>(
+    '/v1/accounts/:id',
+    { schema: { params: IdParamsSchema, body: UpdateAccountSchema, response: { 200: AccountSchema } } },
+    async (req, reply) => {
+      const result = await accounts.update(checkAccountId(req.params.id), req.body);
+      explain(reply, result.route, result.cache, cacheMode);
+      return result.account;
+    },
+  );
+
+  app.delete<{ Params: { id: string } }>(
+    '/v1/accounts/:id',
+    { schema: { params: IdParamsSchema } },
+    async (req, reply) => {
+      const route = await accounts.delete(checkAccountId(req.params.id));
+      explain(reply, route, 'bypass', cacheMode);
+      return reply.status(204).send();
     },
   );
 }

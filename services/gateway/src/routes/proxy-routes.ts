@@ -44,7 +44,10 @@ export async function proxyRoutes(app: FastifyInstance, options: ProxyRoutesOpti
       throw new AppError(GatewayErrors.unauthorized);
     }
     req.apiClient = client;
-    void reply.headers(await gate.admit(client, routeTemplate(req.method, req.url), req.id));
+    const admission = await gate.admit({ client, route: routeTemplate(req.method, req.url), address: req.ip }, req.id);
+    void reply.headers(admission.headers);
+    // In-flight leases end with the response, however it ends (sent, failed, or the client hung up).
+    if (admission.leases.length > 0) reply.raw.once('close', () => gate.release(admission.leases, req.id));
   });
 
   app.all('/v1/*', async (req, reply) => {

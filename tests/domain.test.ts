@@ -1,0 +1,71 @@
+import { describe, expect, it, vi } from 'vitest';
+import { call } from './support/http.js';
+
+// The v1 domain through the whole path (gateway -> lb -> any api node -> the account's shard):
+// whichever node answers, child entities stay on their account's shard.
+describe('posts, view counters and subscriptions through the cluster', () => {
+  it('pages an account’s posts with a cursor, all on the account’s shard', async () => {
+    const account = await call('POST', '/v1/accounts', { body: { email: 'pat@example.com', name: 'Pat' } });
+    expect(account.status).toBe(201);
+    const id = String(account.body.id);
+    const shard = account.headers.get('x-shard');
+    const titles = ['first', 'second', 'third'];
+    for (const title of titles) {
+      const post = await call('POST', `/v1/accounts/${id}/posts`, { body: { title, body: `${title} body` } });
+      expect(post.status).toBe(201);
+      expect(post.headers.get('x-shard')).toBe(shard);
+    }
+    const page1 = await call('GET', `/v1/accounts/${id}/posts?limit=2`);
+    expect(page1.status).toBe(200);
+    const items1 = page1.body.items as { title: string }[];
+    expect(items1.map((p) => p.title)).toEqual(['third', 'second']);
+    const cursor = String(page1.body.nextCursor);
+    const page2 = await call('GET', `/v1/accounts/${id}/posts?limit=2&cursor=${encodeURIComponent(cursor)}`);
+    expect((page2.body.items as { title: string }[]).map((p) => p.title)).toEqual(['first']);
+    expect(page2.body.nextCursor).toBeNull();
+
+    const bad = await call('GET', `/v1/accounts/${id}/posts?cursor=${encodeURIComponent("' OR 1=1 --")}`);
+    expect(bad.status).toBe(400);
+    expect(bad.body.code).toBe('API_ERR_INVALID_CURSOR');
+  });
+
+  it('counts views written back through Redis, whichever node takes each increment', async () => {
+    const account = await call('POST', '/v1/accounts', { body: { email: 'vic@example.com', name: 'Vic' } });
+    const id = String(account.body.id);
+    const post = await call('POST', `/v1/accounts/${id}/posts`, { body: { title: 'hot', body: '' } });
+    const postId = String(post.body.id);
+    for (let i = 0; i < 9; i++) {
+      expect((await call('POST', `/v1/accounts/${id}/posts/${postId}/views`)).status).toBe(204);
+    }
+    await vi.waitFor(
+      async () => {
+        const views = await call('GET', `/v1/accounts/${id}/posts/${postId}/views`);
+        expect(views.body).toEqual({ postId, views: 9 });
+      },
+      { timeout: 15_000, interval: 500 },
+    );
+  });
+
+  it('subscribes to a plan once, cancels it, and lists no charges yet', async () => {
+    const account = await call('POST', '/v1/accounts', { body: { email: 'sue@example.com', name: 'Sue' } });
+    const id = String(account.body.id);
+    expect((await call('POST', `/v1/accounts/${id}/subscriptions`, { body: { plan: 'gold-plated' } })).status).toBe(422);
+    const sub = await call('POST', `/v1/accounts/${id}/subscriptions`, { body: { plan: 'pro' } });
+    expect(sub.status).toBe(201);
+    const again = await call('POST', `/v1/accounts/${id}/subscriptions`, { body: { plan: 'basic' } });
+    expect(again.status).toBe(409);
+    expect(again.body.code).toBe('API_ERR_SUBSCRIPTION_EXISTS');
+    const subId = String(sub.body.id);
+    expect((await call('POST', `/v1/accounts/${id}/subscriptions/${subId}/cancel`)).status).toBe(200);
+    const charges = await call('GET', `/v1/accounts/${id}/subscriptions/${subId}/charges`);
+    expect(charges.status).toBe(200);
+    expect(charges.body.items).toEqual([]);
+  });
+
+  it('serves its OpenAPI document through the gateway', async () => {
+    const doc = await call('GET', '/v1/openapi.json');
+    expect(doc.status).toBe(200);
+    expect(String(doc.body.openapi)).toMatch(/^3\./);
+    expect(Object.keys(doc.body.paths as object)).toContain('/v1/accounts/{accountId}/posts');
+  });
+});
