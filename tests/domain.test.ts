@@ -69,3 +69,24 @@ describe('posts, view counters and subscriptions through the cluster', () => {
     expect(Object.keys(doc.body.paths as object)).toContain('/v1/accounts/{accountId}/posts');
   });
 });
+
+describe('read-your-writes on the streaming replicas', () => {
+  it('serves a list from the replica once it has replayed the caller’s write, and the write is in it', async () => {
+    const account = await call('POST', '/v1/accounts', { body: { email: 'rey@example.com', name: 'Rey' } });
+    const id = String(account.body.id);
+    const post = await call('POST', `/v1/accounts/${id}/posts`, { body: { title: 'fresh', body: '' } });
+    const token = post.headers.get('x-read-token');
+    expect(token).toMatch(/^\d+:[0-9A-F]+\/[0-9A-F]+$/);
+    // With the token, a read goes to the replica only when it has replayed the write: whichever
+    // side serves it, the new post is there; and the replica catches up within moments.
+    await vi.waitFor(
+      async () => {
+        const list = await call('GET', `/v1/accounts/${id}/posts`, { headers: { 'x-read-token': token! } });
+        expect(list.status).toBe(200);
+        expect((list.body.items as { id: string }[]).map((p) => p.id)).toContain(post.body.id);
+        expect(list.headers.get('x-read-from')).toBe('replica');
+      },
+      { timeout: 15_000, interval: 250 },
+    );
+  });
+});

@@ -1,5 +1,6 @@
 import type { Account, UpdateAccountInput } from './account.js';
 import { appendOutboxEvent } from './outbox-store.js';
+import type { ReadRouting } from './read-through.js';
 import type { ShardRoute } from './shard-router.js';
 import type { ShardPools } from './shard-pools.js';
 
@@ -87,8 +88,14 @@ export class AccountRepository {
     });
   }
 
-  async findById(route: ShardRoute, id: string): Promise<Account | undefined> {
-    return this.#shards.withClient(route.shard, 'account_get', async (client) => {
+  /** Where a read of this route may go now (see ShardPools.readTarget). */
+  readRouting(route: ShardRoute): ReadRouting {
+    return { target: this.#shards.readTarget(route.shard), scopes: this.#shards.scopes };
+  }
+
+  /** `replicaOk`: the shard's replica may answer (when it has replayed the request's token). */
+  async findById(route: ShardRoute, id: string, replicaOk = false): Promise<Account | undefined> {
+    return this.#shards.read(route.shard, 'account_get', replicaOk, async (client) => {
       const { rows } = await client.query<AccountRow>(`SELECT ${COLUMNS} FROM accounts WHERE id = $1`, [id]);
       return rows[0] === undefined ? undefined : toAccount(rows[0]);
     });

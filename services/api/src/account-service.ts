@@ -4,7 +4,7 @@ import { createAccountId } from './account-id.js';
 import type { AccountRepository } from './account-repository.js';
 import type { CacheResult, EntityCache } from './entity-cache.js';
 import { ApiErrors } from './errors.js';
-import { explainHeaders, readThrough } from './read-through.js';
+import { explainHeaders, readThrough, type Loaded } from './read-through.js';
 import type { ShardRoute, ShardRouter } from './shard-router.js';
 import { createSingleFlight } from './single-flight.js';
 
@@ -29,7 +29,7 @@ export class AccountService {
   readonly #router: ShardRouter;
   readonly #repository: AccountRepository;
   readonly #cache: EntityCache<Account>;
-  readonly #flight = createSingleFlight<Account | undefined>();
+  readonly #flight = createSingleFlight<Loaded<Account>>();
 
   constructor(deps: AccountServiceDeps) {
     this.#router = deps.router;
@@ -53,7 +53,13 @@ export class AccountService {
   /** The account by id; the caller has validated the id's format. */
   async get(id: string): Promise<AccountResult> {
     const route = this.#router.route(id);
-    const { value, cache } = await readThrough(this.#cache, this.#flight, id, () => this.#repository.findById(route, id));
+    const { value, cache } = await readThrough(
+      this.#cache,
+      this.#flight,
+      id,
+      (replicaOk) => this.#repository.findById(route, id, replicaOk),
+      this.#repository.readRouting(route),
+    );
     if (value === undefined) {
       // The 404 says how it was answered too: `hit` means the negative cache answered it.
       throw new AppError(ApiErrors.accountNotFound, { details: { id }, headers: explainHeaders(route, cache) });

@@ -67,6 +67,10 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
     await app.register(postgresPlugin, {
       primaries: config.shardPrimaries,
       replicas: config.shardReplicas,
+      replicaProbeMs: config.replicaProbeMs,
+      maxReplicaLagMs: config.maxReplicaLagMs,
+      maxReplicaLagBytes: config.maxReplicaLagBytes,
+      tokenlessReads: config.tokenlessReads,
       logger,
       registry,
       poolMax: config.pgPoolMax,

@@ -20,7 +20,17 @@ export const ApiConfigSchema = Type.Object({
   registryTtlS: Type.Integer({ minimum: 1, default: 5 }),
   weight: Type.Integer({ minimum: 0, default: 1 }),
   shardPrimaries: CommaList('postgres URL of each shard primary; index = shard number', 1),
-  shardReplicas: CommaList('postgres URL of each shard replica (same order); kept for the read path'),
+  shardReplicas: CommaList('postgres URL of each shard streaming replica (same order); `-` = none for that shard'),
+  /** How often each replica's replay position and lag are probed. */
+  replicaProbeMs: Type.Integer({ minimum: 10, default: 500 }),
+  /**
+   * Reads without `x-read-token`: `primary` (default: a client that wrote through another node and
+   * sends no token still reads its write) or `replica` (the replica while within both lag bounds).
+   */
+  tokenlessReads: Type.Union([Type.Literal('primary'), Type.Literal('replica')], { default: 'primary' }),
+  /** A read without a token uses the replica only while its lag is within both bounds. */
+  maxReplicaLagMs: Type.Integer({ minimum: 0, default: 1000 }),
+  maxReplicaLagBytes: Type.Integer({ minimum: 0, default: 16_777_216 }),
   pgPoolMax: Type.Integer({ minimum: 1, default: 10 }),
   pgConnectTimeoutMs: Type.Integer({ minimum: 1, default: 2000 }),
   pgStatementTimeoutMs: Type.Integer({ minimum: 1, default: 5000 }),

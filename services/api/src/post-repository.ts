@@ -2,6 +2,7 @@ import { AppError } from '@sdl/errors';
 import { ApiErrors } from './errors.js';
 import { appendOutboxEvent } from './outbox-store.js';
 import type { Post } from './post.js';
+import type { ReadRouting } from './read-through.js';
 import type { ShardRoute } from './shard-router.js';
 import type { ShardPools } from './shard-pools.js';
 
@@ -63,8 +64,14 @@ export class PostRepository {
     });
   }
 
-  async findById(route: ShardRoute, accountId: string, id: string): Promise<Post | undefined> {
-    return this.#shards.withClient(route.shard, 'post_get', async (client) => {
+  /** Where a read of this route may go now (see ShardPools.readTarget). */
+  readRouting(route: ShardRoute): ReadRouting {
+    return { target: this.#shards.readTarget(route.shard), scopes: this.#shards.scopes };
+  }
+
+  /** `replicaOk`: the shard's replica may answer (when it has replayed the request's token). */
+  async findById(route: ShardRoute, accountId: string, id: string, replicaOk = false): Promise<Post | undefined> {
+    return this.#shards.read(route.shard, 'post_get', replicaOk, async (client) => {
       const { rows } = await client.query<PostRow>(`SELECT ${COLUMNS} FROM posts WHERE id = $1 AND account_id = $2`, [
         id,
         accountId,
@@ -75,7 +82,7 @@ export class PostRepository {
 
   /** Newest first; `before` is the last id of the previous page (ULIDs sort by creation time). */
   async listByAccount(route: ShardRoute, accountId: string, limit: number, before?: string): Promise<Post[]> {
-    return this.#shards.withClient(route.shard, 'post_list', async (client) => {
+    return this.#shards.read(route.shard, 'post_list', true, async (client) => {
       const { rows } = await client.query<PostRow>(
         `SELECT ${COLUMNS} FROM posts WHERE account_id = $1 AND ($2::text IS NULL OR id < $2) ORDER BY id DESC LIMIT $3`,
         [accountId, before ?? null, limit],
@@ -85,7 +92,7 @@ export class PostRepository {
   }
 
   async accountExists(route: ShardRoute, accountId: string): Promise<boolean> {
-    return this.#shards.withClient(route.shard, 'account_exists', async (client) => {
+    return this.#shards.read(route.shard, 'account_exists', true, async (client) => {
       const { rowCount } = await client.query('SELECT 1 FROM accounts WHERE id = $1', [accountId]);
       return (rowCount ?? 0) > 0;
     });

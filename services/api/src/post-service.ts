@@ -4,7 +4,7 @@ import type { CacheResult, EntityCache } from './entity-cache.js';
 import { ApiErrors } from './errors.js';
 import { encodeCursor, postCacheId, type CreatePostInput, type Post, type PostPage } from './post.js';
 import type { PostRepository } from './post-repository.js';
-import { explainHeaders, readThrough } from './read-through.js';
+import { explainHeaders, readThrough, type Loaded } from './read-through.js';
 import type { ShardRoute, ShardRouter } from './shard-router.js';
 import { createSingleFlight } from './single-flight.js';
 
@@ -29,7 +29,7 @@ export class PostService {
   readonly #router: ShardRouter;
   readonly #repository: PostRepository;
   readonly #cache: EntityCache<Post>;
-  readonly #flight = createSingleFlight<Post | undefined>();
+  readonly #flight = createSingleFlight<Loaded<Post>>();
 
   constructor(deps: PostServiceDeps) {
     this.#router = deps.router;
@@ -53,11 +53,16 @@ export class PostService {
     return { post, route, cache: 'bypass' };
   }
 
-  async get(accountId: string, id: string): Promise<PostResult> {
+  /** `primaryOnly`: a write path checking existence must not trust a lagging replica. */
+  async get(accountId: string, id: string, options: { primaryOnly?: boolean } = {}): Promise<PostResult> {
     const route = this.#router.route(accountId);
     const key = postCacheId(accountId, id);
-    const { value, cache } = await readThrough(this.#cache, this.#flight, key, () =>
-      this.#repository.findById(route, accountId, id),
+    const { value, cache } = await readThrough(
+      this.#cache,
+      this.#flight,
+      key,
+      (replicaOk) => this.#repository.findById(route, accountId, id, replicaOk),
+      options.primaryOnly === true ? undefined : this.#repository.readRouting(route),
     );
     if (value === undefined) {
       throw new AppError(ApiErrors.postNotFound, { details: { accountId, id }, headers: explainHeaders(route, cache) });

@@ -1,9 +1,11 @@
 import { AppError } from '@sdl/errors';
 import type { Logger } from '@sdl/logging';
-import { Histogram, type Registry } from '@sdl/metrics';
+import { Counter, Histogram, type Registry } from '@sdl/metrics';
 import pg from 'pg';
 import { isShardUnavailable, toShardError } from './db-errors.js';
 import { ApiErrors } from './errors.js';
+import { parseLsn, ReadScopes, type ReadFrom } from './read-scope.js';
+import { createReplicaMonitor, type ReplicaMonitor } from './replica-monitor.js';
 
 export interface ShardPoolsOptions {
   /** Postgres URL of each shard primary; the index is the shard number. */
@@ -16,6 +18,14 @@ export interface ShardPoolsOptions {
   readonly connectTimeoutMs?: number;
   /** Server-side statement timeout, ms (default 5000); the client gives up 1 s later. */
   readonly statementTimeoutMs?: number;
+  /** Streaming replica URL of each shard (same index); a missing or empty entry = no replica. */
+  readonly replicaUrls?: readonly (string | undefined)[];
+  /** Replica probe period and the lag bounds of token-less replica reads (see ReplicaMonitor). */
+  readonly replicaProbeMs?: number;
+  readonly maxReplicaLagMs?: number;
+  readonly maxReplicaLagBytes?: number;
+  /** Reads without a token may use a replica within the lag bounds (default false: primary). */
+  readonly tokenlessReplicaReads?: boolean;
 }
 
 export type ShardClient = pg.PoolClient;
@@ -32,12 +42,16 @@ export class ShardPools {
   readonly #broken = new WeakSet<ShardClient>();
   readonly #duration: Histogram<'shard' | 'op'>;
   readonly #log: Logger;
+  readonly #replicas: ReplicaMonitor;
+  readonly #reads: Counter<'shard' | 'from'>;
+  /** The request's read tokens, write LSNs and read placement (see ReadScopes). */
+  readonly scopes = new ReadScopes();
 
   constructor(options: ShardPoolsOptions) {
     const log = options.logger.child({ component: 'shard-pools' });
     this.#log = log;
     const statementTimeout = options.statementTimeoutMs ?? 5000;
-    this.#pools = options.urls.map((url, shard) => {
+    const makePool = (url: string, shard: number, role: string): pg.Pool => {
       const pool = new pg.Pool({
         connectionString: url,
         max: options.poolMax ?? 10,
@@ -51,8 +65,31 @@ export class ShardPools {
         application_name: 'sdl-api',
       });
       // An idle client whose server died emits here; without a listener the process would crash.
-      pool.on('error', (err) => log.warn({ err, shard }, 'idle shard connection failed'));
+      pool.on('error', (err) => log.warn({ err, shard, role }, 'idle shard connection failed'));
       return pool;
+    };
+    this.#pools = options.urls.map((url, shard) => makePool(url, shard, 'primary'));
+    // Same pool size and timeouts as the primary: a slow replica costs a read no more than a slow primary.
+    const replicaPools = this.#pools.map((_, shard) => {
+      const url = options.replicaUrls?.[shard];
+      return url === undefined || url === '' ? undefined : makePool(url, shard, 'replica');
+    });
+    this.#replicas = createReplicaMonitor({
+      primaries: this.#pools,
+      replicas: replicaPools,
+      logger: options.logger,
+      registry: options.registry,
+      ...(options.replicaProbeMs === undefined ? {} : { probeMs: options.replicaProbeMs }),
+      ...(options.maxReplicaLagMs === undefined ? {} : { maxLagMs: options.maxReplicaLagMs }),
+      ...(options.maxReplicaLagBytes === undefined ? {} : { maxLagBytes: options.maxReplicaLagBytes }),
+      tokenlessReads: options.tokenlessReplicaReads === true,
+      connectTimeoutMs: options.connectTimeoutMs ?? 2000,
+    });
+    this.#reads = new Counter({
+      name: 'api_db_reads_total',
+      help: 'Replica-eligible reads by shard and where they were served (primary, replica)',
+      labelNames: ['shard', 'from'] as const,
+      registers: [options.registry],
     });
     this.#duration = new Histogram({
       name: 'api_db_query_duration_seconds',
@@ -88,6 +125,60 @@ export class ShardPools {
     if (!this.#migrated.has(shard)) {
       throw new AppError(ApiErrors.shardUnavailable, { message: `shard ${shard} is not migrated yet`, details: { shard } });
     }
+    return this.#run(pool, shard, op, fn);
+  }
+
+  /** The replica monitor (probe state, lag metrics). */
+  get replicas(): ReplicaMonitor {
+    return this.#replicas;
+  }
+
+  /** Starts the replica probes (after the pools exist; the plugin calls it). */
+  startReplicaProbes(): void {
+    this.#replicas.start();
+  }
+
+  /**
+   * Where a read on `shard` would go now: the replica when it has replayed the request's token for
+   * this shard (or, without a token, lags within the bounds), else the primary. The answer is part
+   * of the single-flight key, so readers with different consistency needs never share a read.
+   */
+  readTarget(shard: number): string {
+    const tokens = this.scopes.current()?.tokens;
+    if (tokens === 'invalid') return 'primary';
+    const token = tokens?.get(shard);
+    if (!this.#replicas.usable(shard, token)) return 'primary';
+    return token === undefined ? 'replica' : `replica@${token}`;
+  }
+
+  /**
+   * A read that the shard's replica may serve when `replicaOk` (see readTarget). A replica that
+   * fails is skipped: marked down and the read retried on the primary at once, so the client never
+   * sees its error (a bad input error, the same on both, is thrown as it is).
+   */
+  async read<T>(shard: number, op: string, replicaOk: boolean, fn: (client: ShardClient) => Promise<T>): Promise<T> {
+    const replica = this.#replicas.replicaPool(shard);
+    if (replicaOk && replica !== undefined && this.#migrated.has(shard) && this.readTarget(shard) !== 'primary') {
+      try {
+        const value = await this.#run(replica, shard, `${op}_replica`, fn);
+        this.#noteRead(shard, 'replica');
+        return value;
+      } catch (err) {
+        if (err instanceof AppError && !isShardUnavailable(err.cause)) throw err;
+        this.#replicas.markDown(shard, err);
+      }
+    }
+    const value = await this.withClient(shard, op, fn);
+    this.#noteRead(shard, 'primary');
+    return value;
+  }
+
+  #noteRead(shard: number, from: ReadFrom): void {
+    this.scopes.noteRead(from);
+    this.#reads.inc({ shard: String(shard), from });
+  }
+
+  async #run<T>(pool: pg.Pool, shard: number, op: string, fn: (client: ShardClient) => Promise<T>): Promise<T> {
     const stop = this.#duration.startTimer({ shard: String(shard), op });
     let client: ShardClient | undefined;
     // pg-pool listens for errors only on idle clients; a server that dies while we hold one
@@ -115,13 +206,22 @@ export class ShardPools {
     }
   }
 
-  /** `withClient` inside BEGIN/COMMIT; any error rolls back (and the connection is dropped if broken). */
+  /**
+   * `withClient` inside BEGIN/COMMIT; any error rolls back (and the connection is dropped if broken).
+   * The commit also reads `pg_current_wal_insert_lsn()` (same round trip): an LSN at or past the end
+   * of this transaction's commit record, so a replica that has replayed it sees the write. It is
+   * recorded in the request's scope and returned to the client as its read token.
+   */
   async transaction<T>(shard: number, op: string, fn: (client: ShardClient) => Promise<T>): Promise<T> {
     return this.withClient(shard, op, async (client) => {
       await client.query('BEGIN');
       try {
         const result = await fn(client);
-        await client.query('COMMIT');
+        const results = (await client.query('COMMIT; SELECT pg_current_wal_insert_lsn()::text AS lsn')) as unknown as pg.QueryResult<{
+          lsn: string;
+        }>[];
+        const lsn = parseLsn(results[1]?.rows[0]?.lsn ?? '');
+        if (lsn !== undefined) this.scopes.noteWrite(shard, lsn);
         return result;
       } catch (err) {
         await client.query('ROLLBACK').catch(() => this.#broken.add(client));
@@ -137,7 +237,9 @@ export class ShardPools {
   }
 
   async close(): Promise<void> {
-    await Promise.all(this.#pools.map((pool) => pool.end()));
+    await this.#replicas.close();
+    const replicas = this.#pools.map((_, shard) => this.#replicas.replicaPool(shard));
+    await Promise.all([...this.#pools, ...replicas].map((pool) => pool?.end()));
   }
 }
 

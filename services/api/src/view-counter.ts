@@ -66,7 +66,7 @@ export class ViewCounter {
   /** Counts one view; 'redis' when written back later, 'direct' when Postgres took it now. */
   async increment(accountId: string, postId: string): Promise<'redis' | 'direct'> {
     // The post must exist (read-through, negatively cached): no counters for ids nobody created.
-    await this.#o.posts.get(accountId, postId);
+    await this.#o.posts.get(accountId, postId, { primaryOnly: true });
     if (this.#redis !== null) {
       try {
         await this.#redis.hincrby(DIRTY_KEY, `${accountId}:${postId}`, 1);

@@ -44,7 +44,11 @@ export async function buildApp(deps: GatewayDeps): Promise<FastifyInstance> {
     apiKeys: createApiKeys(config.apiKeys),
     gate: createRateLimitGate({
       client: limiter,
-      local: config.ratelimitLocalEnabled ? createLocalStage({ maxKeys: config.ratelimitLocalMaxKeys }) : undefined,
+      local: config.ratelimitLocalEnabled ? createLocalStage({
+            maxKeys: config.ratelimitLocalMaxKeys,
+            batchFraction: config.ratelimitLocalBatchFraction,
+            batchMax: config.ratelimitLocalBatchMax,
+          }) : undefined,
       failMode: config.ratelimitFailMode,
       metrics,
       logger,

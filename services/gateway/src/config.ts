@@ -18,10 +18,17 @@ export const GatewayConfigSchema = Type.Object({
   ratelimitTimeoutMs: Type.Integer({ minimum: 1, default: 250 }),
   /** What to do when the ratelimiter itself is unreachable or slow: proxy anyway, or answer 503. */
   ratelimitFailMode: Type.Union(FailModeSchema.anyOf, { default: 'open' }),
-  /** The gateway-local first stage (token bucket per key and cached denials) before the global check. */
+  /** The gateway-local first stage: tokens leased in batches from the ratelimiter, spent locally. */
   ratelimitLocalEnabled: Type.Boolean({ default: true }),
   /** Keys the local stage remembers (oldest dropped first). */
   ratelimitLocalMaxKeys: Type.Integer({ minimum: 1, default: 10_000 }),
+  /**
+   * A lease is max(1, floor(limit x fraction / rule cost)) requests: the cluster may admit up to
+   * N gateways x (batch - 1) beyond the global limit per window (see local-stage.ts).
+   */
+  ratelimitLocalBatchFraction: Type.Number({ exclusiveMinimum: 0, maximum: 1, default: 0.1 }),
+  /** The largest lease, in requests (the ratelimiter accepts costs up to 1000). */
+  ratelimitLocalBatchMax: Type.Integer({ minimum: 1, maximum: 1000, default: 1000 }),
   bodyLimitBytes: Type.Integer({ minimum: 0, default: 1_048_576 }),
   upstreamTimeoutMs: Type.Integer({ minimum: 1, default: 10_000 }),
   /** Keep-alive connections to the lb. */

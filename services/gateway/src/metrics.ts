@@ -1,6 +1,6 @@
 import { Counter, type Metrics } from '@sdl/metrics';
 
-export type RateLimitResult = 'allowed' | 'denied' | 'denied_local' | 'failed_open' | 'failed_closed';
+export type RateLimitResult = 'allowed' | 'allowed_local' | 'denied' | 'denied_local' | 'failed_open' | 'failed_closed';
 
 export interface GatewayMetrics {
   readonly proxied: Counter<'status_class'>;
@@ -8,6 +8,7 @@ export interface GatewayMetrics {
   readonly ratelimitFailures: Counter<'mode'>;
   readonly authFailures: Counter;
   readonly redisCallsSaved: Counter;
+  readonly globalChecks: Counter;
 }
 
 /** The gateway's series, registered on the service's own registry. */
@@ -39,7 +40,12 @@ export function createGatewayMetrics(metrics: Metrics): GatewayMetrics {
     }),
     redisCallsSaved: new Counter({
       name: 'gateway_ratelimit_redis_calls_saved_total',
-      help: 'Requests the local stage denied without a ratelimiter check (each saves at least one Redis call)',
+      help: 'Requests the local stage admitted (leased tokens) or denied (cached denial) without a ratelimiter check; each saves at least one Redis call',
+      registers,
+    }),
+    globalChecks: new Counter({
+      name: 'gateway_ratelimit_global_checks_total',
+      help: 'Calls to the ratelimiter /v1/check (lease requests and exact checks), each at least one Redis call',
       registers,
     }),
   };

@@ -18,6 +18,19 @@ export interface RateLimitAnswer {
   readonly rule?: string;
   readonly windowMs?: number;
   readonly leases?: readonly Lease[];
+  /** Requests granted (a partial grant may be fewer than asked); older ratelimiters omit it. */
+  readonly granted?: number;
+  /** The rule's cost per request, in units. */
+  readonly unitCost?: number;
+  /** Set when the ratelimiter's store failed and the answer is its fail mode, not a count. */
+  readonly failMode?: 'open' | 'closed';
+}
+
+export interface CheckOptions {
+  /** Requests to charge at once (a lease batch); default 1. */
+  readonly cost?: number;
+  /** Accept fewer than `cost` when that is what remains. */
+  readonly partial?: boolean;
 }
 
 export interface CheckDescriptors {
@@ -28,7 +41,7 @@ export interface CheckDescriptors {
 
 export interface RateLimitClient {
   /** Asks the ratelimiter; throws GW_ERR_RATELIMIT_UNAVAILABLE on any failure or after `timeoutMs`. */
-  check(descriptors: CheckDescriptors, requestId: string): Promise<RateLimitAnswer>;
+  check(descriptors: CheckDescriptors, requestId: string, options?: CheckOptions): Promise<RateLimitAnswer>;
   /** Hands leases back; failures are swallowed (an unreleased lease expires on its own). */
   release(leases: readonly Lease[], requestId: string): Promise<void>;
   /** Readiness: the ratelimiter's own /healthz. */
@@ -68,14 +81,15 @@ export function createRateLimitClient(options: RateLimitClientOptions): RateLimi
     new AppError(GatewayErrors.ratelimitUnavailable, { cause, ...(message === undefined ? {} : { message }) });
 
   return {
-    async check(descriptors, requestId) {
+    async check(descriptors, requestId, checkOptions = {}) {
+      const cost = checkOptions.cost ?? 1;
       try {
         // One deadline for connect, send and read: the limiter must never hold a request for longer.
         const res = await pool.request({
           method: 'POST',
           path: '/v1/check',
           headers: { 'content-type': 'application/json', 'x-request-id': requestId },
-          body: JSON.stringify({ descriptors, cost: 1 }),
+          body: JSON.stringify({ descriptors, cost, ...(checkOptions.partial === true ? { partial: true } : {}) }),
           signal: AbortSignal.timeout(timeoutMs),
         });
         if (res.statusCode !== 200) {

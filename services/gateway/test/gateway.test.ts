@@ -192,8 +192,9 @@ describe('gateway against a real ratelimiter, Redis and upstream', () => {
     expect((await call(gateway.url, '/v1/posts', { headers: { 'x-api-key': DEMO } })).status).toBe(200);
   });
 
-  it('three gateways sharing one ratelimiter admit exactly the global limit (slack 0), the local stage saving calls', async () => {
-    const env = { LB_URL: upstream.url, RATELIMITER_URL: limiter.url, API_KEYS: 'trio:lab-trio-key' };
+  it('three gateways leasing batches of one global limit admit exactly the limit in one window, saving calls', async () => {
+    // limit 10, batch floor(10 x 0.2) = 2: every gateway has more requests than tokens, so all are spent.
+    const env = { LB_URL: upstream.url, RATELIMITER_URL: limiter.url, API_KEYS: 'trio:lab-trio-key', RATELIMIT_LOCAL_BATCH_FRACTION: '0.2' };
     const trio = [await otherGateway(env), await otherGateway(env), await otherGateway(env)];
     const answers = await Promise.all(
       Array.from({ length: 45 }, (_, i) => call(trio[i % 3]!.url, '/v1/posts', { headers: { 'x-api-key': 'lab-trio-key' } })),
@@ -206,11 +207,58 @@ describe('gateway against a real ratelimiter, Redis and upstream', () => {
     );
     expect(wave.every((a) => a.status === 429)).toBe(true);
     let saved = 0;
+    let checks = 0;
     for (const g of trio) {
-      const m = /gateway_ratelimit_redis_calls_saved_total\{[^}]*\} (\d+)/.exec((await call(g.url, '/metrics')).text);
-      saved += Number(m?.[1] ?? 0);
+      const text = (await call(g.url, '/metrics')).text;
+      saved += Number(/gateway_ratelimit_redis_calls_saved_total\{[^}]*\} (\d+)/.exec(text)?.[1] ?? 0);
+      checks += Number(/gateway_ratelimit_global_checks_total\{[^}]*\} (\d+)/.exec(text)?.[1] ?? 0);
     }
     expect(saved).toBeGreaterThanOrEqual(30);
+    // 75 requests, single-flight leases: far fewer ratelimiter calls than requests.
+    expect(saved + checks).toBe(75);
+    expect(checks).toBeLessThan(45);
+  });
+
+  it('three gateways under load admit at most limit + N x batch in any window (sliding log)', async () => {
+    const windowMs = 1500;
+    const limit = 40;
+    const ownLimiter = await startRateLimiter({
+      REDIS_URL: redis!.url,
+      LIMITS: JSON.stringify({ default: { limit, windowMs }, clients: {} }),
+      LIMITS_ALGORITHM: 'sliding-log',
+    });
+    // batch = floor(40 x 0.25) = 10
+    const env = { LB_URL: upstream.url, RATELIMITER_URL: ownLimiter.url, API_KEYS: 'load:lab-load-key', RATELIMIT_LOCAL_BATCH_FRACTION: '0.25' };
+    const trio = [await otherGateway(env), await otherGateway(env), await otherGateway(env)];
+    const bound = limit + trio.length * 10;
+    const from = upstream.seen.length;
+    const until = Date.now() + 3 * windowMs;
+    let sent = 0;
+    await Promise.all(
+      trio.flatMap((g) =>
+        Array.from({ length: 3 }, async () => {
+          while (Date.now() < until) {
+            sent += 1;
+            await call(g.url, '/v1/posts/load', { headers: { 'x-api-key': 'lab-load-key' } });
+          }
+        }),
+      ),
+    );
+    const times = upstream.seen.slice(from).filter((s) => s.url === '/v1/posts/load').map((s) => s.at).sort((a, b) => a - b);
+    // Arrival at the stand-in lags admission by a hop: a window shortened by a margin only holds
+    // arrivals admitted within one full window.
+    const span = windowMs - 200;
+    let worst = 0;
+    for (let i = 0, j = 0; i < times.length; i += 1) {
+      while (times[j]! < times[i]! - span) j += 1;
+      worst = Math.max(worst, i - j + 1);
+    }
+    expect(worst).toBeLessThanOrEqual(bound);
+    expect(times.length).toBeGreaterThanOrEqual(limit);
+    let checks = 0;
+    for (const g of trio) checks += Number(/gateway_ratelimit_global_checks_total\{[^}]*\} (\d+)/.exec((await call(g.url, '/metrics')).text)?.[1] ?? 0);
+    expect(checks).toBeLessThan(sent / 4);
+    await ownLimiter.app.close();
   });
 
   it('failing open with the ratelimiter gone, three gateways admit at most N x limit per window (their local buckets)', async () => {

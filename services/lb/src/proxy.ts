@@ -1,6 +1,6 @@
+import { EventEmitter } from 'node:events';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import { AppError, toProblem, type ErrorSpec } from '@sdl/errors';
 import type { Logger } from '@sdl/logging';
 import { requestIdFrom } from '@sdl/server';
@@ -32,7 +32,21 @@ interface Exchange {
   readonly requestId: string;
   readonly headers: Record<string, string | string[]>;
   readonly body: RequestBody;
-  readonly signal: AbortSignal;
+  readonly signal: ClientGone;
+}
+
+/**
+ * Aborts a request's tries when its client goes away. An EventEmitter with `aborted`, which undici
+ * takes as a signal (its abort is then a RequestAbortedError, UND_ERR_ABORTED): an AbortController
+ * per request costs a few % of the proxy's CPU.
+ */
+class ClientGone extends EventEmitter {
+  aborted = false;
+  abort(): void {
+    if (this.aborted) return;
+    this.aborted = true;
+    this.emit('abort');
+  }
 }
 
 const HEALTH_BODY = '{"status":"ok"}';
@@ -47,6 +61,49 @@ function sendProblem(res: ServerResponse, spec: ErrorSpec, requestId: string): v
     ...(spec.statusCode === 503 ? { 'retry-after': '1' } : {}),
   });
   res.end(body);
+}
+
+const prematureClose = (): Error => Object.assign(new Error('Premature close'), { code: 'ERR_STREAM_PREMATURE_CLOSE' });
+
+/**
+ * Streams the upstream body into the response, with backpressure; settles when the response
+ * finished, or with the first error (the body's, or a premature close of either side, coded as
+ * stream.pipeline does). Hand-written because stream.pipeline costs about half the proxy's
+ * throughput on small responses (its per-call AbortController, eos listeners and DOMException).
+ * Neither stream is destroyed here: the caller does that on failure.
+ */
+function forwardBody(body: Readable, res: ServerResponse): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let settled = false;
+    let ended = false;
+    const settle = (err?: unknown): void => {
+      if (settled) return;
+      settled = true;
+      body.off('data', onData);
+      res.off('drain', onDrain);
+      if (err === undefined) resolve();
+      else reject(err instanceof Error ? err : new Error(String(err)));
+    };
+    const onDrain = (): void => void body.resume();
+    function onData(chunk: Buffer): void {
+      if (!res.write(chunk)) body.pause();
+    }
+    res.on('drain', onDrain);
+    res.once('finish', () => settle());
+    res.once('error', settle);
+    res.once('close', () => {
+      if (!res.writableFinished) settle(prematureClose());
+    });
+    body.once('error', settle);
+    body.once('end', () => {
+      ended = true;
+      if (!settled) res.end();
+    });
+    body.once('close', () => {
+      if (!ended) settle(prematureClose());
+    });
+    body.on('data', onData);
+  });
 }
 
 const answerFor = (kind: FailureKind | undefined): ErrorSpec =>
@@ -105,7 +162,7 @@ export function createProxyHandler(options: ProxyOptions): ProxyHandler {
     metrics.requests.inc({ upstream: host.id, status_class: `${Math.floor(upstream.statusCode / 100)}xx` });
     try {
       res.writeHead(upstream.statusCode, downstreamResponseHeaders(upstream.headers, host.id, ex.requestId));
-      await pipeline(upstream.body, res);
+      await forwardBody(upstream.body, res);
     } catch (err) {
       // The headers are (almost always) sent: the only honest signal left is a truncated response.
       // The first error names the side that broke (both streams are closed by the time we get here).
@@ -124,7 +181,7 @@ export function createProxyHandler(options: ProxyOptions): ProxyHandler {
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const requestId = requestIdFrom(req.headers['x-request-id']);
-    const aborter = new AbortController();
+    const aborter = new ClientGone();
     res.once('close', () => {
       if (!res.writableFinished) aborter.abort();
     });
@@ -134,7 +191,7 @@ export function createProxyHandler(options: ProxyOptions): ProxyHandler {
       requestId,
       headers: upstreamRequestHeaders(req, requestId),
       body: createRequestBody(req),
-      signal: aborter.signal,
+      signal: aborter,
     };
     const ctx = { method: req.method ?? 'GET', url: req.url ?? '/', headers: req.headers, requestId, remoteAddress: req.socket.remoteAddress };
     const tried = new Set<string>();

@@ -25,10 +25,22 @@ export interface CheckAnswer {
   shadowDenied?: string[];
   /** In-flight leases taken by concurrency rules: release them (`POST /v1/release`) when the request ends. */
   leases?: Lease[];
+  /**
+   * Requests' worth of cost granted (each request costs `unitCost` units): the asked cost when
+   * allowed, 0 when denied, and with `partial` possibly fewer than asked (a batch lease cut to what remains).
+   */
+  granted: number;
+  /** The enforcing rule's cost per request (units), so a caller can size batches in requests. */
+  unitCost?: number;
+}
+
+export interface CheckOptions {
+  /** Grant what fits (at least 1) instead of denying a cost that does not fit whole. */
+  readonly partial?: boolean;
 }
 
 export interface Limiter {
-  check(descriptors: Descriptors, cost: number): Promise<CheckAnswer>;
+  check(descriptors: Descriptors, cost: number, options?: CheckOptions): Promise<CheckAnswer>;
   release(leases: readonly Lease[]): Promise<void>;
 }
 
@@ -54,23 +66,29 @@ export function createLimiter(options: LimiterOptions): Limiter {
   const { algorithms, metrics } = options;
   const log = options.logger.child({ component: 'limiter' });
 
-  async function run(rule: Rule, descriptors: Descriptors, cost: number): Promise<CheckAnswer> {
+  async function run(rule: Rule, descriptors: Descriptors, cost: number, partial = false): Promise<CheckAnswer> {
     if (rule.algorithm === 'concurrency') throw new TypeError('a concurrency rule has no rate algorithm');
     const algorithm = algorithms[rule.algorithm];
     const failMode = rule.failMode ?? options.failMode;
-    const base = { limit: rule.limit, rule: rule.name, windowMs: rule.windowMs };
-    const stopTimer = metrics.redisDuration.startTimer({ algorithm: algorithm.name });
+    const base = { limit: rule.limit, rule: rule.name, windowMs: rule.windowMs, unitCost: rule.cost };
+    const check = async (c: number): Promise<CheckAnswer> => {
+      const stopTimer = metrics.redisDuration.startTimer({ algorithm: algorithm.name });
+      try {
+        const params = { limit: rule.limit, windowMs: rule.windowMs, burst: rule.burst, cost: c * rule.cost };
+        const d = await algorithm.check(rule.keyOf(descriptors), params);
+        return { ...base, allowed: d.allowed, remaining: d.remaining, resetMs: d.resetMs, granted: d.allowed ? c : 0 };
+      } finally {
+        stopTimer();
+      }
+    };
     try {
-      const decision = await algorithm.check(rule.keyOf(descriptors), {
-        limit: rule.limit,
-        windowMs: rule.windowMs,
-        burst: rule.burst,
-        cost: cost * rule.cost,
-      });
-      stopTimer();
-      return { ...base, allowed: decision.allowed, remaining: decision.remaining, resetMs: decision.resetMs };
+      const whole = await check(cost);
+      // A partial grant: the scripts report what still fits when they deny, so ask again for that
+      // much (one more round trip, only on a denied batch; another caller may take it first). When
+      // nothing fits, asking for 1 gives the reset of one request rather than of the whole batch.
+      if (whole.allowed || !partial || cost <= 1) return whole;
+      return await check(Math.max(1, Math.min(cost - 1, Math.floor(whole.remaining / rule.cost))));
     } catch (err) {
-      stopTimer();
       metrics.redisErrors.inc();
       const failure = new AppError(RateLimiterErrors.redisUnavailable, { cause: err });
       log.warn({ err: failure, rule: rule.name, client: descriptors.client, failMode }, 'rate limit store failed; answering by fail mode');
@@ -79,6 +97,7 @@ export function createLimiter(options: LimiterOptions): Limiter {
         allowed: failMode === 'open',
         remaining: failMode === 'open' ? rule.limit : 0,
         resetMs: Math.min(rule.windowMs, FAILURE_RESET_MS),
+        granted: failMode === 'open' ? cost : 0,
         failMode,
       };
     }
@@ -90,13 +109,13 @@ export function createLimiter(options: LimiterOptions): Limiter {
     try {
       const d = await options.concurrency.acquire(rule.keyOf(descriptors), rule.limit, rule.windowMs);
       if (d.lease !== undefined) return { rule, lease: d.lease };
-      const denied = { allowed: false, limit: rule.limit, remaining: 0, resetMs: d.resetMs, rule: rule.name, windowMs: rule.windowMs };
+      const denied = { allowed: false, limit: rule.limit, remaining: 0, resetMs: d.resetMs, rule: rule.name, windowMs: rule.windowMs, granted: 0 };
       return { rule, denied };
     } catch (err) {
       metrics.redisErrors.inc();
       log.warn({ err, rule: rule.name, failMode }, 'concurrency store failed; answering by fail mode');
       if (failMode === 'open') return { rule };
-      const denied = { allowed: false, limit: rule.limit, remaining: 0, resetMs: FAILURE_RESET_MS, rule: rule.name, windowMs: rule.windowMs, failMode };
+      const denied = { allowed: false, limit: rule.limit, remaining: 0, resetMs: FAILURE_RESET_MS, rule: rule.name, windowMs: rule.windowMs, granted: 0, failMode };
       return { rule, denied };
     }
   }
@@ -113,10 +132,10 @@ export function createLimiter(options: LimiterOptions): Limiter {
 
   return {
     release,
-    async check(descriptors, cost) {
+    async check(descriptors, cost, checkOptions = {}) {
       const { enforcing, shadows, concurrency } = options.rules().match(descriptors);
       const [answer, ...shadowAnswers] = await Promise.all([
-        enforcing === undefined ? undefined : run(enforcing, descriptors, cost),
+        enforcing === undefined ? undefined : run(enforcing, descriptors, cost, checkOptions.partial === true),
         ...shadows.map((r) => run(r, descriptors, cost)),
       ]);
       const shadowDenied: string[] = [];
@@ -128,7 +147,7 @@ export function createLimiter(options: LimiterOptions): Limiter {
       if (shadowDenied.length > 0) log.info({ client: descriptors.client, rules: shadowDenied }, 'shadow rules would deny');
       const extra = shadowDenied.length > 0 ? { shadowDenied } : {};
       // No rate rule: nothing limits the rate (limit 0 tells the caller there is no policy to show).
-      const rate: CheckAnswer = answer ?? { allowed: true, limit: 0, remaining: 0, resetMs: 0 };
+      const rate: CheckAnswer = answer ?? { allowed: true, limit: 0, remaining: 0, resetMs: 0, granted: cost };
       const rateResult = answer === undefined ? 'unlimited' : resultOf(answer);
       if (!rate.allowed || concurrency.length === 0) {
         metrics.checks.inc({ result: rateResult, rule: rate.rule ?? '' });

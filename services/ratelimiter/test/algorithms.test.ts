@@ -103,6 +103,30 @@ describe('every algorithm against Redis', () => {
     expect(await metrics.registry.metrics()).toMatch(/ratelimiter_shadow_decisions_total\{rule="shadow-tight",result="denied"[^}]*\} 3/);
   });
 
+  it('grants part of a batch (partial) instead of denying it, each algorithm, never beyond the limit', async () => {
+    for (const name of ['token-bucket', 'gcra', 'fixed-window', 'sliding-log', 'sliding-counter'] as const) {
+      const rules = parseRules({ rules: [{ name: 'batch', algorithm: name, limit: 10, windowMs: HOUR }] });
+      const limiter = createLimiter({
+        algorithms: algorithms as never,
+        concurrency: createConcurrencyLimiter(client),
+        rules: () => rules,
+        failMode: 'open',
+        metrics: createRateLimiterMetrics(createMetrics({ service: 't', defaults: false })),
+        logger: createLogger({ name: 't', level: 'silent' }),
+      });
+      const d = { client: `partial-${name}` };
+      expect(await limiter.check(d, 4, { partial: true })).toMatchObject({ allowed: true, granted: 4, remaining: 6, unitCost: 1 });
+      expect(await limiter.check(d, 4)).toMatchObject({ allowed: true, granted: 4 });
+      // 2 left: a whole batch of 4 is denied, a partial one gets the 2.
+      expect(await limiter.check(d, 4)).toMatchObject({ allowed: false, granted: 0 });
+      expect(await limiter.check(d, 4, { partial: true })).toMatchObject({ allowed: true, granted: 2, remaining: 0 });
+      const none = await limiter.check(d, 4, { partial: true });
+      expect(none).toMatchObject({ allowed: false, granted: 0 });
+      // The reset is that of one request, not of the whole batch of 4.
+      if (name === 'token-bucket' || name === 'gcra') expect(none.resetMs).toBeLessThanOrEqual(HOUR / 10 + 1000);
+    }
+  });
+
   it('token bucket and gcra honour a burst smaller than the limit', async () => {
     for (const name of ['token-bucket', 'gcra'] as const) {
       const decisions = await Promise.all(

@@ -68,6 +68,8 @@ describe('POST /v1/check validation and fail modes without Redis', () => {
       failMode: 'open',
       rule: 'default',
       windowMs: 1000,
+      granted: 3,
+      unitCost: 1,
     });
   });
 
@@ -82,6 +84,8 @@ describe('POST /v1/check validation and fail modes without Redis', () => {
       failMode: 'closed',
       rule: 'default',
       windowMs: 60000,
+      granted: 0,
+      unitCost: 1,
     });
   });
 

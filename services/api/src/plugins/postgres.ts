@@ -1,8 +1,9 @@
 import type { Logger } from '@sdl/logging';
 import { Gauge, type Registry } from '@sdl/metrics';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { loadMigrations, migrate } from '../migrator.js';
+import { formatReadToken, type ReadScope } from '../read-scope.js';
 import { createShardPools, type ShardPools } from '../shard-pools.js';
 
 declare module 'fastify' {
@@ -13,8 +14,12 @@ declare module 'fastify' {
 
 export interface PostgresPluginOptions {
   readonly primaries: readonly string[];
-  /** Kept for the replica read path; today only reported as a metric. */
+  /** Streaming replica of each shard (same index); empty or `-` = that shard has none. */
   readonly replicas: readonly string[];
+  readonly replicaProbeMs: number;
+  readonly maxReplicaLagMs: number;
+  readonly maxReplicaLagBytes: number;
+  readonly tokenlessReads: 'primary' | 'replica';
   readonly logger: Logger;
   readonly registry: Registry;
   readonly poolMax: number;
@@ -42,15 +47,20 @@ export const postgresPlugin = fp<PostgresPluginOptions>(
       poolMax: options.poolMax,
       connectTimeoutMs: options.connectTimeoutMs,
       statementTimeoutMs: options.statementTimeoutMs,
+      replicaUrls: options.replicas.map((url) => (url === '-' ? undefined : url)),
+      replicaProbeMs: options.replicaProbeMs,
+      maxReplicaLagMs: options.maxReplicaLagMs,
+      maxReplicaLagBytes: options.maxReplicaLagBytes,
+      tokenlessReplicaReads: options.tokenlessReads === 'replica',
     });
     const replicas = new Gauge({
       name: 'api_shard_replica_configured',
-      help: '1 when a streaming replica URL is configured for the shard (reads use it in a later version)',
+      help: '1 when a streaming replica URL is configured for the shard',
       labelNames: ['shard'] as const,
       registers: [options.registry],
     });
     for (let shard = 0; shard < shards.count; shard++) {
-      replicas.set({ shard: String(shard) }, options.replicas[shard] === undefined ? 0 : 1);
+      replicas.set({ shard: String(shard) }, shards.replicas.replicaPool(shard) === undefined ? 0 : 1);
     }
 
     const migrations = await loadMigrations(options.migrationsDir);
@@ -81,6 +91,22 @@ export const postgresPlugin = fp<PostgresPluginOptions>(
     await Promise.all(first);
 
     app.decorate('shards', shards);
+    shards.startReplicaProbes();
+    // Each request runs in its read scope: its `x-read-token` steers replica reads, and its writes'
+    // LSNs come back as `x-read-token`, where its reads went as `x-read-from`.
+    const scopes = new WeakMap<FastifyRequest, ReadScope>();
+    app.addHook('onRequest', (req, _reply, done) => {
+      shards.scopes.run(req.headers['x-read-token'], (scope) => {
+        scopes.set(req, scope);
+        done();
+      });
+    });
+    app.addHook('onSend', async (req, reply) => {
+      const scope = scopes.get(req);
+      if (scope === undefined) return;
+      if (scope.writes.size > 0) void reply.header('x-read-token', formatReadToken(scope.writes));
+      if (scope.from !== undefined) void reply.header('x-read-from', scope.from);
+    });
     for (let shard = 0; shard < shards.count; shard++) {
       app.readiness.add(`shard-${shard}`, () => shards.ping(shard));
     }

@@ -17,6 +17,8 @@ const CheckBody = Type.Object(
       { additionalProperties: false },
     ),
     cost: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
+    /** Grant what fits (`granted` < cost) rather than deny a cost that does not fit whole: batch leases. */
+    partial: Type.Optional(Type.Boolean()),
   },
   { additionalProperties: false },
 );
@@ -32,6 +34,8 @@ const CheckReply = Type.Object({
   windowMs: Type.Optional(Type.Integer()),
   shadowDenied: Type.Optional(Type.Array(Type.String())),
   leases: Type.Optional(Type.Array(Type.Object({ key: Type.String(), id: Type.String() }))),
+  granted: Type.Integer(),
+  unitCost: Type.Optional(Type.Integer()),
 });
 
 const ReleaseBody = Type.Object(
@@ -59,7 +63,7 @@ export async function checkRoute(app: FastifyInstance, options: { limiter: Limit
   app.post<{ Body: CheckBody }>(
     '/v1/check',
     { schema: { body: CheckBody, response: { 200: CheckReply } } },
-    async (req) => options.limiter.check(req.body.descriptors, req.body.cost ?? 1),
+    async (req) => options.limiter.check(req.body.descriptors, req.body.cost ?? 1, { partial: req.body.partial === true }),
   );
   // Ends the in-flight leases of a finished request; unknown or expired leases are a no-op.
   app.post<{ Body: ReleaseBody }>('/v1/release', { schema: { body: ReleaseBody } }, async (req, reply) => {

@@ -1,0 +1,166 @@
+import type { Logger } from '@sdl/logging';
+import { Gauge, type Registry } from '@sdl/metrics';
+import type pg from 'pg';
+import { parseLsn } from './read-scope.js';
+
+export interface ReplicaMonitorOptions {
+  /** The primary pool of each shard (index = shard); its current WAL position is the reference. */
+  readonly primaries: readonly pg.Pool[];
+  /** The replica pool of each shard, or undefined where the shard has none. */
+  readonly replicas: readonly (pg.Pool | undefined)[];
+  readonly logger: Logger;
+  readonly registry: Registry;
+  /** Probe period, ms (default 500). */
+  readonly probeMs?: number;
+  /** The pools' connect timeout (default 2000): a probe round waiting on a dead primary takes this long. */
+  readonly connectTimeoutMs?: number;
+  /**
+   * Whether a read without a token may use the replica at all (default false: such a client may
+   * have just written through another node, and only the primary is sure to show it).
+   */
+  readonly tokenlessReads?: boolean;
+  /** A token-less read uses the replica only within these bounds (defaults 1000 ms, 16 MiB). */
+  readonly maxLagMs?: number;
+  readonly maxLagBytes?: number;
+}
+
+interface ReplicaState {
+  up: boolean;
+  /** When the last probe succeeded (ms); an older state than 3 periods + a connect timeout counts as down. */
+  probedAt: number;
+  replayLsn: bigint;
+  lagBytes: number;
+  lagMs: number;
+  /** Recent primary positions and when they were seen: the lag in time is the age of the oldest not replayed. */
+  samples: { lsn: bigint; at: number }[];
+}
+
+const MAX_SAMPLES = 64;
+
+/**
+ * Tracks each replica's replay position and lag with one cheap probe per period (never a query
+ * per read), and answers "may this read use the replica?". A replica that fails a probe or a read
+ * is down until the next probe succeeds.
+ */
+export class ReplicaMonitor {
+  readonly #o: ReplicaMonitorOptions;
+  readonly #states: (ReplicaState | undefined)[];
+  readonly #log: Logger;
+  readonly #lagSeconds: Gauge<'shard'>;
+  readonly #lagBytes: Gauge<'shard'>;
+  readonly #up: Gauge<'shard'>;
+  #timer: NodeJS.Timeout | undefined;
+  #probing: Promise<void> | undefined;
+  #closed = false;
+
+  constructor(options: ReplicaMonitorOptions) {
+    this.#o = options;
+    this.#log = options.logger.child({ component: 'replica-monitor' });
+    this.#states = options.replicas.map((pool) =>
+      pool === undefined ? undefined : { up: false, probedAt: 0, replayLsn: 0n, lagBytes: 0, lagMs: 0, samples: [] },
+    );
+    const gauge = (name: string, help: string) =>
+      new Gauge({ name, help, labelNames: ['shard'] as const, registers: [options.registry] });
+    this.#lagSeconds = gauge('api_replica_lag_seconds', 'Replica replay lag in time (age of the oldest primary WAL position not replayed)');
+    this.#lagBytes = gauge('api_replica_lag_bytes', 'Replica replay lag in WAL bytes behind the primary');
+    this.#up = gauge('api_replica_up', '1 while the replica answers its probe as a hot standby');
+  }
+
+  get probeMs(): number {
+    return this.#o.probeMs ?? 500;
+  }
+
+  /** Starts the periodic probe; the first round runs at once. */
+  start(): void {
+    const tick = (): void => {
+      this.#probing = this.probe().finally(() => {
+        this.#probing = undefined;
+        if (!this.#closed) this.#timer = setTimeout(tick, this.probeMs);
+      });
+    };
+    tick();
+  }
+
+  /** One probe round over every replica (exported for tests). */
+  async probe(): Promise<void> {
+    await Promise.all(this.#states.map((state, shard) => (state === undefined ? undefined : this.#probeOne(shard, state))));
+  }
+
+  /**
+   * Whether a read on `shard` may use its replica: with a token, only once the replica has replayed
+   * that LSN; without, only while its lag is within the bounds. Down, stale or absent: no.
+   */
+  usable(shard: number, token: bigint | undefined): boolean {
+    const state = this.#states[shard];
+    const staleAfterMs = this.probeMs * 3 + (this.#o.connectTimeoutMs ?? 2000);
+    if (state === undefined || !state.up || Date.now() - state.probedAt > staleAfterMs) return false;
+    if (token !== undefined) return state.replayLsn >= token;
+    if (this.#o.tokenlessReads !== true) return false;
+    return state.lagMs <= (this.#o.maxLagMs ?? 1000) && state.lagBytes <= (this.#o.maxLagBytes ?? 16 * 1024 * 1024);
+  }
+
+  replicaPool(shard: number): pg.Pool | undefined {
+    return this.#o.replicas[shard];
+  }
+
+  /** A read on the replica failed: skip it until a probe says it is back. */
+  markDown(shard: number, err: unknown): void {
+    const state = this.#states[shard];
+    if (state === undefined || !state.up) return;
+    state.up = false;
+    this.#up.set({ shard: String(shard) }, 0);
+    this.#log.warn({ err, shard }, 'replica read failed; reads go to the primary until the replica answers a probe');
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    clearTimeout(this.#timer);
+    await this.#probing;
+  }
+
+  async #probeOne(shard: number, state: ReplicaState): Promise<void> {
+    const labels = { shard: String(shard) };
+    const now = Date.now();
+    try {
+      // The primary first: a replay position read after it can only be newer, so the lag is never understated by the order.
+      const primary = await this.#o.primaries[shard]!.query<{ lsn: string }>('SELECT pg_current_wal_lsn()::text AS lsn');
+      const primaryLsn = parseLsn(primary.rows[0]!.lsn);
+      if (primaryLsn !== undefined && (state.samples.at(-1)?.lsn ?? -1n) < primaryLsn) {
+        state.samples.push({ lsn: primaryLsn, at: now });
+        if (state.samples.length > MAX_SAMPLES) state.samples.shift();
+      }
+    } catch (err) {
+      // Primary down: the replica may still serve the reads it can; the lag keeps its last value.
+      this.#log.debug({ err, shard }, 'primary WAL position probe failed');
+    }
+    try {
+      const { rows } = await this.#o.replicas[shard]!.query<{ standby: boolean; replay: string | null }>(
+        'SELECT pg_is_in_recovery() AS standby, pg_last_wal_replay_lsn()::text AS replay',
+      );
+      const replay = rows[0]?.replay == null ? undefined : parseLsn(rows[0].replay);
+      // A promoted (or misconfigured) server is not a standby: reading it would bypass the tokens' meaning.
+      if (rows[0]?.standby !== true || replay === undefined) throw new Error('not a streaming standby');
+      const newest = state.samples.at(-1)?.lsn ?? replay;
+      const behind = state.samples.find((s) => s.lsn > replay);
+      state.samples = state.samples.filter((s) => s.lsn > replay || s === state.samples.at(-1));
+      Object.assign(state, {
+        replayLsn: replay,
+        lagBytes: newest > replay ? Number(newest - replay) : 0,
+        lagMs: behind === undefined ? 0 : Date.now() - behind.at,
+        probedAt: Date.now(),
+      });
+      if (!state.up) this.#log.info({ shard }, 'replica is serving reads');
+      state.up = true;
+    } catch (err) {
+      if (state.up) this.#log.warn({ err, shard }, 'replica probe failed; its reads go to the primary');
+      state.up = false;
+    }
+    this.#up.set(labels, state.up ? 1 : 0);
+    this.#lagBytes.set(labels, state.lagBytes);
+    this.#lagSeconds.set(labels, state.lagMs / 1000);
+  }
+}
+
+export function createReplicaMonitor(options: ReplicaMonitorOptions): ReplicaMonitor {
+  return new ReplicaMonitor(options);
+}
