@@ -37,8 +37,8 @@ describe('register', () => {
       timeout: 5000,
       interval: 50,
     });
-    // TTL from the last keep-alive, plus etcd's 500 ms expiry sweep.
-    expect(performance.now() - closedAt).toBeLessThan(2000 + 600);
+    // TTL from the last keep-alive, plus etcd's 500 ms expiry sweep, plus slack for a busy machine.
+    expect(performance.now() - closedAt).toBeLessThan(2000 + 600 + 1500);
   });
 
   it('rejects when etcd cannot be reached, and leaves no retry loop behind', async () => {

@@ -4,22 +4,24 @@ import { ConfigError } from '@sdl/config';
 export interface ApiKeys {
   /** The client name for a presented key, or undefined. Takes the same time whichever key matches. */
   authenticate(presented: string | undefined): string | undefined;
+  /** The plan a client was given in API_KEYS (`name@plan:secret`), sent to the ratelimiter as a descriptor. */
+  planOf(client: string): string | undefined;
 }
 
 const digest = (value: string): Buffer => createHash('sha256').update(value).digest();
 
 /**
- * API keys from `name:secret` pairs. Secrets are kept only as SHA-256 digests and compared in
+ * API keys from `name:secret` or `name@plan:secret` entries. Secrets are kept only as SHA-256 digests and compared in
  * constant time against every entry, so neither timing nor a heap dump gives a secret away.
  */
 export function createApiKeys(pairs: readonly string[]): ApiKeys {
   const entries: { name: string; digest: Buffer }[] = [];
-  const names = new Set<string>();
+  const plans = new Map<string, string | undefined>();
   for (const pair of pairs) {
     const at = pair.indexOf(':');
-    const name = pair.slice(0, at);
-    if (names.has(name)) throw new ConfigError([{ key: 'API_KEYS', message: `duplicate client name ${name}` }]);
-    names.add(name);
+    const [name = '', plan] = pair.slice(0, at).split('@');
+    if (plans.has(name)) throw new ConfigError([{ key: 'API_KEYS', message: `duplicate client name ${name}` }]);
+    plans.set(name, plan);
     entries.push({ name, digest: digest(pair.slice(at + 1)) });
   }
   return {
@@ -33,6 +35,7 @@ export function createApiKeys(pairs: readonly string[]): ApiKeys {
       }
       return match;
     },
+    planOf: (client) => plans.get(client),
   };
 }
 

@@ -10,7 +10,7 @@ export const GatewayConfigSchema = Type.Object({
   lbUrl: Type.String({ minLength: 1, default: 'http://127.0.0.1:8081' }),
   ratelimiterUrl: Type.String({ minLength: 1, default: 'http://127.0.0.1:3001' }),
   /** `name:secret` pairs; the name is the client id the ratelimiter counts and the api sees. */
-  apiKeys: Type.Array(Type.String({ pattern: '^[A-Za-z0-9_.-]{1,64}:.+$' }), {
+  apiKeys: Type.Array(Type.String({ pattern: '^[A-Za-z0-9_.-]{1,64}(@[A-Za-z0-9_.-]{1,64})?:.+$' }), {
     minItems: 1,
     default: ['demo:lab-demo-key', 'limited:lab-limited-key'],
   }),

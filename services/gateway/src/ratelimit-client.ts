@@ -37,6 +37,7 @@ export interface CheckDescriptors {
   readonly client: string;
   readonly route: string;
   readonly address?: string;
+  readonly plan?: string;
 }
 
 export interface RateLimitClient {

@@ -266,7 +266,7 @@ describe('gateway against a real ratelimiter, Redis and upstream', () => {
       REDIS_URL: redis!.url,
       LIMITS: JSON.stringify({ default: { limit: 4, windowMs: 60000 }, clients: {} }),
     });
-    const env = { LB_URL: upstream.url, RATELIMITER_URL: ownLimiter.url, API_KEYS: 'quad:lab-quad-key', RATELIMIT_TIMEOUT_MS: '100' };
+    const env = { LB_URL: upstream.url, RATELIMITER_URL: ownLimiter.url, API_KEYS: 'quad:lab-quad-key' };
     const trio = [await otherGateway(env), await otherGateway(env), await otherGateway(env)];
     const send = (g: Listening) => call(g.url, '/v1/posts', { headers: { 'x-api-key': 'lab-quad-key' } });
     let admitted = 0;

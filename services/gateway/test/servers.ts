@@ -80,7 +80,9 @@ async function listen(app: FastifyInstance): Promise<Listening> {
 /** The real ratelimiter service against a real Redis. */
 export async function startRateLimiter(env: Record<string, string>): Promise<Listening> {
   const app = await buildRateLimiter({
-    config: loadConfig(RateLimiterConfigSchema, env),
+    // Generous bounds unless a test sets its own: on a loaded 2-core machine a 100 ms Redis call
+    // can time out, and a fail-open answer would then be mistaken for the algorithm's.
+    config: loadConfig(RateLimiterConfigSchema, { REDIS_TIMEOUT_MS: '2000', ...env }),
     logger: createLogger({ name: 'ratelimiter', level: 'silent' }),
     metrics: createMetrics({ service: 'ratelimiter', defaults: false }),
   });
@@ -90,7 +92,7 @@ export async function startRateLimiter(env: Record<string, string>): Promise<Lis
 /** A gateway configured from an environment, as main.ts would, listening on a free port. */
 export async function startGateway(env: Record<string, string>): Promise<Listening> {
   const app = await buildApp({
-    config: loadConfig(GatewayConfigSchema, env),
+    config: loadConfig(GatewayConfigSchema, { RATELIMIT_TIMEOUT_MS: '2000', ...env }),
     logger: createLogger({ name: 'gateway', level: 'silent' }),
     metrics: createMetrics({ service: 'gateway', defaults: false }),
   });

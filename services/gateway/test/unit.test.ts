@@ -15,6 +15,15 @@ describe('api keys', () => {
     expect(keys.authenticate('demo')).toBeUndefined();
     expect(keys.authenticate('')).toBeUndefined();
     expect(keys.authenticate(undefined)).toBeUndefined();
+    expect(keys.planOf('demo')).toBeUndefined();
+  });
+
+  it('reads a plan from name@plan:secret', () => {
+    const keys = createApiKeys(['trial@free:k-1', 'corp@enterprise:k:2']);
+    expect(keys.authenticate('k-1')).toBe('trial');
+    expect(keys.planOf('trial')).toBe('free');
+    expect(keys.authenticate('k:2')).toBe('corp');
+    expect(keys.planOf('corp')).toBe('enterprise');
   });
 
   it('rejects duplicate client names', () => {

@@ -8,7 +8,9 @@ import { RateLimiterConfigSchema } from '../src/config.js';
 
 /** A ratelimiter app configured from an environment, as main.ts would, but silent and not listening. */
 export async function buildTestApp(env: Record<string, string>): Promise<FastifyInstance> {
-  const config = loadConfig(RateLimiterConfigSchema, env);
+  // A generous Redis bound unless the test sets its own: on a loaded machine a 100 ms call can time
+  // out, and the fail mode's answer would then be mistaken for the algorithm's.
+  const config = loadConfig(RateLimiterConfigSchema, { REDIS_TIMEOUT_MS: '2000', ...env });
   return buildApp({
     config,
     logger: createLogger({ name: 'ratelimiter', level: 'silent' }),

@@ -44,7 +44,9 @@ export async function proxyRoutes(app: FastifyInstance, options: ProxyRoutesOpti
       throw new AppError(GatewayErrors.unauthorized);
     }
     req.apiClient = client;
-    const admission = await gate.admit({ client, route: routeTemplate(req.method, req.url), address: req.ip }, req.id);
+    const plan = apiKeys.planOf(client);
+    const descriptors = { client, route: routeTemplate(req.method, req.url), address: req.ip };
+    const admission = await gate.admit(plan === undefined ? descriptors : { ...descriptors, plan }, req.id);
     void reply.headers(admission.headers);
     // In-flight leases end with the response, however it ends (sent, failed, or the client hung up).
     if (admission.leases.length > 0) reply.raw.once('close', () => gate.release(admission.leases, req.id));
