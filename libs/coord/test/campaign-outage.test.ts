@@ -1,7 +1,6 @@
-import { startEtcd, type Started } from '@sdl/testing';
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { Campaign } from '../src/index.js';
-import { coordinators, count, docker, observeFor, recordingLogger } from './helpers.js';
+import { count, docker, observeFor, recordingLogger, withEtcd } from './helpers.js';
 
 const ttlSeconds = 3;
 const marginMs = 750;
@@ -10,17 +9,7 @@ const FAILED = 'campaign attempt failed; campaigning again';
 // etcd frozen with `docker pause`: it still accepts connections but answers nothing, which is
 // what a partition looks like from the leader's side.
 describe('campaign when etcd stops answering', () => {
-  let etcd: Started;
-  const coords = coordinators(() => etcd.url);
-
-  beforeAll(async () => {
-    etcd = await startEtcd();
-  });
-  afterEach(async () => {
-    await docker('unpause', etcd.container.getId()).catch(() => undefined);
-    await coords.closeAll();
-  });
-  afterAll(() => etcd?.stop());
+  const { coords, containerId } = withEtcd();
 
   const leaders = (campaigns: readonly Campaign[]): Campaign[] => campaigns.filter((c) => c.isLeader);
 
@@ -36,7 +25,7 @@ describe('campaign when etcd stops answering', () => {
 
     // Every keep-alive etcd could have honoured was sent before this point.
     const pausedAt = performance.now();
-    await docker('pause', etcd.container.getId());
+    await docker('pause', containerId());
     await vi.waitFor(() => expect(leader.isLeader).toBe(false), { timeout: ttlSeconds * 1000, interval: 10 });
     const stoppedAfter = performance.now() - pausedAt;
     expect(stoppedAfter).toBeLessThan(ttlSeconds * 1000 - marginMs + 100);
@@ -44,7 +33,7 @@ describe('campaign when etcd stops answering', () => {
     await vi.waitFor(() => expect(demoted).toHaveLength(1), { timeout: 500, interval: 10 });
     expect(leaders(campaigns)).toHaveLength(0);
 
-    await docker('unpause', etcd.container.getId());
+    await docker('unpause', containerId());
     await vi.waitFor(() => expect(leaders(campaigns)).toHaveLength(1), { timeout: 30_000, interval: 50 });
     const next = leaders(campaigns)[0]!;
     expect(next.token! > oldToken).toBe(true);
@@ -53,11 +42,11 @@ describe('campaign when etcd stops answering', () => {
   });
 
   it('campaigns once etcd answers when it was frozen at start', async () => {
-    await docker('pause', etcd.container.getId());
+    await docker('pause', containerId());
     const campaign = coords.make().campaign({ election: 'late', candidate: 'a', ttlSeconds, marginMs });
     await observeFor(2500);
     expect(campaign.isLeader).toBe(false);
-    await docker('unpause', etcd.container.getId());
+    await docker('unpause', containerId());
     await vi.waitFor(() => expect(campaign.isLeader).toBe(true), { timeout: 30_000, interval: 50 });
   });
 

@@ -1,7 +1,6 @@
-import { startEtcd, type Started } from '@sdl/testing';
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { Campaign, Coordinator } from '../src/index.js';
-import { coordinators, observeFor } from './helpers.js';
+import { observeFor, withEtcd } from './helpers.js';
 
 const ttlSeconds = 3;
 const marginMs = 750;
@@ -16,14 +15,7 @@ interface Candidate {
 }
 
 describe('campaign', () => {
-  let etcd: Started;
-  const coords = coordinators(() => etcd.url);
-
-  beforeAll(async () => {
-    etcd = await startEtcd();
-  });
-  afterEach(() => coords.closeAll());
-  afterAll(() => etcd?.stop());
+  const { coords } = withEtcd();
 
   function candidate(election: string, name: string): Candidate {
     const coordinator = coords.make();

@@ -1,6 +1,8 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
+import { startEtcd, type Started } from '@sdl/testing';
 import { pino, type Logger } from 'pino';
+import { afterAll, afterEach, beforeAll } from 'vitest';
 import { createCoordinator, type Coordinator } from '../src/index.js';
 
 const run = promisify(execFile);
@@ -49,4 +51,24 @@ export function observeFor(ms: number): Promise<void> {
 /** Log lines with this message. */
 export function count(lines: ReadonlyArray<Record<string, unknown>>, msg: string): number {
   return lines.filter((line) => line.msg === msg).length;
+}
+
+/**
+ * One real etcd for the calling describe block, and its coordinators. After each test the
+ * coordinators close and etcd is unpaused (a test may have frozen it); after all, etcd stops.
+ */
+export function withEtcd(): { coords: ReturnType<typeof coordinators>; containerId(): string } {
+  let etcd: Started | undefined;
+  const coords = coordinators(() => etcd!.url);
+  beforeAll(async () => {
+    etcd = await startEtcd();
+  });
+  afterEach(async () => {
+    if (etcd !== undefined) await docker('unpause', etcd.container.getId()).catch(() => undefined);
+    await coords.closeAll();
+  });
+  afterAll(async () => {
+    await etcd?.stop();
+  });
+  return { coords, containerId: () => etcd!.container.getId() };
 }

@@ -1,16 +1,8 @@
-import { startEtcd, type Started } from '@sdl/testing';
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { coordinators, observeFor } from './helpers.js';
+import { describe, expect, it, vi } from 'vitest';
+import { observeFor, withEtcd } from './helpers.js';
 
 describe('watchPrefix', () => {
-  let etcd: Started;
-  const coords = coordinators(() => etcd.url);
-
-  beforeAll(async () => {
-    etcd = await startEtcd();
-  });
-  afterEach(() => coords.closeAll());
-  afterAll(() => etcd?.stop());
+  const { coords } = withEtcd();
 
   it('reports the snapshot, then puts and deletes made by another client', async () => {
     const watcher = coords.make();

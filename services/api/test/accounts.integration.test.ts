@@ -1,12 +1,13 @@
-import { startAll, startPostgres, startRedis, type Started } from '@sdl/testing';
+import type { Started } from '@sdl/testing';
 import type { FastifyInstance } from 'fastify';
-import { Redis } from 'ioredis';
-import pg from 'pg';
+import type { Redis } from 'ioredis';
+import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Metrics } from '@sdl/metrics';
 import { createShardRouter } from '../src/shard-router.js';
 import { FakePublisher } from './fake-publisher.js';
 import { buildTestApp, idOnShard, metricValue } from './helpers.js';
+import { startShardedStack, type ShardedStack } from './sharded-stack.js';
 
 interface Created {
   id: string;
@@ -23,35 +24,29 @@ describe('accounts against two Postgres shards and Redis', () => {
   let app: FastifyInstance;
   let metrics: Metrics;
   let redis: Redis;
-  const db: pg.Pool[] = [];
+  let db: readonly pg.Pool[] = [];
+  let stack: ShardedStack | undefined;
   const publisher = new FakePublisher();
   const router = createShardRouter(2);
   const created: Created[] = [];
 
   beforeAll(async () => {
-    [pg0, pg1, redisServer] = await startAll(startPostgres, startPostgres, startRedis);
+    stack = await startShardedStack();
+    ({ pg0, pg1, redisServer, db, redis } = stack);
     ({ app, metrics } = await buildTestApp(
       {
-        SHARD_PRIMARIES: `${pg0.url},${pg1.url}`,
-        REDIS_CACHE_URL: redisServer.url,
+        ...stack.env,
         PG_CONNECT_TIMEOUT_MS: '1000',
         OUTBOX_POLL_MS: '20',
       },
       { publisher },
     ));
     await app.ready();
-    db.push(new pg.Pool({ connectionString: pg0.url, max: 2 }), new pg.Pool({ connectionString: pg1.url, max: 2 }));
-    for (const pool of db) pool.on('error', () => undefined);
-    redis = new Redis(redisServer.url, { maxRetriesPerRequest: 1, lazyConnect: true });
-    redis.on('error', () => undefined);
-    await redis.connect();
   });
 
   afterAll(async () => {
     await app?.close();
-    redis?.disconnect();
-    await Promise.all(db.map((pool) => pool.end()));
-    await Promise.all([pg0, pg1, redisServer].map((s) => s?.stop().catch(() => undefined)));
+    await stack?.stop();
   });
 
   const create = (email: string, name: string) =>

@@ -1,12 +1,12 @@
-import { startAll, startPostgres, startRedis, type Started } from '@sdl/testing';
 import type { FastifyInstance } from 'fastify';
-import { Redis } from 'ioredis';
-import pg from 'pg';
+import type { Redis } from 'ioredis';
+import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Metrics } from '@sdl/metrics';
 import { createShardRouter } from '../src/shard-router.js';
 import { FakePublisher } from './fake-publisher.js';
 import { buildTestApp, dbReads } from './helpers.js';
+import { startShardedStack, type ShardedStack } from './sharded-stack.js';
 
 interface Body {
   [key: string]: unknown;
@@ -15,13 +15,11 @@ interface Body {
 // Posts, view counters, subscriptions, account update/delete, caching modes and the OpenAPI
 // document against two real Postgres shards and a real Redis. Steps build on each other.
 describe('domain API v1 against two Postgres shards and Redis', () => {
-  let pg0: Started;
-  let pg1: Started;
-  let redisServer: Started;
   let app: FastifyInstance;
   let metrics: Metrics;
   let redis: Redis;
-  const db: pg.Pool[] = [];
+  let db: readonly pg.Pool[] = [];
+  let stack: ShardedStack | undefined;
   const publisher = new FakePublisher();
   const router = createShardRouter(2);
   let env: Record<string, string>;
@@ -29,27 +27,20 @@ describe('domain API v1 against two Postgres shards and Redis', () => {
   const postIds: string[] = [];
 
   beforeAll(async () => {
-    [pg0, pg1, redisServer] = await startAll(startPostgres, startPostgres, startRedis);
+    stack = await startShardedStack();
+    ({ db, redis } = stack);
     env = {
-      SHARD_PRIMARIES: `${pg0.url},${pg1.url}`,
-      REDIS_CACHE_URL: redisServer.url,
+      ...stack.env,
       OUTBOX_POLL_MS: '20',
       VIEWS_FLUSH_MS: '50',
     };
     ({ app, metrics } = await buildTestApp(env, { publisher }));
     await app.ready();
-    db.push(new pg.Pool({ connectionString: pg0.url, max: 2 }), new pg.Pool({ connectionString: pg1.url, max: 2 }));
-    for (const pool of db) pool.on('error', () => undefined);
-    redis = new Redis(redisServer.url, { maxRetriesPerRequest: 1, lazyConnect: true });
-    redis.on('error', () => undefined);
-    await redis.connect();
   });
 
   afterAll(async () => {
     await app?.close();
-    redis?.disconnect();
-    await Promise.all(db.map((pool) => pool.end()));
-    await Promise.all([pg0, pg1, redisServer].map((s) => s?.stop().catch(() => undefined)));
+    await stack?.stop();
   });
 
   const call = (method: 'GET' | 'POST' | 'PATCH' | 'DELETE', url: string, payload?: unknown) =>

@@ -1,8 +1,8 @@
-import { startAll, startPostgres, startRedis, type Started } from '@sdl/testing';
 import type { FastifyInstance } from 'fastify';
-import pg from 'pg';
+import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildTestApp } from './helpers.js';
+import { startShardedStack, type ShardedStack } from './sharded-stack.js';
 
 interface Body {
   [key: string]: unknown;
@@ -11,20 +11,17 @@ interface Body {
 // SQL-injection payloads in every path, query and body parameter of the v1 API, against two real
 // shards and Redis: each answer is a 4xx with a code, and the databases do not change.
 describe('SQL injection against every parameter', () => {
-  let pg0: Started;
-  let pg1: Started;
-  let redisServer: Started;
+  let stack: ShardedStack | undefined;
   let app: FastifyInstance;
-  const db: pg.Pool[] = [];
+  let db: readonly pg.Pool[] = [];
   let accountId = '';
   let postId = '';
 
   beforeAll(async () => {
-    [pg0, pg1, redisServer] = await startAll(startPostgres, startPostgres, startRedis);
-    ({ app } = await buildTestApp({ SHARD_PRIMARIES: `${pg0.url},${pg1.url}`, REDIS_CACHE_URL: redisServer.url }));
+    stack = await startShardedStack();
+    db = stack.db;
+    ({ app } = await buildTestApp({ ...stack.env }));
     await app.ready();
-    db.push(new pg.Pool({ connectionString: pg0.url, max: 2 }), new pg.Pool({ connectionString: pg1.url, max: 2 }));
-    for (const pool of db) pool.on('error', () => undefined);
     accountId = (await call('POST', '/v1/accounts', { email: 'vic@example.com', name: 'Vic' })).json<Body>().id as string;
     const post = await call('POST', `/v1/accounts/${accountId}/posts`, { title: 'Hello', body: 'World' });
     postId = post.json<Body>().id as string;
@@ -33,8 +30,7 @@ describe('SQL injection against every parameter', () => {
 
   afterAll(async () => {
     await app?.close();
-    await Promise.all(db.map((pool) => pool.end()));
-    await Promise.all([pg0, pg1, redisServer].map((s) => s?.stop().catch(() => undefined)));
+    await stack?.stop();
   });
 
   const call = (method: 'GET' | 'POST' | 'PATCH' | 'DELETE', url: string, payload?: unknown) =>
