@@ -43,6 +43,12 @@ export interface LocalStage {
    * window, drained by every admission) is the only limit. Unknown keys pass (`quota` undefined).
    */
   fallback(key: string, now: number): { readonly pass: boolean; readonly quota: Quota | undefined };
+  /**
+   * The ratelimiter answered by its own fail mode (its store failed): nothing was counted, so no
+   * tokens are leased, but the key's rule is learned and the admission drains the fallback bucket,
+   * so that a ratelimiter that then goes away still finds the key limited.
+   */
+  admitUncounted(key: string, rule: Pick<Grant, 'policy' | 'limit' | 'windowMs' | 'unitCost' | 'exact'>, now: number): void;
 }
 
 export interface LocalStageOptions {
@@ -113,6 +119,32 @@ export function createLocalStage(options: LocalStageOptions): LocalStage {
     return e.spare;
   }
 
+  function entryFor(key: string, g: Pick<Grant, 'policy' | 'limit' | 'windowMs' | 'unitCost' | 'exact'>, now: number): Entry {
+    let e = entries.get(key);
+    if (e === undefined || e.limit !== g.limit || e.windowMs !== g.windowMs || e.policy !== g.policy) {
+      if (e === undefined && entries.size >= options.maxKeys) {
+        const oldest = entries.keys().next().value;
+        if (oldest !== undefined) entries.delete(oldest);
+      }
+      e = {
+        policy: g.policy,
+        limit: g.limit,
+        windowMs: g.windowMs,
+        unitCost: g.unitCost,
+        exact: g.exact,
+        tokens: 0,
+        leaseUntil: 0,
+        globalRemaining: 0,
+        resetAt: now,
+        blockedUntil: 0,
+        spare: g.limit,
+        spareAt: now,
+      };
+      entries.set(key, e);
+    }
+    return e;
+  }
+
   return {
     take(key, now) {
       const e = entries.get(key);
@@ -129,28 +161,7 @@ export function createLocalStage(options: LocalStageOptions): LocalStage {
       return { kind: 'lease', want: batchSize(e.limit, e.unitCost, options), exact: false };
     },
     grant(key, g, now) {
-      let e = entries.get(key);
-      if (e === undefined || e.limit !== g.limit || e.windowMs !== g.windowMs || e.policy !== g.policy) {
-        if (e === undefined && entries.size >= options.maxKeys) {
-          const oldest = entries.keys().next().value;
-          if (oldest !== undefined) entries.delete(oldest);
-        }
-        e = {
-          policy: g.policy,
-          limit: g.limit,
-          windowMs: g.windowMs,
-          unitCost: g.unitCost,
-          exact: g.exact,
-          tokens: 0,
-          leaseUntil: 0,
-          globalRemaining: 0,
-          resetAt: now,
-          blockedUntil: 0,
-          spare: g.limit,
-          spareAt: now,
-        };
-        entries.set(key, e);
-      }
+      const e = entryFor(key, g, now);
       e.unitCost = g.unitCost;
       e.exact = g.exact;
       e.globalRemaining = Math.max(0, Math.floor(g.remaining / Math.max(1, g.unitCost)));
@@ -179,6 +190,12 @@ export function createLocalStage(options: LocalStageOptions): LocalStage {
       }
       e.spare -= 1;
       return { pass: true, quota: undefined };
+    },
+    admitUncounted(key, rule, now) {
+      const e = entryFor(key, rule, now);
+      e.tokens = 0;
+      drainSpare(e, now);
+      e.spare = Math.max(0, e.spare - 1);
     },
   };
 }

@@ -135,6 +135,14 @@ export function createRateLimitGate(options: RateLimitGateOptions): RateLimitGat
       metrics.ratelimitDecisions.inc({ result: 'denied' });
       throw rateLimited(own);
     }
+    if (quota !== undefined && local !== undefined && localKey !== undefined && answer.allowed) {
+      // The ratelimiter failed open: learn the key's rule so the fallback bucket limits it later.
+      local.admitUncounted(
+        localKey,
+        { policy: quota.policy, limit: quota.limit, windowMs: quota.windowMs, unitCost: answer.unitCost ?? 1, exact },
+        Date.now(),
+      );
+    }
     if (answer.allowed) {
       metrics.ratelimitDecisions.inc({ result: 'allowed' });
       return { headers: quota === undefined ? {} : rateLimitHeaders(quota), leases: answer.leases ?? [] };

@@ -70,6 +70,16 @@ describe('local stage', () => {
     expect(stage.fallback('k', 250).pass).toBe(true);
   });
 
+  it('learns a key from a fail-open answer, so the fallback bucket limits it once the ratelimiter is gone', () => {
+    const stage = createLocalStage(options);
+    const rule = { policy: 'default', limit: 4, windowMs: 1000, unitCost: 1, exact: false };
+    stage.admitUncounted('k', rule, 0);
+    // Nothing was counted globally, so nothing is leased: the next request still asks.
+    expect(stage.take('k', 0)).toMatchObject({ kind: 'lease' });
+    expect([stage.fallback('k', 0), stage.fallback('k', 0), stage.fallback('k', 0)].every((f) => f.pass)).toBe(true);
+    expect(stage.fallback('k', 0).pass).toBe(false);
+  });
+
   it('forgets the oldest key beyond maxKeys', () => {
     const stage = createLocalStage({ ...options, maxKeys: 2 });
     for (const k of ['a', 'b', 'c']) stage.grant(k, grant({ granted: 0 }), 0);
