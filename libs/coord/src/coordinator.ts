@@ -31,6 +31,11 @@ export interface Coordinator {
   campaign(options: Omit<CampaignOptions, 'client' | 'logger'>): Campaign;
   get(key: string): Promise<string | undefined>;
   put(key: string, value: string): Promise<void>;
+  /**
+   * Writes `value` only if the key still holds `expected` (undefined: only if the key is absent),
+   * in one etcd transaction; false when someone else changed it first (read again and retry).
+   */
+  compareAndPut(key: string, expected: string | undefined, value: string): Promise<boolean>;
   /** Resolves when etcd answers (readiness). */
   ping(signal?: AbortSignal): Promise<void>;
   /**
@@ -88,6 +93,12 @@ export function createCoordinator(options: CoordinatorOptions): Coordinator {
     },
     async put(key, value) {
       await client.put(key).value(value);
+    },
+    async compareAndPut(key, expected, value) {
+      const txn =
+        expected === undefined ? client.if(key, 'Create', '==', 0) : client.if(key, 'Value', '==', expected);
+      const { succeeded } = await txn.then(client.put(key).value(value)).commit();
+      return succeeded;
     },
     async ping(signal) {
       const read = client.get('/sdl/ping').string();

@@ -36,7 +36,7 @@ export class AccountRepository {
   }
 
   async create(route: ShardRoute, input: { id: string; email: string; name: string }): Promise<Account> {
-    return this.#shards.transaction(route.shard, 'account_create', async (client) => {
+    return this.#shards.partitionTransaction(route.shard, [route.partition], 'account_create', async (client) => {
       const { rows } = await client.query<AccountRow>(
         `INSERT INTO accounts (id, email, name, partition) VALUES ($1, $2, $3, $4) RETURNING ${COLUMNS}`,
         [input.id, input.email, input.name, route.partition],
@@ -54,7 +54,7 @@ export class AccountRepository {
 
   /** undefined when the account does not exist (nothing changed, no event). */
   async update(route: ShardRoute, id: string, input: UpdateAccountInput): Promise<Account | undefined> {
-    return this.#shards.transaction(route.shard, 'account_update', async (client) => {
+    return this.#shards.partitionTransaction(route.shard, [route.partition], 'account_update', async (client) => {
       // COALESCE keeps omitted fields; both values still travel as parameters, never as SQL.
       const { rows } = await client.query<AccountRow>(
         `UPDATE accounts SET email = COALESCE($2, email), name = COALESCE($3, name), updated_at = now()
@@ -75,7 +75,7 @@ export class AccountRepository {
 
   /** Deletes the account and (ON DELETE CASCADE, same shard) its posts and subscriptions. */
   async delete(route: ShardRoute, id: string): Promise<boolean> {
-    return this.#shards.transaction(route.shard, 'account_delete', async (client) => {
+    return this.#shards.partitionTransaction(route.shard, [route.partition], 'account_delete', async (client) => {
       const { rowCount } = await client.query('DELETE FROM accounts WHERE id = $1', [id]);
       if (rowCount === 0) return false;
       await appendOutboxEvent(client, {

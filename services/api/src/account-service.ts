@@ -43,8 +43,10 @@ export class AccountService {
 
   async create(input: CreateAccountInput): Promise<AccountResult> {
     const id = createAccountId();
-    const route = this.#router.route(id);
-    const account = await this.#repository.create(route, { id, email: input.email, name: input.name });
+    const { account, route } = await this.#router.write(id, async (route) => ({
+      account: await this.#repository.create(route, { id, email: input.email, name: input.name }),
+      route,
+    }));
     // After the commit: a Redis failure costs one later cache miss, never the acknowledged write.
     await this.#cache.afterWrite(account);
     return { account, route, cache: 'bypass' };
@@ -68,16 +70,20 @@ export class AccountService {
   }
 
   async update(id: string, input: UpdateAccountInput): Promise<AccountResult> {
-    const route = this.#router.route(id);
-    const account = await this.#repository.update(route, id, input);
+    const { account, route } = await this.#router.write(id, async (route) => ({
+      account: await this.#repository.update(route, id, input),
+      route,
+    }));
     if (account === undefined) throw new AppError(ApiErrors.accountNotFound, { details: { id } });
     await this.#cache.afterWrite(account);
     return { account, route, cache: 'bypass' };
   }
 
   async delete(id: string): Promise<ShardRoute> {
-    const route = this.#router.route(id);
-    const deleted = await this.#repository.delete(route, id);
+    const { deleted, route } = await this.#router.write(id, async (route) => ({
+      deleted: await this.#repository.delete(route, id),
+      route,
+    }));
     if (!deleted) throw new AppError(ApiErrors.accountNotFound, { details: { id } });
     // The "missing" marker both removes the cached account and answers the next reads.
     await this.#cache.populateMissing(id);

@@ -2,6 +2,7 @@ import { ConfigError } from '@sdl/config';
 import type { Coordinator } from '@sdl/coord';
 import type { Logger } from '@sdl/logging';
 import type { Metrics } from '@sdl/metrics';
+import type { Redis } from '@sdl/redis';
 import { createApp } from '@sdl/server';
 import type { FastifyInstance } from 'fastify';
 import { asAccount, type Account } from './account.js';
@@ -21,7 +22,10 @@ import type { EventPublisher } from './event-publisher.js';
 import { outboxPlugin } from './plugins/outbox.js';
 import { postgresPlugin } from './plugins/postgres.js';
 import { redisPlugin } from './plugins/redis.js';
+import { cacheInvalidationPlugin, type EventSubscriber } from './plugins/cache-invalidation.js';
+import { coordinatorPlugin } from './plugins/coordinator.js';
 import { registrationPlugin } from './plugins/registration.js';
+import { shardMapPlugin } from './plugins/shard-map.js';
 import { accountRoutes } from './routes/accounts.js';
 import { postRoutes } from './routes/posts.js';
 import { subscriptionRoutes } from './routes/subscriptions.js';
@@ -34,10 +38,14 @@ export interface ApiDeps {
   readonly metrics: Metrics;
   /** Replaces the Kafka publisher of the outbox relay (tests). */
   readonly publisher?: EventPublisher;
+  /** Replaces the relay lock's Redis clients built from REDIS_LOCK_URLS (tests); not closed by the app. */
+  readonly lockClients?: readonly Redis[];
   /** Replaces the etcd coordinator built from ETCD_ENDPOINTS (tests). */
   readonly coordinator?: Coordinator;
   /** Default: the package's src/migrations. */
   readonly migrationsDir?: string;
+  /** Replaces the Kafka source of L1 invalidation events (tests). */
+  readonly cacheEvents?: EventSubscriber;
 }
 
 /** The registration value the lb reads: `{ id, url, weight }`. */
@@ -78,7 +86,13 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
       statementTimeoutMs: config.pgStatementTimeoutMs,
       ...(deps.migrationsDir === undefined ? {} : { migrationsDir: deps.migrationsDir }),
     });
-    await app.register(redisPlugin, { url: config.redisCacheUrl, timeoutMs: config.redisTimeoutMs, logger, registry });
+    await app.register(redisPlugin, {
+      url: config.redisCacheUrl,
+      timeoutMs: config.redisTimeoutMs,
+      logger,
+      registry,
+      viewsWriteBack: config.viewsMode === 'write-back',
+    });
     await app.register(outboxPlugin, {
       brokers: config.kafkaBrokers,
       ...(deps.publisher === undefined ? {} : { publisher: deps.publisher }),
@@ -88,23 +102,35 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
       topics: { account: config.accountsTopic, post: config.postsTopic, subscription: config.subscriptionsTopic },
       batchSize: config.outboxBatch,
       pollMs: config.outboxPollMs,
+      lockUrls: config.redisLockUrls,
+      ...(deps.lockClients === undefined ? {} : { lockClients: deps.lockClients }),
+      lockTtlMs: config.outboxLockTtlMs,
+      lockTimeoutMs: config.redisTimeoutMs,
       logger,
       registry,
     });
-    await app.register(registrationPlugin, {
+    await app.register(coordinatorPlugin, {
       endpoints: config.etcdEndpoints,
       ...(deps.coordinator === undefined ? {} : { coordinator: deps.coordinator }),
+      logger,
+    });
+    await app.register(registrationPlugin, {
+      endpoints: config.etcdEndpoints,
+      ...(app.coord === undefined ? {} : { coordinator: app.coord }),
       ...registryEntry(config),
       ttlSeconds: config.registryTtlS,
       logger,
     });
 
     const router = createShardRouter(app.shards.count);
+    await app.register(shardMapPlugin, { router, key: config.shardMapKey, logger, registry });
     const cacheMetrics = createCacheMetrics(registry);
     const cacheCommon = {
       redis: app.cacheRedis,
       ttlSeconds: config.cacheTtlS,
       negativeTtlSeconds: config.negativeCacheTtlS,
+      fillLeaseMs: config.cacheFillLeaseMs,
+      l1: { maxEntries: config.cacheL1Entries, ttlMs: config.cacheL1TtlMs },
       logger,
       metrics: cacheMetrics,
     };
@@ -122,6 +148,17 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
       parse: asPost,
       idOf: (p) => postCacheId(p.accountId, p.id),
     });
+    if (config.cacheL1Entries > 0) {
+      await app.register(cacheInvalidationPlugin, {
+        brokers: config.kafkaBrokers,
+        ...(deps.cacheEvents === undefined ? {} : { subscribe: deps.cacheEvents }),
+        nodeId: config.nodeId,
+        topics: [config.accountsTopic, config.postsTopic],
+        caches: { account: accountCache, post: postCache },
+        logger,
+        registry,
+      });
+    }
     const accounts = createAccountService({ router, repository: createAccountRepository(app.shards), cache: accountCache });
     const postRepository = createPostRepository(app.shards);
     const posts = createPostService({ router, repository: postRepository, cache: postCache });

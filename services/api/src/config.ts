@@ -18,6 +18,8 @@ export const ApiConfigSchema = Type.Object({
   etcdEndpoints: CommaList('etcd endpoints; empty disables registration'),
   registryPrefix: Type.String({ minLength: 1, default: '/sdl/services/api/' }),
   registryTtlS: Type.Integer({ minimum: 1, default: 5 }),
+  /** etcd key of the versioned shard map every node watches (partition moves change it). */
+  shardMapKey: Type.String({ minLength: 1, default: '/sdl/shard-map' }),
   weight: Type.Integer({ minimum: 0, default: 1 }),
   shardPrimaries: CommaList('postgres URL of each shard primary; index = shard number', 1),
   shardReplicas: CommaList('postgres URL of each shard streaming replica (same order); `-` = none for that shard'),
@@ -41,6 +43,10 @@ export const ApiConfigSchema = Type.Object({
   kafkaBrokers: CommaList('Kafka bootstrap brokers; empty disables the outbox relay'),
   outboxPollMs: Type.Integer({ minimum: 10, default: 250 }),
   outboxBatch: Type.Integer({ minimum: 1, maximum: 10_000, default: 100 }),
+  /** Independent Redis instances of the outbox relay's Redlock (one per shard); empty: every node relays. */
+  redisLockUrls: CommaList('lock Redis URLs (3 for a majority of 2); empty disables the relay lock'),
+  /** TTL of a shard's relay lock; the holder extends it every third of it. */
+  outboxLockTtlMs: Type.Integer({ minimum: 500, default: 5000 }),
   accountsTopic: Type.String({ minLength: 1, default: 'accounts.events' }),
   postsTopic: Type.String({ minLength: 1, default: 'posts.events' }),
   subscriptionsTopic: Type.String({ minLength: 1, default: 'subscriptions.events' }),
@@ -48,6 +54,12 @@ export const ApiConfigSchema = Type.Object({
   postsCacheMode: CacheMode('write-around'),
   /** TTL of the marker that remembers a missing id (negative caching). */
   negativeCacheTtlS: Type.Integer({ minimum: 1, default: 5 }),
+  /** Cross-node stampede lease after a miss (one database read cluster-wide); 0 disables it. */
+  cacheFillLeaseMs: Type.Integer({ minimum: 0, maximum: 60_000, default: 500 }),
+  /** In-process L1 entries per entity (LRU) in front of Redis; 0 disables the L1. */
+  cacheL1Entries: Type.Integer({ minimum: 0, default: 0 }),
+  /** L1 entry lifetime: the staleness bound when invalidation events are late or lost. */
+  cacheL1TtlMs: Type.Integer({ minimum: 1, default: 1000 }),
   /** write-back: Redis counters flushed every VIEWS_FLUSH_MS; off: every increment is an UPDATE. */
   viewsMode: Type.Union([Type.Literal('write-back'), Type.Literal('off')], { default: 'write-back' }),
   viewsFlushMs: Type.Integer({ minimum: 10, default: 1000 }),

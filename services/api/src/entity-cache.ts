@@ -1,6 +1,8 @@
 import type { Logger } from '@sdl/logging';
 import { Counter, type Registry } from '@sdl/metrics';
 import type { Redis } from '@sdl/redis';
+import { createL1Cache, type L1Cache } from './l1-cache.js';
+import { createFillLease, type FillLease } from './stampede-lease.js';
 
 /** How an entity uses the cache; `off` makes every read a bypass and skips every write. */
 export type CacheMode = 'write-through' | 'write-around' | 'off';
@@ -18,22 +20,28 @@ export type CacheResult = 'hit' | 'miss' | 'bypass';
 export interface CacheMetrics {
   readonly requests: Counter<'entity' | 'result'>;
   readonly degraded: Counter<'entity' | 'op'>;
+  readonly fills: Counter<'entity' | 'outcome'>;
+  readonly l1: Counter<'entity' | 'result'>;
+  readonly l1Evictions: Counter<'entity' | 'source'>;
 }
 
 export function createCacheMetrics(registry: Registry): CacheMetrics {
+  const counter = <L extends string>(name: string, label: L, help: string): Counter<'entity' | L> =>
+    new Counter({ name, help, labelNames: ['entity', label] as const, registers: [registry] });
   return {
-    requests: new Counter({
-      name: 'api_cache_requests_total',
-      help: 'Cache reads by entity and result (hit, miss, bypass = cache off or Redis unavailable)',
-      labelNames: ['entity', 'result'] as const,
-      registers: [registry],
-    }),
-    degraded: new Counter({
-      name: 'api_cache_degraded_total',
-      help: 'Cache operations that failed and were skipped (op: get, write_through, populate, invalidate)',
-      labelNames: ['entity', 'op'] as const,
-      registers: [registry],
-    }),
+    requests: counter('api_cache_requests_total', 'result', 'Cache reads by entity and result (hit, miss, bypass = cache off or Redis unavailable)'),
+    degraded: counter('api_cache_degraded_total', 'op', 'Cache operations that failed and were skipped (op: get, write_through, populate, invalidate)'),
+    fills: counter(
+      'api_cache_fill_lease_total',
+      'outcome',
+      'Cache fills after a miss by outcome (won: this node read the database; waited: served the fill of another node; fallback: read the database without the lease)',
+    ),
+    l1: counter('api_cache_l1_requests_total', 'result', 'In-process L1 lookups by result (hit, miss); only with CACHE_L1_ENTRIES > 0'),
+    l1Evictions: counter(
+      'api_cache_l1_invalidations_total',
+      'source',
+      'L1 entries dropped because the entity changed (source: write on this node, event from another)',
+    ),
   };
 }
 
@@ -50,6 +58,21 @@ export interface EntityCacheOptions<T> {
   readonly idOf: (value: T) => string;
   readonly logger: Logger;
   readonly metrics: CacheMetrics;
+  /** Cross-node fill lease TTL, ms (see stampede-lease.ts); 0 or absent: none. */
+  readonly fillLeaseMs?: number;
+  /** In-process L1 in front of Redis; absent or 0 entries: none. */
+  readonly l1?: { readonly maxEntries: number; readonly ttlMs: number };
+}
+
+/** What the L1 keeps: the value or the remembered absence. */
+type Known<T> = { readonly result: 'hit'; readonly value: T } | { readonly result: 'hit-missing' };
+
+/** The answer of a fill after a miss, and how this request is to be reported in `x-cache`. */
+export interface Filled<T> {
+  readonly value: T | undefined;
+  readonly cache: CacheResult;
+  /** False when another node's fill answered (no database read here). */
+  readonly readDatabase: boolean;
 }
 
 // Stored for ids known not to exist; no entity serialises to this.
@@ -59,11 +82,15 @@ const MISSING = '{"$missing":true}';
  * One entity type in Redis under `<entity>:<id>` as JSON, with a TTL. Redis is an optimisation,
  * never a dependency: every failure degrades (a read to `bypass`, a write-through to
  * write-around) and is counted in `api_cache_degraded_total`, never surfaced to the client.
+ * Optionally a fill lease after a miss (one database read cluster-wide) and an in-process L1
+ * whose entries live at most its TTL (other nodes' writes drop them earlier via `evictLocal`).
  */
 export class EntityCache<T> {
   readonly #o: EntityCacheOptions<T>;
   readonly #redis: Redis | null;
   readonly #log: Logger;
+  readonly #lease: FillLease | undefined;
+  readonly #l1: L1Cache<Known<T>> | undefined;
   // Log the change of state, not every request: an outage at 1000 rps must not flood the logs.
   #failing = false;
 
@@ -71,6 +98,10 @@ export class EntityCache<T> {
     this.#o = options;
     this.#redis = options.mode === 'off' ? null : options.redis;
     this.#log = options.logger.child({ component: 'cache', entity: options.entity });
+    const leaseMs = options.fillLeaseMs ?? 0;
+    this.#lease = this.#redis !== null && leaseMs > 0 ? createFillLease({ redis: this.#redis, leaseMs }) : undefined;
+    const l1 = options.mode === 'off' || options.l1 === undefined ? undefined : createL1Cache<Known<T>>(options.l1);
+    this.#l1 = l1?.enabled === true ? l1 : undefined;
   }
 
   get mode(): CacheMode {
@@ -82,7 +113,7 @@ export class EntityCache<T> {
   }
 
   async get(id: string): Promise<CacheLookup<T>> {
-    const lookup = await this.#lookup(id);
+    const lookup = this.#fromL1(id) ?? (await this.#lookup(id));
     const result = lookup.result === 'hit-missing' ? 'hit' : lookup.result;
     this.#o.metrics.requests.inc({ entity: this.#o.entity, result });
     return lookup;
@@ -90,21 +121,59 @@ export class EntityCache<T> {
 
   /** After a committed write: write-through stores the value, write-around drops the key. */
   async afterWrite(value: T): Promise<void> {
-    if (this.#o.mode === 'write-through') await this.#set(this.#o.idOf(value), JSON.stringify(value), this.#o.ttlSeconds, 'write_through');
-    else await this.invalidate(this.#o.idOf(value));
+    const id = this.#o.idOf(value);
+    if (this.#o.mode === 'write-through') {
+      // This node just committed the value: its own L1 may serve it even if Redis fails.
+      this.#l1?.set(id, { result: 'hit', value });
+      await this.#set(id, JSON.stringify(value), this.#o.ttlSeconds, 'write_through');
+    } else await this.invalidate(id);
+  }
+
+  /**
+   * After a miss: reads the database through the fill lease (one read cluster-wide; a waiter is
+   * answered by another node's fill and reported as `hit`) and stores the answer in the cache.
+   */
+  async fill(id: string, load: () => Promise<T | undefined>): Promise<Filled<T>> {
+    const loadAndStore = async (): Promise<Filled<T>> => {
+      const value = await load();
+      if (value === undefined) await this.populateMissing(id);
+      else await this.populate(value);
+      return { value, cache: 'miss', readDatabase: true };
+    };
+    if (this.#lease === undefined) return loadAndStore();
+    const { result, outcome } = await this.#lease.fill<Filled<T>>({
+      key: this.key(id),
+      load: loadAndStore,
+      decode: (raw) => {
+        const found = this.#decode(id, raw);
+        if (found.result === 'miss') return undefined;
+        this.#l1?.set(id, found);
+        return { value: found.result === 'hit' ? found.value : undefined, cache: 'hit', readDatabase: false };
+      },
+    });
+    this.#o.metrics.fills.inc({ entity: this.#o.entity, outcome });
+    return result;
+  }
+
+  /** Drops the L1 entry only (another node changed the entity; Redis is already up to date). */
+  evictLocal(id: string): void {
+    this.#evictL1(id, 'event');
   }
 
   /** Fills the cache after a miss was read from the database. */
   async populate(value: T): Promise<void> {
+    this.#l1?.set(this.#o.idOf(value), { result: 'hit', value });
     await this.#set(this.#o.idOf(value), JSON.stringify(value), this.#o.ttlSeconds, 'populate');
   }
 
   /** Remembers for a short TTL that `id` does not exist, so repeated lookups skip the database. */
   async populateMissing(id: string): Promise<void> {
+    this.#l1?.set(id, { result: 'hit-missing' });
     await this.#set(id, MISSING, this.#o.negativeTtlSeconds, 'populate');
   }
 
   async invalidate(id: string): Promise<void> {
+    this.#evictL1(id, 'write');
     if (this.#redis === null) return;
     try {
       await this.#redis.del(this.key(id));
@@ -114,6 +183,7 @@ export class EntityCache<T> {
     }
   }
 
+  /** Redis only; what it knows is copied to the L1 (an L1 hit never renews its own TTL). */
   async #lookup(id: string): Promise<CacheLookup<T>> {
     if (this.#redis === null) return { result: 'bypass' };
     let raw: string | null;
@@ -125,6 +195,12 @@ export class EntityCache<T> {
     }
     this.#recovered();
     if (raw === null) return { result: 'miss' };
+    const found = this.#decode(id, raw);
+    if (found.result !== 'miss') this.#l1?.set(id, found);
+    return found;
+  }
+
+  #decode(id: string, raw: string): Known<T> | { readonly result: 'miss' } {
     if (raw === MISSING) return { result: 'hit-missing' };
     const value = this.#parse(raw);
     if (value === undefined || this.#o.idOf(value) !== id) {
@@ -133,6 +209,17 @@ export class EntityCache<T> {
       return { result: 'miss' };
     }
     return { result: 'hit', value };
+  }
+
+  #fromL1(id: string): Known<T> | undefined {
+    if (this.#l1 === undefined) return undefined;
+    const known = this.#l1.get(id);
+    this.#o.metrics.l1.inc({ entity: this.#o.entity, result: known === undefined ? 'miss' : 'hit' });
+    return known;
+  }
+
+  #evictL1(id: string, source: 'write' | 'event'): void {
+    if (this.#l1?.delete(id) === true) this.#o.metrics.l1Evictions.inc({ entity: this.#o.entity, source });
   }
 
   #parse(raw: string): T | undefined {

@@ -34,4 +34,27 @@ export const ApiErrors = {
     message: 'the shard holding this data is unavailable',
     retriable: true,
   },
+  partitionMoving: {
+    code: 'API_ERR_PARTITION_MOVING',
+    statusCode: 503,
+    message: 'the partition holding this data is being moved to another shard; retry shortly',
+    retriable: true,
+  },
 } as const satisfies Record<string, ErrorSpec>;
+
+/**
+ * A write reached a shard that has given the partition away (see 004_partition_fences.sql). Never
+ * reaches a client as such: ShardRouter.write re-reads the map and retries on the new shard, or
+ * answers API_ERR_PARTITION_MOVING.
+ */
+export class PartitionMovedError extends Error {
+  readonly shard: number;
+  readonly partitions: readonly number[];
+
+  constructor(shard: number, partitions: readonly number[]) {
+    super(`shard ${shard} no longer holds partition(s) ${partitions.join(', ')}`);
+    this.name = 'PartitionMovedError';
+    this.shard = shard;
+    this.partitions = partitions;
+  }
+}

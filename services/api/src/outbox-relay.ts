@@ -50,6 +50,11 @@ export interface OutboxRelayOptions {
   readonly pollMs?: number;
   /** Default 5000. */
   readonly maxBackoffMs?: number;
+  /**
+   * Asked before every tick; false skips it (default: always true). The relay lock's check: a
+   * node relays a shard only while it holds that shard's lock.
+   */
+  readonly mayRelay?: () => boolean;
   readonly logger: Logger;
   readonly metrics: OutboxMetrics;
 }
@@ -86,7 +91,7 @@ export class OutboxRelay {
   #failures = 0;
 
   constructor(options: OutboxRelayOptions) {
-    this.#o = { batchSize: 100, pollMs: 250, maxBackoffMs: 5000, topics: {}, ...options };
+    this.#o = { batchSize: 100, pollMs: 250, maxBackoffMs: 5000, topics: {}, mayRelay: () => true, ...options };
     this.#log = options.logger.child({ component: 'outbox-relay', shard: options.shard });
     this.#label = { shard: String(options.shard) };
   }
@@ -136,6 +141,8 @@ export class OutboxRelay {
   }
 
   async #tick(): Promise<void> {
+    // Another node relays this shard: stay idle, but look again soon to take over without delay.
+    if (!this.#o.mayRelay()) return this.#schedule(this.#o.pollMs);
     let published = 0;
     let failed = false;
     try {

@@ -33,6 +33,8 @@ export interface ViewDelta {
   readonly accountId: string;
   readonly postId: string;
   readonly delta: number;
+  /** The account's partition (the write guard fences partitions being moved). */
+  readonly partition: number;
 }
 
 /** Posts on their account's shard (the route is the account's). */
@@ -44,7 +46,7 @@ export class PostRepository {
   }
 
   async create(route: ShardRoute, input: { id: string; accountId: string; title: string; body: string }): Promise<Post> {
-    return this.#shards.transaction(route.shard, 'post_create', async (client) => {
+    return this.#shards.partitionTransaction(route.shard, [route.partition], 'post_create', async (client) => {
       let rows: PostRow[];
       try {
         ({ rows } = await client.query<PostRow>(
@@ -114,7 +116,8 @@ export class PostRepository {
    * per post (the flush is the state change, not each view). Returns the deltas that hit a post.
    */
   async addViews(shard: number, deltas: readonly ViewDelta[]): Promise<number> {
-    return this.#shards.transaction(shard, 'views_flush', async (client) => {
+    const partitions = [...new Set(deltas.map((d) => d.partition))];
+    return this.#shards.partitionTransaction(shard, partitions, 'views_flush', async (client) => {
       const { rows } = await client.query<{ id: string; account_id: string; view_count: string }>(
         `UPDATE posts p SET view_count = p.view_count + v.n
            FROM unnest($1::text[], $2::text[], $3::bigint[]) AS v(id, account_id, n)

@@ -46,9 +46,11 @@ export class PostService {
   }
 
   async create(accountId: string, input: CreatePostInput): Promise<PostResult> {
-    const route = this.#router.route(accountId);
     const id = createPrefixedId('pst');
-    const post = await this.#repository.create(route, { id, accountId, title: input.title, body: input.body });
+    const { post, route } = await this.#router.write(accountId, async (route) => ({
+      post: await this.#repository.create(route, { id, accountId, title: input.title, body: input.body }),
+      route,
+    }));
     await this.#cache.afterWrite(post);
     return { post, route, cache: 'bypass' };
   }

@@ -18,6 +18,8 @@ export interface ReadThroughResult<T> {
 export interface Loaded<T> {
   readonly value: T | undefined;
   readonly from: ReadFrom | undefined;
+  /** `hit` when another node's fill answered a miss (fill lease); absent: the caller's lookup result. */
+  readonly cache?: CacheResult;
 }
 
 /** How a read may use the shard's replica: `target` as ShardPools.readTarget gives it. */
@@ -29,6 +31,8 @@ export interface ReadRouting {
 /**
  * Cache first; on a miss (or with Redis unavailable) one database read per key per node
  * (single-flight), whose answer fills the cache: the value, or a short-lived "missing" marker.
+ * A miss goes through the cache's fill lease, so across nodes too only one of them reads the
+ * database; the others serve its fill (`x-cache: hit`, no database read on this node).
  * Only a read that bypasses the cache may use a replica: a cache fill from a lagging replica
  * would serve a stale value (or a false 404) for the whole TTL, so misses read the primary.
  * The single-flight key includes the read target, so a reader holding a token never takes the
@@ -45,14 +49,12 @@ export async function readThrough<T>(
   if (lookup.result === 'hit') return { value: lookup.value, cache: 'hit' };
   if (lookup.result === 'hit-missing') return { value: undefined, cache: 'hit' };
   const target = lookup.result === 'bypass' && routing !== undefined ? routing.target : 'primary';
-  const { value, from } = await flight.do(`${id}|${target}`, async () => {
-    const loaded = await load(target !== 'primary');
-    if (lookup.result === 'miss') {
-      if (loaded === undefined) await cache.populateMissing(id);
-      else await cache.populate(loaded);
-    }
-    return { value: loaded, from: routing?.scopes.current()?.from };
+  const shared = await flight.do(`${id}|${target}`, async (): Promise<Loaded<T>> => {
+    if (lookup.result === 'bypass') return { value: await load(target !== 'primary'), from: routing?.scopes.current()?.from };
+    const filled = await cache.fill(id, () => load(false));
+    return { value: filled.value, from: filled.readDatabase ? routing?.scopes.current()?.from : undefined, cache: filled.cache };
   });
-  if (from !== undefined) routing?.scopes.noteRead(from);
-  return { value, cache: lookup.result };
+  if (shared.from !== undefined) routing?.scopes.noteRead(shared.from);
+  // A bypassing reader that joined a miss's flight still reports its own bypass.
+  return { value: shared.value, cache: lookup.result === 'bypass' ? 'bypass' : (shared.cache ?? lookup.result) };
 }

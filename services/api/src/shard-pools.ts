@@ -3,7 +3,7 @@ import type { Logger } from '@sdl/logging';
 import { Counter, Histogram, type Registry } from '@sdl/metrics';
 import pg from 'pg';
 import { isShardUnavailable, toShardError } from './db-errors.js';
-import { ApiErrors } from './errors.js';
+import { ApiErrors, PartitionMovedError } from './errors.js';
 import { parseLsn, ReadScopes, type ReadFrom } from './read-scope.js';
 import { createReplicaMonitor, type ReplicaMonitor } from './replica-monitor.js';
 
@@ -227,6 +227,25 @@ export class ShardPools {
         await client.query('ROLLBACK').catch(() => this.#broken.add(client));
         throw err;
       }
+    });
+  }
+
+  /**
+   * `transaction` for writes to rows of `partitions` (every write: they all belong to partitions):
+   * its first statement takes the partitions' write guard, which waits out a partition move's final
+   * catch-up and throws PartitionMovedError if this shard has given any of them away.
+   */
+  async partitionTransaction<T>(
+    shard: number,
+    partitions: readonly number[],
+    op: string,
+    fn: (client: ShardClient) => Promise<T>,
+  ): Promise<T> {
+    return this.transaction(shard, op, async (client) => {
+      const { rows } = await client.query<{ fenced: number[] }>('SELECT sdl_write_guard($1::int[]) AS fenced', [partitions]);
+      const fenced = rows[0]?.fenced ?? [];
+      if (fenced.length > 0) throw new PartitionMovedError(shard, fenced);
+      return fn(client);
     });
   }
 

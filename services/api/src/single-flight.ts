@@ -1,7 +1,7 @@
 /**
  * Collapses concurrent calls for one key into one: while a load for `key` is in flight, every
- * other caller awaits the same promise. Per node only; across nodes the cache itself (and later
- * XFetch or a lease) keeps the database from seeing one read per node per cold key.
+ * other caller awaits the same promise. Per node only; across nodes the fill lease
+ * (stampede-lease.ts) keeps the database from seeing one read per node per cold key.
  */
 export class SingleFlight<T> {
   readonly #inFlight = new Map<string, Promise<T>>();

@@ -49,7 +49,7 @@ export class SubscriptionRepository {
 
   /** The first period is due at once: billing charges it on its next tick (next_billing_at = now()). */
   async create(route: ShardRoute, input: { id: string; accountId: string; plan: Plan }): Promise<Subscription> {
-    return this.#shards.transaction(route.shard, 'subscription_create', async (client) => {
+    return this.#shards.partitionTransaction(route.shard, [route.partition], 'subscription_create', async (client) => {
       let rows: SubscriptionRow[];
       try {
         ({ rows } = await client.query<SubscriptionRow>(
@@ -86,7 +86,7 @@ export class SubscriptionRepository {
 
   /** Cancels an active subscription: no further periods are due. 404 / 409 when there is nothing to cancel. */
   async cancel(route: ShardRoute, accountId: string, id: string): Promise<Subscription> {
-    return this.#shards.transaction(route.shard, 'subscription_cancel', async (client) => {
+    return this.#shards.partitionTransaction(route.shard, [route.partition], 'subscription_cancel', async (client) => {
       const { rows } = await client.query<SubscriptionRow>(
         `UPDATE subscriptions SET status = 'canceled', canceled_at = now(), next_billing_at = NULL
           WHERE id = $1 AND account_id = $2 AND status = 'active' RETURNING ${COLUMNS}`,

@@ -26,7 +26,8 @@ export class SubscriptionService {
   async choose(accountId: string, planId: string): Promise<Subscription> {
     const plan = findPlan(planId);
     if (plan === undefined) throw new AppError(ApiErrors.unknownPlan, { details: { plan: planId } });
-    return this.#repository.create(this.route(accountId), { id: createPrefixedId('sub'), accountId, plan });
+    const id = createPrefixedId('sub');
+    return this.#router.write(accountId, (route) => this.#repository.create(route, { id, accountId, plan }));
   }
 
   async get(accountId: string, id: string): Promise<Subscription> {
@@ -36,7 +37,7 @@ export class SubscriptionService {
   }
 
   async cancel(accountId: string, id: string): Promise<Subscription> {
-    return this.#repository.cancel(this.route(accountId), accountId, id);
+    return this.#router.write(accountId, (route) => this.#repository.cancel(route, accountId, id));
   }
 
   async charges(accountId: string, id: string): Promise<Charge[]> {

@@ -2,7 +2,7 @@ import { AppError } from '@sdl/errors';
 import type { Logger } from '@sdl/logging';
 import { Counter, type Registry } from '@sdl/metrics';
 import type { Redis } from '@sdl/redis';
-import { ApiErrors } from './errors.js';
+import { ApiErrors, PartitionMovedError } from './errors.js';
 import type { PostRepository, ViewDelta } from './post-repository.js';
 import type { PostService } from './post-service.js';
 import type { ShardRouter } from './shard-router.js';
@@ -76,8 +76,9 @@ export class ViewCounter {
         this.#log.debug({ err }, 'view increment falls back to Postgres');
       }
     }
-    const route = this.#o.router.route(accountId);
-    const hit = await this.#o.repository.addViews(route.shard, [{ accountId, postId, delta: 1 }]);
+    const hit = await this.#o.router.write(accountId, (route) =>
+      this.#o.repository.addViews(route.shard, [{ accountId, postId, delta: 1, partition: route.partition }]),
+    );
     if (hit === 0) throw new AppError(ApiErrors.postNotFound, { details: { accountId, id: postId } });
     this.#increments.inc({ path: 'direct' });
     return 'direct';
@@ -116,8 +117,8 @@ export class ViewCounter {
       const [accountId, postId] = field.split(':');
       const delta = Number(value);
       if (accountId === undefined || postId === undefined || !Number.isSafeInteger(delta)) continue;
-      const { shard } = this.#o.router.route(accountId);
-      byShard.set(shard, [...(byShard.get(shard) ?? []), { accountId, postId, delta }]);
+      const { shard, partition } = this.#o.router.route(accountId);
+      byShard.set(shard, [...(byShard.get(shard) ?? []), { accountId, postId, delta, partition }]);
     }
     let updated = 0;
     let failed = false;
@@ -130,6 +131,8 @@ export class ViewCounter {
       } catch (err) {
         failed = true;
         this.#flushed.inc({ result: 'error' }, deltas.length);
+        // A partition moved away: read the new map now, so the next flush goes to the new shard.
+        if (err instanceof PartitionMovedError) await this.#o.router.refresh().catch(() => false);
         this.#log.warn({ err, shard, posts: deltas.length }, 'view flush failed for a shard; retrying next interval');
       }
     }

@@ -38,11 +38,11 @@ describe('migrations', () => {
   it('applies every version once, however often it runs', async () => {
     const pool = poolFor(await freshDatabase('mig_twice'));
     const migrations = await loadMigrations();
-    expect(migrations.map((m) => m.version)).toEqual([1, 2, 3]);
-    expect(await migrate(pool, migrations, logger)).toEqual([1, 2, 3]);
+    expect(migrations.map((m) => m.version)).toEqual([1, 2, 3, 4]);
+    expect(await migrate(pool, migrations, logger)).toEqual([1, 2, 3, 4]);
     expect(await migrate(pool, migrations, logger)).toEqual([]);
     const { rows } = await pool.query('SELECT version FROM schema_migrations ORDER BY version');
-    expect(rows).toEqual([{ version: 1 }, { version: 2 }, { version: 3 }]);
+    expect(rows).toEqual([{ version: 1 }, { version: 2 }, { version: 3 }, { version: 4 }]);
     // Each file is idempotent on its own too (IF NOT EXISTS everywhere): re-running it is a no-op.
     for (const migration of migrations) await pool.query(migration.sql);
     const tables = await pool.query(
@@ -52,6 +52,7 @@ describe('migrations', () => {
       'accounts',
       'charges',
       'outbox',
+      'partition_fences',
       'posts',
       'schema_migrations',
       'subscriptions',
@@ -68,9 +69,9 @@ describe('migrations', () => {
     const url = await freshDatabase('mig_race');
     const migrations = await loadMigrations();
     const results = await Promise.all(Array.from({ length: 4 }, () => migrate(poolFor(url), migrations, logger)));
-    expect(results.filter((r) => r.length > 0)).toEqual([[1, 2, 3]]);
+    expect(results.filter((r) => r.length > 0)).toEqual([[1, 2, 3, 4]]);
     const { rows } = await poolFor(url).query('SELECT count(*)::int AS n FROM schema_migrations');
-    expect(rows[0].n).toBe(3);
+    expect(rows[0].n).toBe(4);
   });
 
   it('applies only the new version when one is added, and rolls back a failing one', async () => {
@@ -78,7 +79,7 @@ describe('migrations', () => {
     const dir = await mkdtemp(join(tmpdir(), 'sdl-migrations-'));
     try {
       await cp(MIGRATIONS_DIR, dir, { recursive: true });
-      expect(await migrate(pool, await loadMigrations(dir), logger)).toEqual([1, 2, 3]);
+      expect(await migrate(pool, await loadMigrations(dir), logger)).toEqual([1, 2, 3, 4]);
 
       await writeFile(join(dir, '900_broken.sql'), 'CREATE TABLE half_done (id int); SELECT no_such_function();');
       await expect(migrate(pool, await loadMigrations(dir), logger)).rejects.toThrow(/no_such_function/);

@@ -54,6 +54,7 @@ export function fakeCoordinator(election: FakeElection): Coordinator & { down: b
     campaign: () => election as unknown as Campaign,
     get: async () => undefined,
     put: async () => undefined,
+    compareAndPut: async () => false,
     async ping() {
       if (fake.down) throw new Error('connect ECONNREFUSED');
     },

@@ -3,6 +3,7 @@ import { Gauge, type Registry } from '@sdl/metrics';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { closeRedis, createRedisClient, type Redis } from '@sdl/redis';
+import { createEvictionPolicyReporter } from '../cache-eviction-policy.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -17,13 +18,16 @@ export interface RedisPluginOptions {
   readonly timeoutMs: number;
   readonly logger: Logger;
   readonly registry: Registry;
+  /** Views write-back shares this Redis: warn when its eviction policy may drop counters. */
+  readonly viewsWriteBack?: boolean;
 }
 
 /**
  * The cache's Redis as `app.cacheRedis`. Commands fail fast while it is down (no offline queue,
  * one retry, a short command timeout) and it reconnects in the background with backoff, so the
  * node keeps serving from Postgres. Not a readiness dependency; its state is on `/readyz` under
- * `optional` and in `api_cache_up`. Closed in onClose.
+ * `optional` and in `api_cache_up`; its eviction policy is logged and exposed on every connect
+ * (`api_cache_redis_maxmemory_policy`). Closed in onClose.
  */
 export const redisPlugin = fp<RedisPluginOptions>(
   async (app: FastifyInstance, options) => {
@@ -47,6 +51,15 @@ export const redisPlugin = fp<RedisPluginOptions>(
         this.set(redis.status === 'ready' ? 1 : 0);
       },
     });
+
+    const eviction = createEvictionPolicyReporter({
+      redis,
+      registry: options.registry,
+      logger: options.logger,
+      viewsWriteBack: options.viewsWriteBack ?? false,
+    });
+    // On every (re)connect: a restarted or replaced server may run with another policy.
+    redis.on('ready', () => void eviction.report());
 
     await redis.connect().catch((err: unknown) => log.warn({ err }, 'cache Redis not reachable at start-up'));
 

@@ -1,0 +1,183 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Logger } from '@sdl/logging';
+import type pg from 'pg';
+import { copyPartition, deletePartition, syncPartition, type PartitionedTable, type SyncResult } from './partition-copy.js';
+import type { ShardMapStore } from './shard-map-store.js';
+
+/** Advisory lock namespace shared with sdl_write_guard (004_partition_fences.sql). */
+const FENCE_LOCK_SPACE = 1500;
+
+export class PartitionMoveError extends Error {
+  override readonly name = 'PartitionMoveError';
+}
+
+export interface MovePartitionOptions {
+  /** A pool per shard primary (index = shard). */
+  readonly primaries: readonly pg.Pool[];
+  readonly store: ShardMapStore;
+  readonly partition: number;
+  readonly to: number;
+  readonly logger: Logger;
+  /** Wait between the map switch and deleting the old copy, for nodes still reading the old map, ms. */
+  readonly cleanupGraceMs?: number;
+  /** Longest wait, under the fence, for the source's outbox to publish what was written before it, ms. */
+  readonly outboxDrainMs?: number;
+  /** The same wait under the fence (only when the relay drained the backlog before it), ms. */
+  readonly fenceDrainMs?: number;
+  /** How long the fence waits for the writes in flight on the partition, ms. */
+  readonly lockTimeoutMs?: number;
+}
+
+export interface MoveReport {
+  readonly partition: number;
+  readonly from: number;
+  readonly to: number;
+  readonly version: number;
+  readonly copied: Record<PartitionedTable, number>;
+  /** The catch-up pass without the fence, then the final one under it. */
+  readonly caughtUp: SyncResult;
+  readonly underFence: SyncResult;
+  /** How long writes to the partition were held (lock taken until the new map was in etcd), ms. */
+  readonly fenceMs: number;
+  readonly outboxDrained: boolean;
+  readonly cleanedUp: number;
+  readonly totalMs: number;
+}
+
+/**
+ * Moves one logical partition to another shard while writes continue:
+ *  1. bulk copy (no lock): every row of the partition, upserted on the destination;
+ *  2. fence: the exclusive advisory lock on the source waits for the partition's writes in flight
+ *     and holds back new ones (every write takes the shared lock first, see sdl_write_guard);
+ *  3. catch-up under the fence: only rows that changed since the copy travel;
+ *  4. the source's outbox publishes what it holds (bounded waits, before and under the fence), so
+ *     the partition's events keep their order across shards; then the source records the fence (`partition_fences`) and commits;
+ *  5. the map switches in etcd by compare-and-swap; writers held by the fence find the partition
+ *     fenced, re-read the map and retry on the destination; no write is lost or applied twice;
+ *  6. after a grace period for nodes still on the old map, the source's copy is deleted.
+ * A failure before 5 leaves the map and the source as they were (the fence row is removed).
+ * Re-running a move that failed after its fence committed resumes it.
+ */
+export async function movePartition(options: MovePartitionOptions): Promise<MoveReport> {
+  const { primaries, store, partition, to } = options;
+  const log = options.logger.child({ component: 'partition-move', partition, to });
+  const started = performance.now();
+  const current = await store.read();
+  if (current === undefined) throw new PartitionMoveError('no shard map in etcd yet (start an api node first)');
+  const from = current.map.assignments[partition];
+  if (from === undefined) throw new PartitionMoveError(`no partition ${partition}; only 0..${current.map.assignments.length - 1}`);
+  const source = primaries[from];
+  const dest = primaries[to];
+  if (dest === undefined || source === undefined) throw new PartitionMoveError(`no shard ${to}; only 0..${primaries.length - 1}`);
+  if (from === to) throw new PartitionMoveError(`partition ${partition} is already on shard ${to}`);
+
+  // The outbox backlog is published before the fence, so the wait under it is short; a relay that
+  // is not draining at all (Kafka down) is not waited for under the fence either.
+  const relayDraining = await drainOutbox(source, await maxOutboxId(source), options.outboxDrainMs ?? 3000);
+  log.info({ from, version: current.map.version }, 'partition move: bulk copy');
+  // Leftovers of an earlier failed attempt would otherwise survive as rows the source lacks.
+  await deletePartition(dest, partition);
+  const copied = await inSnapshot(source, (reader) => copyPartition(reader, dest, partition));
+  // What changed during the copy, still without a fence: the fenced pass then has little to do.
+  const caughtUp = await inSnapshot(source, (reader) => inTransaction(dest, (d) => syncPartition(reader, d, partition)));
+  const fencer = await source.connect();
+  let fenced = false;
+  let fenceStart = 0;
+  let underFence: SyncResult;
+  let outboxDrained: boolean;
+  const next = {
+    version: current.map.version + 1,
+    assignments: current.map.assignments.map((shard, p) => (p === partition ? to : shard)),
+    updatedAt: new Date().toISOString(),
+    reason: `partition ${partition} moved from shard ${from} to shard ${to}`,
+  };
+  try {
+    await fencer.query('BEGIN');
+    await fencer.query(`SET LOCAL lock_timeout = ${Math.trunc(options.lockTimeoutMs ?? 5000)}`);
+    await fencer.query('SELECT pg_advisory_xact_lock($1, $2)', [FENCE_LOCK_SPACE, partition]);
+    fenceStart = performance.now();
+    const lastEvent = await maxOutboxId(fencer);
+    underFence = await inTransaction(dest, async (d) => {
+      const synced = await syncPartition(fencer, d, partition);
+      // The partition may come back to a shard that once gave it away.
+      await d.query('DELETE FROM partition_fences WHERE partition = $1', [partition]);
+      return synced;
+    });
+    outboxDrained = relayDraining && (await drainOutbox(source, lastEvent, options.fenceDrainMs ?? 1000));
+    if (!outboxDrained) log.warn('source outbox not drained in time (relay down?); events of this partition may reach consumers out of order');
+    await fencer.query(
+      `INSERT INTO partition_fences (partition, moved_to, map_version) VALUES ($1, $2, $3)
+       ON CONFLICT (partition) DO UPDATE SET moved_to = EXCLUDED.moved_to, map_version = EXCLUDED.map_version, fenced_at = now()`,
+      [partition, to, next.version],
+    );
+    await fencer.query('COMMIT');
+    fenced = true;
+    if (!(await store.swap(current, next))) {
+      throw new PartitionMoveError('the shard map changed during the move (another move?); nothing was switched');
+    }
+  } catch (err) {
+    await fencer.query('ROLLBACK').catch(() => undefined);
+    // The map still names the source: lift the fence so its writes go on there.
+    if (fenced) await source.query('DELETE FROM partition_fences WHERE partition = $1', [partition]).catch(() => undefined);
+    throw err;
+  } finally {
+    fencer.release();
+  }
+  const fenceMs = performance.now() - fenceStart;
+  log.info({ version: next.version, fenceMs: Math.round(fenceMs), underFence }, 'partition move: map switched');
+
+  await sleep(options.cleanupGraceMs ?? 2000);
+  const cleanedUp = await deletePartition(source, partition);
+  const report = { partition, from, to, version: next.version, copied, caughtUp, underFence, fenceMs, outboxDrained, cleanedUp, totalMs: performance.now() - started };
+  log.info({ ...report, fenceMs: Math.round(fenceMs), totalMs: Math.round(report.totalMs) }, 'partition move: done');
+  return report;
+}
+
+/** `fn` with a client inside one read-only REPEATABLE READ snapshot: every table as of one instant. */
+async function inSnapshot<T>(pool: pg.Pool, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  return inTransaction(pool, fn, 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+}
+
+async function inTransaction<T>(pool: pg.Pool, fn: (client: pg.PoolClient) => Promise<T>, begin = 'BEGIN'): Promise<T> {
+  const client = await pool.connect();
+  try {
+    await client.query(begin);
+    const result = await fn(client);
+    await client.query('COMMIT');
+    return result;
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw err;
+  } finally {
+    client.release();
+  }
+}
+
+async function maxOutboxId(db: Pick<pg.Pool, 'query'>): Promise<string | null> {
+  const { rows } = await db.query<{ max: string | null }>('SELECT max(id)::text AS max FROM outbox');
+  return rows[0]?.max ?? null;
+}
+
+/** Waits until every outbox row up to `maxId` is published; false on timeout. */
+async function drainOutbox(pool: pg.Pool, maxId: string | null, timeoutMs: number): Promise<boolean> {
+  if (maxId === null) return true;
+  const deadline = performance.now() + timeoutMs;
+  for (;;) {
+    const { rows } = await pool.query<{ left: boolean }>(
+      'SELECT EXISTS (SELECT 1 FROM outbox WHERE published_at IS NULL AND id <= $1) AS left',
+      [maxId],
+    );
+    if (rows[0]?.left !== true) return true;
+    if (performance.now() >= deadline) return false;
+    await sleep(50);
+  }
+}
+
+/** Lifts a fence left by a move that failed after fencing (the map still names that shard). */
+export async function unfencePartition(primaries: readonly pg.Pool[], store: ShardMapStore, partition: number): Promise<number> {
+  const current = await store.read();
+  const owner = current?.map.assignments[partition];
+  if (owner === undefined) throw new PartitionMoveError(`no partition ${partition} in the shard map`);
+  const { rowCount } = await primaries[owner]!.query('DELETE FROM partition_fences WHERE partition = $1', [partition]);
+  return rowCount ?? 0;
+}

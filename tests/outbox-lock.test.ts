@@ -1,0 +1,66 @@
+import { describe, expect, it, vi } from 'vitest';
+import { call } from './support/http.js';
+import { chaos, execIn, isRunning, waitHealthy } from './support/lab.js';
+
+const NODES = ['api-1', 'api-2', 'api-3'];
+
+/** Which running api node holds each shard's relay lock (`api_outbox_relay_leader{shard} 1`). */
+async function relayLeaders(): Promise<Map<string, string[]>> {
+  const leaders = new Map<string, string[]>();
+  for (const node of NODES) {
+    if (!(await isRunning(node))) continue;
+    const text = await execIn(node, ['node', '-e', "fetch('http://127.0.0.1:3000/metrics').then(r => r.text()).then(t => process.stdout.write(t))"]);
+    for (const [, shard] of text.matchAll(/^api_outbox_relay_leader\{[^}]*shard="(\d+)"[^}]*\} 1$/gm)) {
+      leaders.set(shard!, [...(leaders.get(shard!) ?? []), node]);
+    }
+  }
+  return leaders;
+}
+
+/** Waits for the account's event on Kafka, read from inside `via`'s container. */
+async function eventFor(id: string, via: string): Promise<void> {
+  const out = await execIn(
+    via,
+    ['node', 'libs/events/dist/bin/consume.js', '--topic', 'accounts.events', '--match', id, '--timeout-ms', '45000'],
+    60_000,
+  );
+  expect(out).toContain(id);
+}
+
+describe('one outbox relay per shard across the cluster (Redlock over redis-lock-1..3)', () => {
+  it('has exactly one relay leader per shard, and another node takes a shard over when its leader is killed', async () => {
+    let leaders = new Map<string, string[]>();
+    await vi.waitFor(
+      async () => {
+        leaders = await relayLeaders();
+        expect([...leaders.keys()].sort()).toEqual(['0', '1']);
+        for (const holders of leaders.values()) expect(holders).toHaveLength(1);
+      },
+      { timeout: 30_000, interval: 1000 },
+    );
+    const victim = leaders.get('0')![0]!;
+    const reader = NODES.find((n) => n !== victim)!;
+    await chaos('kill', victim);
+    try {
+      // The lock lapses within OUTBOX_LOCK_TTL_MS (5 s); a survivor takes it and relays.
+      await vi.waitFor(
+        async () => {
+          const now = await relayLeaders();
+          expect(now.get('0')).toHaveLength(1);
+          expect(now.get('0')![0]).not.toBe(victim);
+        },
+        { timeout: 30_000, interval: 1000 },
+      );
+      // An account on shard 0: its event can only be published by the new leader.
+      let created = await call('POST', '/v1/accounts', { body: { email: 'o@example.com', name: 'O' } });
+      for (let i = 0; created.headers.get('x-shard') !== '0' && i < 32; i++) {
+        created = await call('POST', '/v1/accounts', { body: { email: `o${i}@example.com`, name: 'O' } });
+      }
+      expect(created.headers.get('x-shard')).toBe('0');
+      await eventFor(String(created.body.id), reader);
+    } finally {
+      await chaos('start', victim);
+      await waitHealthy(victim);
+    }
+  }, 180_000);
+});
