@@ -86,7 +86,7 @@ export class AccountService {
     }));
     if (!deleted) throw new AppError(ApiErrors.accountNotFound, { details: { id } });
     // The "missing" marker both removes the cached account and answers the next reads.
-    await this.#cache.populateMissing(id);
+    await this.#cache.afterDelete(id);
     return route;
   }
 }

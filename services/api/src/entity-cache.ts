@@ -34,7 +34,7 @@ export function createCacheMetrics(registry: Registry): CacheMetrics {
     fills: counter(
       'api_cache_fill_lease_total',
       'outcome',
-      'Cache fills after a miss by outcome (won: this node read the database; waited: served the fill of another node; fallback: read the database without the lease)',
+      'Cache fills after a miss by outcome (won: this node read the database; waited: served the fill of another node; fallback: read the database without the lease, not stored; superseded: a won fill not stored because a write ended its lease first)',
     ),
     l1: counter('api_cache_l1_requests_total', 'result', 'In-process L1 lookups by result (hit, miss); only with CACHE_L1_ENTRIES > 0'),
     l1Evictions: counter(
@@ -125,7 +125,7 @@ export class EntityCache<T> {
     if (this.#o.mode === 'write-through') {
       // This node just committed the value: its own L1 may serve it even if Redis fails.
       this.#l1?.set(id, { result: 'hit', value });
-      await this.#set(id, JSON.stringify(value), this.#o.ttlSeconds, 'write_through');
+      await this.#write(id, JSON.stringify(value), this.#o.ttlSeconds, 'write_through');
     } else await this.invalidate(id);
   }
 
@@ -140,10 +140,17 @@ export class EntityCache<T> {
       else await this.populate(value);
       return { value, cache: 'miss', readDatabase: true };
     };
-    if (this.#lease === undefined) return loadAndStore();
-    const { result, outcome } = await this.#lease.fill<Filled<T>>({
+    const lease = this.#lease;
+    if (lease === undefined) return loadAndStore();
+    const { result, outcome } = await lease.fill<Filled<T>>({
       key: this.key(id),
-      load: loadAndStore,
+      // Only the lease holder stores, and only if no write ended its lease meanwhile (a fallback
+      // read serves its answer without storing it: it could be older than a write's value).
+      load: async (token) => {
+        const value = await load();
+        if (token !== undefined) await this.#storeFill(lease, id, value, token);
+        return { value, cache: 'miss', readDatabase: true };
+      },
       decode: (raw) => {
         const found = this.#decode(id, raw);
         if (found.result === 'miss') return undefined;
@@ -172,11 +179,18 @@ export class EntityCache<T> {
     await this.#set(id, MISSING, this.#o.negativeTtlSeconds, 'populate');
   }
 
+  /** After a committed delete: the id is known missing (this is a write: it ends any fill lease). */
+  async afterDelete(id: string): Promise<void> {
+    this.#l1?.set(id, { result: 'hit-missing' });
+    await this.#write(id, MISSING, this.#o.negativeTtlSeconds, 'invalidate');
+  }
+
   async invalidate(id: string): Promise<void> {
     this.#evictL1(id, 'write');
     if (this.#redis === null) return;
     try {
-      await this.#redis.del(this.key(id));
+      // The fill lease goes with the value: a fill in flight must not store what it read before.
+      await this.#redis.del(this.key(id), `${this.key(id)}:fill`);
       this.#recovered();
     } catch (err) {
       this.#degrade('invalidate', err, id);
@@ -227,6 +241,33 @@ export class EntityCache<T> {
       return this.#o.parse(JSON.parse(raw));
     } catch {
       return undefined;
+    }
+  }
+
+  /** A fill's store, refused once a write ended the lease; the L1 learns only what was stored. */
+  async #storeFill(lease: FillLease, id: string, value: T | undefined, token: string): Promise<void> {
+    const raw = value === undefined ? MISSING : JSON.stringify(value);
+    const ttl = value === undefined ? this.#o.negativeTtlSeconds : this.#o.ttlSeconds;
+    try {
+      const stored = await lease.store(this.key(id), token, raw, ttl);
+      this.#recovered();
+      if (stored) this.#l1?.set(id, value === undefined ? { result: 'hit-missing' } : { result: 'hit', value });
+      else this.#o.metrics.fills.inc({ entity: this.#o.entity, outcome: 'superseded' });
+    } catch (err) {
+      this.#degrade('populate', err, id);
+    }
+  }
+
+  /** A write's cache update: the fill lease is deleted first, in the same MULTI, then the value set. */
+  async #write(id: string, raw: string, ttl: number, op: string): Promise<void> {
+    if (this.#redis === null) return;
+    try {
+      const results = await this.#redis.multi().del(`${this.key(id)}:fill`).set(this.key(id), raw, 'EX', ttl).exec();
+      const failed = results?.find(([err]) => err !== null)?.[0];
+      if (failed) throw failed;
+      this.#recovered();
+    } catch (err) {
+      this.#degrade(op, err, id);
     }
   }
 

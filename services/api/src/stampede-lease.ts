@@ -14,8 +14,12 @@ export type FillOutcome = 'won' | 'waited' | 'fallback' | 'off';
 export interface FillAttempt<R> {
   /** The cache key; the lease is `<key>:fill`. */
   readonly key: string;
-  /** Reads the database and stores the answer in the cache (the winner's or a fallback's work). */
-  readonly load: () => Promise<R>;
+  /**
+   * Reads the database and stores the answer in the cache. `token` is the lease this filler holds
+   * (store with `store`, which refuses once a write has ended the lease); undefined: no lease held
+   * (leases off, or a fallback read), so the answer must not be stored unconditionally.
+   */
+  readonly load: (token: string | undefined) => Promise<R>;
   /** A waiter's view of the cache value once it appears; undefined: unreadable, keep waiting. */
   readonly decode: (raw: string) => R | undefined;
 }
@@ -43,6 +47,7 @@ export class FillLease {
   readonly #pollMaxMs: number;
   readonly #acquire: RedisScript;
   readonly #release: RedisScript;
+  readonly #store: RedisScript;
 
   constructor(options: FillLeaseOptions) {
     this.#redis = options.redis;
@@ -51,10 +56,11 @@ export class FillLease {
     this.#pollMaxMs = Math.max(this.#pollMinMs, options.pollMaxMs ?? 25);
     this.#acquire = loadRedisScript('fill-lease-acquire', scriptsDir);
     this.#release = loadRedisScript('fill-lease-release', scriptsDir);
+    this.#store = loadRedisScript('fill-lease-store', scriptsDir);
   }
 
   async fill<R>(attempt: FillAttempt<R>): Promise<{ result: R; outcome: FillOutcome }> {
-    if (this.#leaseMs === 0) return { result: await attempt.load(), outcome: 'off' };
+    if (this.#leaseMs === 0) return { result: await attempt.load(undefined), outcome: 'off' };
     const leaseKey = `${attempt.key}:fill`;
     const token = randomUUID();
     let reply: [string, string?];
@@ -62,16 +68,16 @@ export class FillLease {
       reply = (await this.#acquire.run(this.#redis, [attempt.key, leaseKey], [token, this.#leaseMs])) as [string, string?];
     } catch {
       // No lease without Redis; the caller's cache read has most likely degraded to a bypass too.
-      return { result: await attempt.load(), outcome: 'fallback' };
+      return { result: await attempt.load(undefined), outcome: 'fallback' };
     }
     if (reply[0] === 'value' && reply[1] !== undefined) {
       // Filled by another node since this node's miss.
       const value = attempt.decode(reply[1]);
-      return value === undefined ? { result: await attempt.load(), outcome: 'fallback' } : { result: value, outcome: 'waited' };
+      return value === undefined ? { result: await attempt.load(undefined), outcome: 'fallback' } : { result: value, outcome: 'waited' };
     }
     if (reply[0] === 'won') {
       try {
-        return { result: await attempt.load(), outcome: 'won' };
+        return { result: await attempt.load(token), outcome: 'won' };
       } finally {
         // Releasing early lets waiters whose value never came (failed load or fill) fall back now.
         await this.#release.run(this.#redis, [leaseKey], [token]).catch(() => undefined);
@@ -79,7 +85,12 @@ export class FillLease {
     }
     const waited = await this.#wait(attempt, leaseKey);
     if (waited !== undefined) return { result: waited, outcome: 'waited' };
-    return { result: await attempt.load(), outcome: 'fallback' };
+    return { result: await attempt.load(undefined), outcome: 'fallback' };
+  }
+
+  /** Stores a filled value only while `token` still holds the lease (see fill-lease-store.lua). */
+  async store(key: string, token: string, raw: string, ttlSeconds: number): Promise<boolean> {
+    return (await this.#store.run(this.#redis, [key, `${key}:fill`], [token, raw, ttlSeconds])) === 1;
   }
 
   /** The filled value, or undefined once waiting is pointless (lease gone, deadline, Redis error). */
