@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it, vi } from 'vitest';
-import { GATEWAY, promQuery } from './support/http.js';
+import { GATEWAY, PROMETHEUS, promQuery } from './support/http.js';
 import { labAsync } from './support/lab.js';
 
 describe('the running cluster', () => {
@@ -31,5 +32,32 @@ describe('the running cluster', () => {
       },
       { timeout: 30_000, interval: 1000 },
     );
+  });
+
+  it('has only valid queries on known metrics in the Grafana dashboards (checked against this Prometheus)', async () => {
+    const dir = new URL('../infra/grafana/dashboards/', import.meta.url);
+    const exprs = readdirSync(dir)
+      .filter((f) => f.endsWith('.json'))
+      .flatMap((f) => (JSON.parse(readFileSync(new URL(f, dir), 'utf8')) as { panels: { targets: { expr: string }[] }[] }).panels)
+      .flatMap((p) => p.targets.map((t) => t.expr));
+    expect(exprs.length).toBeGreaterThan(10);
+    const names = await vi.waitFor(
+      async () => {
+        const res = (await (await fetch(`${PROMETHEUS}/api/v1/label/__name__/values`)).json()) as { data: string[] };
+        // The data-path series exist once the api nodes have been scraped.
+        expect(res.data).toContain('api_shard_map_version');
+        return new Set(res.data);
+      },
+      { timeout: 30_000, interval: 1000 },
+    );
+    for (const expr of exprs) {
+      const res = await fetch(`${PROMETHEUS}/api/v1/query?query=${encodeURIComponent(expr.replaceAll('$__rate_interval', '1m'))}`);
+      expect(res.status, expr).toBe(200);
+      // Every metric a panel names is one Prometheus has seen (a typo would leave the panel empty).
+      for (const [name] of expr.matchAll(/\b(?:api|http|process|nodejs|gateway|lb|ratelimiter|billing|payments|up)[a-z_]*\b(?=[{[\s)=]|$)/g)) {
+        const base = name.replace(/_(bucket|count|sum)$/, '');
+        expect(names.has(name) || names.has(`${base}_bucket`), `${name} in ${expr}`).toBe(true);
+      }
+    }
   });
 });
