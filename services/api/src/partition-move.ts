@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '@sdl/logging';
 import type pg from 'pg';
 import { copyPartition, deletePartition, syncPartition, type PartitionedTable, type SyncResult } from './partition-copy.js';
-import type { ShardMapStore } from './shard-map-store.js';
+import type { ReadShardMap, ShardMapStore, StoredShardMap } from './shard-map-store.js';
 
 /** Advisory lock namespace shared with sdl_write_guard (004_partition_fences.sql). */
 const FENCE_LOCK_SPACE = 1500;
@@ -14,7 +14,8 @@ export class PartitionMoveError extends Error {
 export interface MovePartitionOptions {
   /** A pool per shard primary (index = shard). */
   readonly primaries: readonly pg.Pool[];
-  readonly store: ShardMapStore;
+  /** The shard map in etcd (what a move reads and switches). */
+  readonly store: Pick<ShardMapStore, 'read' | 'swap'>;
   readonly partition: number;
   readonly to: number;
   readonly logger: Logger;
@@ -112,13 +113,15 @@ export async function movePartition(options: MovePartitionOptions): Promise<Move
     );
     await fencer.query('COMMIT');
     fenced = true;
-    if (!(await store.swap(current, next))) {
+    if (!(await switchMap(store, current, next))) {
       throw new PartitionMoveError('the shard map changed during the move (another move?); nothing was switched');
     }
   } catch (err) {
     await fencer.query('ROLLBACK').catch(() => undefined);
-    // The map still names the source: lift the fence so its writes go on there.
-    if (fenced) await source.query('DELETE FROM partition_fences WHERE partition = $1', [partition]).catch(() => undefined);
+    // The map still names the source (switchMap made sure): lift the fence so its writes go on there.
+    if (fenced && !(err instanceof MapUnknownError)) {
+      await source.query('DELETE FROM partition_fences WHERE partition = $1', [partition]).catch(() => undefined);
+    }
     throw err;
   } finally {
     fencer.release();
@@ -131,6 +134,31 @@ export async function movePartition(options: MovePartitionOptions): Promise<Move
   const report = { partition, from, to, version: next.version, copied, caughtUp, underFence, fenceMs, outboxDrained, cleanedUp, totalMs: performance.now() - started };
   log.info({ ...report, fenceMs: Math.round(fenceMs), totalMs: Math.round(report.totalMs) }, 'partition move: done');
   return report;
+}
+
+/** etcd did not say whether the switch happened: the fence stays (fail closed) until an operator acts. */
+export class MapUnknownError extends PartitionMoveError {}
+
+/**
+ * The compare-and-swap of the map, telling "not switched" (false) from "switched" (true) even when
+ * etcd's answer is lost: lifting the fence after a switch that did happen would let a node still on
+ * the old map write where nobody reads any more. If etcd cannot be read back either, the outcome
+ * is unknown and the partition stays fenced.
+ */
+async function switchMap(store: Pick<ShardMapStore, 'read' | 'swap'>, current: ReadShardMap, next: StoredShardMap): Promise<boolean> {
+  try {
+    return await store.swap(current, next);
+  } catch (err) {
+    const now = await store.read().catch(() => undefined);
+    if (now === undefined) {
+      throw new MapUnknownError(
+        `etcd did not confirm the map switch (${String(err)}); the partition stays fenced: run the move again, or \`unfence\` it if the map still names the source`,
+      );
+    }
+    if (now.map.version === next.version && now.map.assignments.every((s, p) => s === next.assignments[p])) return true;
+    if (now.raw === current.raw) throw err;
+    return false;
+  }
 }
 
 /** `fn` with a client inside one read-only REPEATABLE READ snapshot: every table as of one instant. */
@@ -174,7 +202,7 @@ async function drainOutbox(pool: pg.Pool, maxId: string | null, timeoutMs: numbe
 }
 
 /** Lifts a fence left by a move that failed after fencing (the map still names that shard). */
-export async function unfencePartition(primaries: readonly pg.Pool[], store: ShardMapStore, partition: number): Promise<number> {
+export async function unfencePartition(primaries: readonly pg.Pool[], store: Pick<ShardMapStore, 'read'>, partition: number): Promise<number> {
   const current = await store.read();
   const owner = current?.map.assignments[partition];
   if (owner === undefined) throw new PartitionMoveError(`no partition ${partition} in the shard map`);

@@ -2,7 +2,7 @@ import { createCoordinator, type Coordinator } from '@sdl/coord';
 import { partitionOf } from '@sdl/hashing';
 import { startEtcd, type Started } from '@sdl/testing';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { movePartition, type MoveReport } from '../src/partition-move.js';
+import { MapUnknownError, movePartition, unfencePartition, type MoveReport } from '../src/partition-move.js';
 import { createShardMapStore, type ShardMapStore } from '../src/shard-map-store.js';
 import { buildTestApp, testLogger, type TestApp } from './helpers.js';
 import { startShardedStack, type ShardedStack } from './sharded-stack.js';
@@ -145,4 +145,44 @@ describe('moving a partition online, under concurrent writes through two api nod
     }
     expect((await a.app.inject({ url: `/v1/accounts/${members[0]}` })).json()).not.toMatchObject({ name: 'stale' });
   }, 180_000);
+
+  it('keeps the fence when etcd loses its answer to the switch: done if the map switched, fenced if unknown', async () => {
+    const fenceOf = async (shard: number, p: number) =>
+      (await stack.db[shard]!.query('SELECT moved_to FROM partition_fences WHERE partition = $1', [p])).rows.length;
+    const onShard0 = (await store.read())!.map.assignments.flatMap((s, p) => (s === 0 ? [p] : []));
+    const [first, second] = onShard0 as [number, number];
+
+    // The switch happened, but its answer was lost: the move must see that and finish.
+    const lostAnswer = {
+      read: () => store.read(),
+      swap: async (...args: Parameters<ShardMapStore['swap']>) => {
+        await store.swap(...args);
+        throw new Error('deadline exceeded');
+      },
+    };
+    const done = await movePartition({ primaries: stack.db, store: lostAnswer, partition: first, to: 1, logger: testLogger(), cleanupGraceMs: 0 });
+    expect((await store.read())!.map.assignments[first]).toBe(1);
+    expect(done.version).toBe((await store.read())!.map.version);
+    expect(await fenceOf(0, first)).toBe(1);
+
+    // Neither the switch nor a read back answered: the outcome is unknown, so the fence stays.
+    const version = (await store.read())!.map.version;
+    let reads = 0;
+    const etcdGone = {
+      read: async () => {
+        reads += 1;
+        if (reads > 1) throw new Error('etcd unreachable');
+        return store.read();
+      },
+      swap: async () => {
+        throw new Error('deadline exceeded');
+      },
+    };
+    await expect(movePartition({ primaries: stack.db, store: etcdGone, partition: second, to: 1, logger: testLogger(), cleanupGraceMs: 0 })).rejects.toBeInstanceOf(MapUnknownError);
+    expect((await store.read())!.map).toMatchObject({ version });
+    expect(await fenceOf(0, second)).toBe(1);
+    // Writes to it now fail closed until the operator lifts the fence (the map still names shard 0).
+    expect(await unfencePartition(stack.db, store, second)).toBe(1);
+    expect(await fenceOf(0, second)).toBe(0);
+  }, 120_000);
 });
