@@ -24,20 +24,26 @@ const NONE: ReadonlySet<string> = new Set();
  * `Connection` header lists, and `dropped` (the caller's policy, lower-case names) are left out.
  */
 export function copyEndToEndHeaders(headers: LooseHeaders, dropped: ReadonlySet<string> = NONE): HeaderMap {
-  const connection = headers.connection;
-  const listed = new Set(
-    (Array.isArray(connection) ? connection.join(',') : (connection ?? ''))
-      .split(',')
-      .map((t) => t.trim().toLowerCase())
-      .filter((t) => t !== ''),
-  );
+  const listed = connectionTokens(headers.connection);
   const out: HeaderMap = {};
-  for (const [name, value] of Object.entries(headers)) {
+  // for-in, not Object.entries: this runs twice per proxied request and the pairs array shows in profiles.
+  for (const name in headers) {
+    const value = headers[name];
     const lower = name.toLowerCase();
     if (value === undefined || HOP_BY_HOP.has(lower) || listed.has(lower) || dropped.has(lower)) continue;
     out[lower] = value;
   }
   return out;
+}
+
+/** The header names a `Connection` header lists (usually none: keep-alive is the default). */
+function connectionTokens(connection: string | string[] | undefined): ReadonlySet<string> {
+  if (connection === undefined) return NONE;
+  const tokens = (Array.isArray(connection) ? connection.join(',') : connection)
+    .split(',')
+    .map((t) => t.trim().toLowerCase())
+    .filter((t) => t !== '');
+  return tokens.length === 0 ? NONE : new Set(tokens);
 }
 
 /** `X-Forwarded-For` with `clientIp` appended to whatever trail the request brought. */

@@ -53,10 +53,13 @@ export function createBalancer(upstreams: UpstreamSet, options: BalancerOptions)
       const route = router.match(ctx.url);
       const members = route?.members;
       const all = members === undefined ? upstreams.list() : upstreams.list().filter((h) => members.has(h.id));
-      const available = all.filter((h) => h.available);
+      let availableCount = 0;
+      for (const h of all) if (h.available) availableCount++;
       // With nothing available the answer is a 503, not a try on hosts known to be down.
-      panicking = available.length > 0 && available.length * 100 < options.panicThresholdPercent * all.length;
-      const candidates = (panicking ? all : available).filter((h) => !exclude.has(h.id));
+      panicking = availableCount > 0 && availableCount * 100 < options.panicThresholdPercent * all.length;
+      const pool = panicking ? all : availableCount === all.length ? all : all.filter((h) => h.available);
+      // The common case (every host up, first try) hands the strategy the live list, no copy.
+      const candidates = exclude.size === 0 ? pool : pool.filter((h) => !exclude.has(h.id));
       return (route?.balancer ?? strategy).pick(candidates, ctx);
     },
     use(name, nextKey = hashKey) {

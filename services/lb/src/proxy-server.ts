@@ -15,14 +15,16 @@ export interface ProxyServer {
 export function createProxyServer(handler: ProxyHandler, logger: Logger): ProxyServer {
   let closing = false;
   const active = new Set<ServerResponse>();
+  // server.close() only closes connections idle at that moment; the others would linger for the
+  // keep-alive timeout after their last response, so each one is closed as it goes idle (the
+  // listener is added only while closing: it is one listener less per request).
+  const closeIdle = (): void => server.closeIdleConnections();
   const server: Server = createServer((req, res) => {
     active.add(res);
-    if (closing) res.shouldKeepAlive = false;
-    // server.close() only closes connections idle at that moment; the others would linger for the
-    // keep-alive timeout after their last response, so each one is closed as it goes idle.
-    res.once('finish', () => {
-      if (closing) server.closeIdleConnections();
-    });
+    if (closing) {
+      res.shouldKeepAlive = false;
+      res.once('finish', closeIdle);
+    }
     res.once('close', () => active.delete(res));
     handler(req, res);
   });
@@ -50,7 +52,10 @@ export function createProxyServer(handler: ProxyHandler, logger: Logger): ProxyS
       if (!server.listening) return;
       closing = true;
       // Responses not yet started tell their client the connection ends with them.
-      for (const res of active) if (!res.headersSent) res.shouldKeepAlive = false;
+      for (const res of active) {
+        if (!res.headersSent) res.shouldKeepAlive = false;
+        if (!res.writableFinished) res.once('finish', closeIdle);
+      }
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       const cut = setTimeout(() => server.closeAllConnections(), drainMs);

@@ -1,6 +1,4 @@
-import { EventEmitter } from 'node:events';
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Readable } from 'node:stream';
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import { AppError, toProblem, type ErrorSpec } from '@sdl/errors';
 import type { Logger } from '@sdl/logging';
 import { requestIdFrom } from '@sdl/server';
@@ -11,7 +9,9 @@ import type { LbMetrics } from './lb-metrics.js';
 import type { OutlierDetector } from './outlier-detector.js';
 import { createRequestBody, type RequestBody } from './request-body.js';
 import { classifyFailure, isRetriable, type FailureKind } from './upstream-errors.js';
+import type { PickContext } from './strategy.js';
 import type { UpstreamHost } from './upstream-host.js';
+import { UpstreamTry } from './upstream-try.js';
 
 export interface ProxyOptions {
   readonly balancer: Balancer;
@@ -26,30 +26,46 @@ export interface ProxyOptions {
 
 export type ProxyHandler = (req: IncomingMessage, res: ServerResponse) => void;
 
-interface Exchange {
+/**
+ * One client request across its tries, and the balancer's view of it. The client's response gets
+ * one `close` and one `error` listener for the whole exchange; they reach whichever try is running
+ * (a gone client aborts it).
+ */
+class Exchange implements PickContext {
   readonly req: IncomingMessage;
   readonly res: ServerResponse;
+  readonly method: string;
+  readonly url: string;
+  readonly headers: IncomingHttpHeaders;
+  readonly remoteAddress: string | undefined;
   readonly requestId: string;
-  readonly headers: Record<string, string | string[]>;
+  /** What each try sends: the client's end-to-end headers plus the request id and x-forwarded-*. */
+  readonly upstreamHeaders: Record<string, string | string[]>;
   readonly body: RequestBody;
-  readonly signal: ClientGone;
-}
+  current: UpstreamTry | undefined;
+  /** The client went away before its response finished. */
+  gone = false;
 
-/**
- * Aborts a request's tries when its client goes away. An EventEmitter with `aborted`, which undici
- * takes as a signal (its abort is then a RequestAbortedError, UND_ERR_ABORTED): an AbortController
- * per request costs a few % of the proxy's CPU.
- */
-class ClientGone extends EventEmitter {
-  aborted = false;
-  abort(): void {
-    if (this.aborted) return;
-    this.aborted = true;
-    this.emit('abort');
+  constructor(req: IncomingMessage, res: ServerResponse, requestId: string) {
+    this.req = req;
+    this.res = res;
+    this.method = req.method ?? 'GET';
+    this.url = req.url ?? '/';
+    this.headers = req.headers;
+    this.remoteAddress = req.socket.remoteAddress;
+    this.requestId = requestId;
+    this.upstreamHeaders = upstreamRequestHeaders(req, requestId);
+    this.body = createRequestBody(req);
+    res.once('close', () => {
+      if (!res.writableFinished) this.gone = true;
+      this.current?.closed();
+    });
+    res.on('error', (err) => this.current?.fail(err));
   }
 }
 
 const HEALTH_BODY = '{"status":"ok"}';
+const NOTHING_TRIED: ReadonlySet<string> = new Set();
 
 function sendProblem(res: ServerResponse, spec: ErrorSpec, requestId: string): void {
   if (res.headersSent || res.destroyed) return void res.destroy();
@@ -61,49 +77,6 @@ function sendProblem(res: ServerResponse, spec: ErrorSpec, requestId: string): v
     ...(spec.statusCode === 503 ? { 'retry-after': '1' } : {}),
   });
   res.end(body);
-}
-
-const prematureClose = (): Error => Object.assign(new Error('Premature close'), { code: 'ERR_STREAM_PREMATURE_CLOSE' });
-
-/**
- * Streams the upstream body into the response, with backpressure; settles when the response
- * finished, or with the first error (the body's, or a premature close of either side, coded as
- * stream.pipeline does). Hand-written because stream.pipeline costs about half the proxy's
- * throughput on small responses (its per-call AbortController, eos listeners and DOMException).
- * Neither stream is destroyed here: the caller does that on failure.
- */
-function forwardBody(body: Readable, res: ServerResponse): Promise<void> {
-  return new Promise((resolve, reject) => {
-    let settled = false;
-    let ended = false;
-    const settle = (err?: unknown): void => {
-      if (settled) return;
-      settled = true;
-      body.off('data', onData);
-      res.off('drain', onDrain);
-      if (err === undefined) resolve();
-      else reject(err instanceof Error ? err : new Error(String(err)));
-    };
-    const onDrain = (): void => void body.resume();
-    function onData(chunk: Buffer): void {
-      if (!res.write(chunk)) body.pause();
-    }
-    res.on('drain', onDrain);
-    res.once('finish', () => settle());
-    res.once('error', settle);
-    res.once('close', () => {
-      if (!res.writableFinished) settle(prematureClose());
-    });
-    body.once('error', settle);
-    body.once('end', () => {
-      ended = true;
-      if (!settled) res.end();
-    });
-    body.once('close', () => {
-      if (!ended) settle(prematureClose());
-    });
-    body.on('data', onData);
-  });
 }
 
 const answerFor = (kind: FailureKind | undefined): ErrorSpec =>
@@ -133,18 +106,23 @@ export function createProxyHandler(options: ProxyOptions): ProxyHandler {
     const { req, res } = ex;
     const started = performance.now();
     host.begin();
-    let upstream;
-    try {
-      upstream = await host.pool.request({
-        path: host.basePath + (req.url ?? '/'),
-        method: req.method ?? 'GET',
-        headers: ex.headers,
-        // undici takes async iterables (documented, and handled in core/request.js); its types lag.
-        body: ex.body.forTry() as Readable | undefined,
-        signal: ex.signal,
-      });
-    } catch (err) {
-      host.end();
+    const attempt = new UpstreamTry(res, (statusCode, headers) => {
+      host.recordSuccess(false);
+      outliers.record(host, statusCode >= 500);
+      metrics.requests.inc({ upstream: host.id, status_class: `${Math.floor(statusCode / 100)}xx` });
+      return downstreamResponseHeaders(headers, host.id, ex.requestId);
+    });
+    ex.current = attempt;
+    if (ex.gone) attempt.abort();
+    const { responded, error: err } = await attempt.send(host.pool, {
+      path: host.basePath + ex.url,
+      method: ex.method,
+      headers: ex.upstreamHeaders,
+      body: ex.body.forTry(),
+    });
+    ex.current = undefined;
+    host.end();
+    if (!responded) {
       const kind = classifyFailure(err);
       if (kind === 'aborted') {
         metrics.errors.inc({ upstream: host.id, kind: 'client_abort' });
@@ -157,44 +135,34 @@ export function createProxyHandler(options: ProxyOptions): ProxyHandler {
       log.warn({ err, upstream: host.id, kind, method: req.method, url: req.url, reqId: ex.requestId }, 'upstream try failed');
       return kind;
     }
-    host.recordSuccess(false);
-    outliers.record(host, upstream.statusCode >= 500);
-    metrics.requests.inc({ upstream: host.id, status_class: `${Math.floor(upstream.statusCode / 100)}xx` });
-    try {
-      res.writeHead(upstream.statusCode, downstreamResponseHeaders(upstream.headers, host.id, ex.requestId));
-      await forwardBody(upstream.body, res);
-    } catch (err) {
+    if (err !== undefined) {
       // The headers are (almost always) sent: the only honest signal left is a truncated response.
-      // The first error names the side that broke (both streams are closed by the time we get here).
+      // The first error names the side that broke.
       const kind = classifyFailure(err);
       const clientGone = kind === 'aborted' || (err as { code?: unknown }).code === 'ERR_STREAM_PREMATURE_CLOSE';
       metrics.errors.inc({ upstream: host.id, kind: clientGone ? 'client_abort' : kind });
       if (!clientGone) log.warn({ err, upstream: host.id, reqId: ex.requestId }, 'response stream broke');
-      upstream.body.destroy();
       res.destroy();
-    } finally {
-      host.end();
-      metrics.duration.observe({ upstream: host.id }, (performance.now() - started) / 1000);
     }
+    metrics.duration.observe({ upstream: host.id }, (performance.now() - started) / 1000);
     return 'done';
+  }
+
+  // A retry counts against the budget while it runs.
+  async function retryHost(host: UpstreamHost, ex: Exchange): Promise<'done' | FailureKind> {
+    activeRetries++;
+    try {
+      return await tryHost(host, ex);
+    } finally {
+      activeRetries--;
+    }
   }
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const requestId = requestIdFrom(req.headers['x-request-id']);
-    const aborter = new ClientGone();
-    res.once('close', () => {
-      if (!res.writableFinished) aborter.abort();
-    });
-    const ex: Exchange = {
-      req,
-      res,
-      requestId,
-      headers: upstreamRequestHeaders(req, requestId),
-      body: createRequestBody(req),
-      signal: aborter,
-    };
-    const ctx = { method: req.method ?? 'GET', url: req.url ?? '/', headers: req.headers, requestId, remoteAddress: req.socket.remoteAddress };
-    const tried = new Set<string>();
+    const ex = new Exchange(req, res, requestId);
+    // Allocated on the first retry only: most requests take one try.
+    let tried: Set<string> | undefined;
     let failure: FailureKind | undefined;
     activeRequests++;
     try {
@@ -203,17 +171,14 @@ export function createProxyHandler(options: ProxyOptions): ProxyHandler {
           metrics.retriesBudgetExhausted.inc();
           break;
         }
-        const host = balancer.pick(ctx, tried);
+        const host = balancer.pick(ex, tried ?? NOTHING_TRIED);
         if (host === undefined) break;
         if (attempt > 0) metrics.retries.inc();
-        tried.add(host.id);
-        if (attempt > 0) activeRetries++;
-        const outcome = await tryHost(host, ex).finally(() => {
-          if (attempt > 0) activeRetries--;
-        });
+        if (attempt < retries) (tried ??= new Set()).add(host.id);
+        const outcome = await (attempt === 0 ? tryHost(host, ex) : retryHost(host, ex));
         if (outcome === 'done' || outcome === 'aborted') return;
         failure = outcome;
-        if (!isRetriable(failure, ctx.method, ex.body.started)) break;
+        if (!isRetriable(failure, ex.method, ex.body.started)) break;
       }
     } finally {
       activeRequests--;

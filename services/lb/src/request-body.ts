@@ -13,6 +13,9 @@ export function hasBody(req: IncomingMessage): boolean {
   return req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
 }
 
+// Most proxied requests (GETs) have no body: they share this one.
+const NO_BODY: RequestBody = { forTry: () => undefined, started: false };
+
 /**
  * Wraps the client's stream so a failed try cannot hurt it: undici destroys a stream body when a
  * try fails (which would destroy the client's socket too), but it only ends an async iterable. The
@@ -20,14 +23,14 @@ export function hasBody(req: IncomingMessage): boolean {
  * timeout), nothing was consumed and the next try gets the body whole.
  */
 export function createRequestBody(req: IncomingMessage): RequestBody {
-  const present = hasBody(req);
+  if (!hasBody(req)) return NO_BODY;
   let started = false;
   async function* stream(): AsyncGenerator<Buffer> {
     started = true;
     for await (const chunk of req.iterator({ destroyOnReturn: false })) yield chunk as Buffer;
   }
   return {
-    forTry: () => (present ? stream() : undefined),
+    forTry: stream,
     get started() {
       return started;
     },

@@ -98,6 +98,27 @@ describe('lb proxy against real upstreams', () => {
     expect(a.seen.map((s) => s.method)).toEqual(['POST', 'POST']);
   });
 
+  it('streams a large chunked response intact, in order, through the client backpressure', async () => {
+    a = await upstream('a');
+    const { url } = await lb({ STATIC_UPSTREAMS: staticList([a]) });
+    // 8 MiB, far beyond the socket buffers: the lb must pause the upstream while the client lags.
+    const chunks = Array.from({ length: 128 }, (_, i) => Buffer.alloc(64 * 1024, i % 251));
+    a.respond = (res) => {
+      res.writeHead(200, { 'content-type': 'application/octet-stream' });
+      let i = 0;
+      const pump = (): void => {
+        while (i < chunks.length) if (!res.write(chunks[i++])) return void res.once('drain', pump);
+        res.end();
+      };
+      pump();
+    };
+    const res = await request(`${url}/big`, { dispatcher: agent });
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['x-upstream']).toBe('a');
+    const body = Buffer.from(await res.body.arrayBuffer());
+    expect(body.equals(Buffer.concat(chunks))).toBe(true);
+  });
+
   it('skips a closed upstream (GETs retried elsewhere), marks it down, and takes it back when it returns', async () => {
     [a, b, c] = await Promise.all([upstream('a'), upstream('b'), upstream('c')]);
     const { url, app } = await lb({ STATIC_UPSTREAMS: staticList([a, b, c]), HEALTH_INTERVAL_MS: '50', HEALTH_TIMEOUT_MS: '200' });
