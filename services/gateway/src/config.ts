@@ -1,8 +1,8 @@
+import { FailModeSchema } from '@sdl/config';
 import { BaseConfigSchema } from '@sdl/server';
 import { Type, type Static } from '@sinclair/typebox';
 
-export const FailModeSchema = Type.Union([Type.Literal('open'), Type.Literal('closed')]);
-export type FailMode = Static<typeof FailModeSchema>;
+export { type FailMode } from '@sdl/config';
 
 export const GatewayConfigSchema = Type.Object({
   ...BaseConfigSchema.properties,

@@ -1,3 +1,4 @@
+import { FailModeSchema } from '@sdl/config';
 import { BaseConfigSchema } from '@sdl/server';
 import { Type, type Static } from '@sinclair/typebox';
 import { ALGORITHM_NAMES } from './algorithms/rate-limit-algorithm.js';
@@ -22,8 +23,7 @@ export const LimitsSchema = Type.Object(
 );
 export type Limits = Static<typeof LimitsSchema>;
 
-export const FailModeSchema = Type.Union([Type.Literal('open'), Type.Literal('closed')]);
-export type FailMode = Static<typeof FailModeSchema>;
+export { type FailMode } from '@sdl/config';
 
 export const RateLimiterConfigSchema = Type.Object({
   ...BaseConfigSchema.properties,

@@ -1,3 +1,4 @@
+import { FailModeSchema } from '@sdl/config';
 import { Type, type Static } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import { ALGORITHM_NAMES, type AlgorithmName } from './algorithms/rate-limit-algorithm.js';
@@ -32,7 +33,7 @@ export const RuleSchema = Type.Object(
     /** Count and report, never deny. */
     shadow: Type.Optional(Type.Boolean()),
     /** Overrides FAIL_MODE for this rule. */
-    failMode: Type.Optional(Type.Union([Type.Literal('open'), Type.Literal('closed')])),
+    failMode: Type.Optional(FailModeSchema),
   },
   { additionalProperties: false },
 );
