@@ -115,8 +115,6 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
       logger,
     });
     await app.register(registrationPlugin, {
-      endpoints: config.etcdEndpoints,
-      ...(app.coord === undefined ? {} : { coordinator: app.coord }),
       ...registryEntry(config),
       ttlSeconds: config.registryTtlS,
       logger,

@@ -1,14 +1,10 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { createCoordinator, type Coordinator, type Registration } from '@sdl/coord';
+import type { Registration } from '@sdl/coord';
 import type { Logger } from '@sdl/logging';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 
 export interface RegistrationPluginOptions {
-  /** Empty (and no `coordinator`): registration is off (a node run alone, or behind a static lb). */
-  readonly endpoints: readonly string[];
-  /** An existing coordinator (tests); when given, the plugin does not close it. */
-  readonly coordinator?: Coordinator;
   /** `REGISTRY_PREFIX + NODE_ID`. */
   readonly key: string;
   /** JSON `{ id, url, weight }`, what the lb reads. */
@@ -30,10 +26,11 @@ const CLOSE_WAIT_MS = 2000;
  */
 export const registrationPlugin = fp<RegistrationPluginOptions>(
   async (app: FastifyInstance, options) => {
-    const owned = options.coordinator === undefined;
-    if (owned && options.endpoints.length === 0) return;
+    // No etcd (the coordinator plugin made none): registration is off (a node run alone, or
+    // behind a static lb).
+    const coordinator = app.coord;
+    if (coordinator === undefined) return;
     const log = options.logger.child({ component: 'registration', key: options.key });
-    const coordinator = options.coordinator ?? createCoordinator({ endpoints: options.endpoints, logger: options.logger });
     const stop = new AbortController();
     let registration: Registration | undefined;
     let loop: Promise<void> | undefined;
@@ -67,9 +64,6 @@ export const registrationPlugin = fp<RegistrationPluginOptions>(
       if (registration !== undefined) log.info('deregistered');
       registration = undefined;
     });
-    app.addHook('onClose', async () => {
-      if (owned) await coordinator.close();
-    });
   },
-  { name: 'registration' },
+  { name: 'registration', dependencies: ['coordinator'] },
 );
