@@ -136,8 +136,10 @@ export class EntityCache<T> {
   async fill(id: string, load: () => Promise<T | undefined>): Promise<Filled<T>> {
     const loadAndStore = async (): Promise<Filled<T>> => {
       const value = await load();
-      if (value === undefined) await this.populateMissing(id);
-      else await this.populate(value);
+      // Without a lease a fill is stored unconditionally (the classic cache-aside race, see README).
+      const { raw, ttl, known } = this.#encode(value);
+      this.#l1?.set(id, known);
+      await this.#set(id, raw, ttl, 'populate');
       return { value, cache: 'miss', readDatabase: true };
     };
     const lease = this.#lease;
@@ -165,18 +167,6 @@ export class EntityCache<T> {
   /** Drops the L1 entry only (another node changed the entity; Redis is already up to date). */
   evictLocal(id: string): void {
     this.#evictL1(id, 'event');
-  }
-
-  /** Fills the cache after a miss was read from the database. */
-  async populate(value: T): Promise<void> {
-    this.#l1?.set(this.#o.idOf(value), { result: 'hit', value });
-    await this.#set(this.#o.idOf(value), JSON.stringify(value), this.#o.ttlSeconds, 'populate');
-  }
-
-  /** Remembers for a short TTL that `id` does not exist, so repeated lookups skip the database. */
-  async populateMissing(id: string): Promise<void> {
-    this.#l1?.set(id, { result: 'hit-missing' });
-    await this.#set(id, MISSING, this.#o.negativeTtlSeconds, 'populate');
   }
 
   /** After a committed delete: the id is known missing (this is a write: it ends any fill lease). */
@@ -244,14 +234,20 @@ export class EntityCache<T> {
     }
   }
 
+  /** What a fill stores: the value for the TTL, or (missing id) the negative marker for its short TTL. */
+  #encode(value: T | undefined): { raw: string; ttl: number; known: Known<T> } {
+    return value === undefined
+      ? { raw: MISSING, ttl: this.#o.negativeTtlSeconds, known: { result: 'hit-missing' } }
+      : { raw: JSON.stringify(value), ttl: this.#o.ttlSeconds, known: { result: 'hit', value } };
+  }
+
   /** A fill's store, refused once a write ended the lease; the L1 learns only what was stored. */
   async #storeFill(lease: FillLease, id: string, value: T | undefined, token: string): Promise<void> {
-    const raw = value === undefined ? MISSING : JSON.stringify(value);
-    const ttl = value === undefined ? this.#o.negativeTtlSeconds : this.#o.ttlSeconds;
+    const { raw, ttl, known } = this.#encode(value);
     try {
       const stored = await lease.store(this.key(id), token, raw, ttl);
       this.#recovered();
-      if (stored) this.#l1?.set(id, value === undefined ? { result: 'hit-missing' } : { result: 'hit', value });
+      if (stored) this.#l1?.set(id, known);
       else this.#o.metrics.fills.inc({ entity: this.#o.entity, outcome: 'superseded' });
     } catch (err) {
       this.#degrade('populate', err, id);
