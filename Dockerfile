@@ -21,5 +21,7 @@ RUN if [ "$PREBUILT" = "1" ]; then \
 FROM ${NODE_IMAGE}
 WORKDIR /app
 COPY --from=build --chown=node:node /app /app
+# Mount point of the payments ledger volume: a fresh named volume copies this owner (node).
+RUN install -d -o node -g node /var/lib/sdl/payments
 USER node
 CMD ["node", "services/gateway/dist/main.js"]

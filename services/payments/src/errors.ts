@@ -28,4 +28,21 @@ export const PaymentsErrors = {
     message: 'the payment provider failed before charging; retry with the same Idempotency-Key',
     retriable: true,
   },
+  acceptedTimeout: {
+    code: 'PAY_ERR_TIMEOUT',
+    statusCode: 504,
+    message: 'the provider did not answer in time; the charge may have been made: retry with the same Idempotency-Key',
+    retriable: true,
+  },
+  ledgerUnavailable: {
+    code: 'PAY_ERR_LEDGER_UNAVAILABLE',
+    statusCode: 503,
+    message: 'the ledger could not be written; retry with the same Idempotency-Key',
+    retriable: true,
+  },
+  ledgerCorrupt: {
+    code: 'PAY_ERR_LEDGER_CORRUPT',
+    statusCode: 500,
+    message: 'the ledger file has an unreadable line',
+  },
 } as const satisfies Record<string, ErrorSpec>;

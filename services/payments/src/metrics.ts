@@ -4,6 +4,7 @@ export interface PaymentsMetrics {
   readonly charges: Counter;
   readonly replays: Counter;
   readonly conflicts: Counter<'reason'>;
+  readonly faults: Counter<'fault'>;
 }
 
 /** The provider's series, registered on the service's own registry. */
@@ -20,6 +21,12 @@ export function createPaymentsMetrics(metrics: Metrics): PaymentsMetrics {
       name: 'payments_idempotency_conflicts_total',
       help: 'Key reuse that was not a plain replay: mismatch (422) or in_flight (waited for a concurrent request)',
       labelNames: ['reason'] as const,
+      registers,
+    }),
+    faults: new Counter({
+      name: 'payments_faults_injected_total',
+      help: 'Faults injected by the chaos flags: fail (503, nothing charged), accept_timeout (charged, 504), slow',
+      labelNames: ['fault'] as const,
       registers,
     }),
   };

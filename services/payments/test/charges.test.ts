@@ -105,7 +105,7 @@ describe('payments: charges and idempotency keys', () => {
 describe('payments: concurrency and faults', () => {
   it('makes exactly one charge for 50 concurrent requests with the same key', async () => {
     // Latency keeps the first attempt in flight while the other 49 arrive.
-    const app = await buildTestApp({ LATENCY_MS: '50' });
+    const app = await buildTestApp({ SLOW_MS: '50' });
     try {
       const answers = await Promise.all(Array.from({ length: 50 }, () => charge(app, body, 'same-key')));
       const statuses = answers.map((a) => a.statusCode).sort();
@@ -123,7 +123,7 @@ describe('payments: concurrency and faults', () => {
   });
 
   it('answers 422 at once to a different body while the key is in flight', async () => {
-    const app = await buildTestApp({ LATENCY_MS: '50' });
+    const app = await buildTestApp({ SLOW_MS: '50' });
     try {
       const [first, other] = await Promise.all([charge(app, body, 'k'), charge(app, { ...body, amount: 1 }, 'k')]);
       expect(first.statusCode).toBe(201);

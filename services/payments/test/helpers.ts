@@ -1,3 +1,6 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { loadConfig } from '@sdl/config';
 import { createLogger } from '@sdl/logging';
 import { createMetrics } from '@sdl/metrics';
@@ -7,7 +10,7 @@ import { PaymentsConfigSchema } from '../src/config.js';
 
 export async function buildTestApp(env: Record<string, string> = {}, random?: () => number): Promise<FastifyInstance> {
   return buildApp({
-    config: loadConfig(PaymentsConfigSchema, env),
+    config: loadConfig(PaymentsConfigSchema, { ADMIN_PORT: '0', ...env }),
     logger: createLogger({ name: 'payments', level: 'silent' }),
     metrics: createMetrics({ service: 'payments', defaults: false }),
     ...(random === undefined ? {} : { random }),
@@ -25,4 +28,15 @@ export function charge(
     headers: key === null ? {} : { 'idempotency-key': key },
     payload: body as object,
   });
+}
+
+/** A fresh directory for ledger files; `remove()` deletes it with everything in it. */
+export async function tempDir(): Promise<{ path: string; remove(): Promise<void> }> {
+  const path = await mkdtemp(join(tmpdir(), 'sdl-payments-'));
+  return { path, remove: () => rm(path, { recursive: true, force: true }) };
+}
+
+/** GET on the app, parsed. */
+export async function getJson(app: FastifyInstance, url: string): Promise<Record<string, unknown>> {
+  return (await app.inject({ method: 'GET', url })).json<Record<string, unknown>>();
 }

@@ -40,3 +40,25 @@ export type ListQuery = Static<typeof ListQuery>;
 export const ListReply = Type.Object({ data: Type.Array(ChargeReply), hasMore: Type.Boolean() });
 
 export const StatsReply = Type.Object({ charges: Type.Integer(), replays: Type.Integer() });
+
+export const AuditQuery = Type.Object(
+  {
+    prefix: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+    detail: Type.Optional(Type.Union([Type.Literal('true'), Type.Literal('false')])),
+  },
+  { additionalProperties: false },
+);
+export type AuditQuery = Static<typeof AuditQuery>;
+
+export const AuditReply = Type.Object({
+  charges: Type.Integer(),
+  references: Type.Integer(),
+  keys: Type.Integer(),
+  duplicateReferences: Type.Array(
+    Type.Object({ reference: Type.String(), charges: Type.Integer(), keys: Type.Array(Type.String()) }),
+  ),
+  duplicateKeys: Type.Array(Type.Object({ key: Type.String(), charges: Type.Integer() })),
+  replays: Type.Integer(),
+  replayedKeys: Type.Integer(),
+  byReference: Type.Optional(Type.Record(Type.String(), Type.Integer())),
+});

@@ -1,11 +1,14 @@
 import { AppError } from '@sdl/errors';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { Charge, ChargeStore } from '../charge-store.js';
+import type { Audit } from '../audit/audit.js';
 import { PaymentsErrors } from '../errors.js';
-import type { Faults } from '../faults.js';
-import { fingerprint, type IdempotencyStore } from '../idempotency.js';
+import type { Faults } from '../faults/faults.js';
+import { fingerprint, type IdempotencyStore } from '../idempotency/idempotency.js';
+import type { Charge, ChargeStore } from '../ledger/charge-store.js';
 import type { PaymentsMetrics } from '../metrics.js';
 import {
+  AuditQuery,
+  AuditReply,
   ChargeBody,
   ChargeParams,
   ChargeReply,
@@ -19,6 +22,7 @@ export interface ChargesRoutesOptions {
   readonly idempotency: IdempotencyStore<Charge>;
   readonly faults: Faults;
   readonly metrics: PaymentsMetrics;
+  readonly audit: Audit;
 }
 
 const DEFAULT_LIST_LIMIT = 100;
@@ -32,9 +36,9 @@ function idempotencyKeyOf(req: FastifyRequest): string {
   return key;
 }
 
-/** `/v1/charges` and `/v1/stats`: the provider's API, the way a Stripe-like one answers. */
+/** `/v1/charges`, `/v1/stats` and `/v1/audit`: the provider's API, the way a Stripe-like one answers. */
 export async function chargesRoutes(app: FastifyInstance, options: ChargesRoutesOptions): Promise<void> {
-  const { store, idempotency, faults, metrics } = options;
+  const { store, idempotency, faults, metrics, audit } = options;
   let replays = 0;
 
   app.post<{ Body: ChargeBody }>(
@@ -46,11 +50,12 @@ export async function chargesRoutes(app: FastifyInstance, options: ChargesRoutes
     },
     async (req, reply) => {
       const key = idempotencyKeyOf(req);
+      const print = fingerprint(req.body);
       let result;
       try {
-        result = await idempotency.execute(key, fingerprint(req.body), async () => {
+        result = await idempotency.execute(key, print, async () => {
           await faults.beforeCharge();
-          const charge = store.create(req.body, key);
+          const charge = await store.create(req.body, key, print);
           metrics.charges.inc();
           req.log.info({ chargeId: charge.id, reference: charge.reference, amount: charge.amount }, 'charge made');
           return charge;
@@ -62,8 +67,13 @@ export async function chargesRoutes(app: FastifyInstance, options: ChargesRoutes
         throw err;
       }
       if (result.waited) metrics.conflicts.inc({ reason: 'in_flight' });
-      if (!result.replayed) return reply.status(201).send(result.value);
+      if (!result.replayed) {
+        // The ambiguous case: the charge is made and durable, but the caller hears a timeout.
+        if (faults.afterCharge()) await faults.timeOut();
+        return reply.status(201).send(result.value);
+      }
       replays += 1;
+      audit.noteReplay(key);
       metrics.replays.inc();
       return reply.status(200).header('idempotent-replayed', 'true').send(result.value);
     },
@@ -92,4 +102,14 @@ export async function chargesRoutes(app: FastifyInstance, options: ChargesRoutes
     charges: store.size,
     replays,
   }));
+
+  app.get<{ Querystring: AuditQuery }>(
+    '/v1/audit',
+    { schema: { querystring: AuditQuery, response: { 200: AuditReply } } },
+    async (req) =>
+      audit.report(store.all(), {
+        ...(req.query.prefix === undefined ? {} : { prefix: req.query.prefix }),
+        detail: req.query.detail === 'true',
+      }),
+  );
 }

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { AppError } from '@sdl/errors';
-import { PaymentsErrors } from './errors.js';
+import { PaymentsErrors } from '../errors.js';
 
 // Key order must not matter: `{a,b}` and `{b,a}` are the same request.
 function canonical(value: unknown): string {
@@ -30,10 +30,16 @@ export interface IdempotentResult<T> {
  * the same body; a different body is a 422. While a key is in flight, requests with the same key
  * and body wait for it (they never 409) and then replay its result, so concurrent retries all see
  * the one charge. A failed attempt stores nothing: the next request with the key runs afresh.
+ * Results come back from the ledger at start-up (`remember`), so keys outlive a restart.
  */
 export class IdempotencyStore<T> {
   #done = new Map<string, { fingerprint: string; value: T }>();
   #inFlight = new Map<string, { fingerprint: string; settled: Promise<void> }>();
+
+  /** Records a result made before this process started (read back from the ledger). */
+  remember(key: string, print: string, value: T): void {
+    this.#done.set(key, { fingerprint: print, value });
+  }
 
   async execute(key: string, print: string, work: () => Promise<T>): Promise<IdempotentResult<T>> {
     let waited = false;
