@@ -1,5 +1,5 @@
 // Benchmark 5 (issue 4): replica lag under a steady write rate. A primary and its streaming hot
-// standby (the project's entrypoint, the api tests' own helper services/api/test/pg-replication.ts),
+// standby (the project's entrypoint, the api tests' own helper services/api/test/support/pg-replication.ts),
 // one api node on them (SHARD_REPLICAS set), no Redis. For each rate in RATES, POST /v1/accounts
 // (one INSERT + its outbox row per transaction) is sent open-loop at that rate for DURATION s
 // (at most MAX_IN_FLIGHT outstanding; requests that would exceed it are counted as skipped), while
@@ -15,7 +15,7 @@ import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { startReplicatedPostgres } from '../../services/api/test/pg-replication.ts';
+import { startReplicatedPostgres } from '../../services/api/test/support/pg-replication.ts';
 import { pgbench } from './pgbench.ts';
 import { onCleanup, percentile, psql, runBench, startApi, table } from './stack.ts';
 

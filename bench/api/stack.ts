@@ -10,7 +10,7 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { partitionOf } from '../../libs/hashing/dist/index.js';
 import { startPostgres, startRedis } from '../../libs/testing/dist/index.js';
-import { createPrefixedId } from '../../services/api/dist/account-id.js';
+import { createPrefixedId } from '../../services/api/dist/domain/ids.js';
 import { httpGet, ready, root, start } from '../lb/proc.ts';
 
 export { httpGet, median } from '../lb/proc.ts';

@@ -5,32 +5,32 @@ import type { Metrics } from '@sdl/metrics';
 import type { Redis } from '@sdl/redis';
 import { createApp } from '@sdl/server';
 import type { FastifyInstance } from 'fastify';
-import { asAccount, type Account } from './account.js';
-import { createAccountRepository } from './account-repository.js';
-import { createAccountService } from './account-service.js';
+import { asAccount, type Account } from './domain/accounts/account.js';
+import { createAccountRepository } from './domain/accounts/account-repository.js';
+import { createAccountService } from './domain/accounts/account-service.js';
 import type { ApiConfig } from './config.js';
-import { createCacheMetrics, createEntityCache } from './entity-cache.js';
-import { serveOpenApi } from './openapi.js';
-import { asPost, postCacheId, type Post } from './post.js';
-import { createPostRepository } from './post-repository.js';
-import { createPostService } from './post-service.js';
-import { viewsFlusherPlugin } from './plugins/views-flusher.js';
-import { createSubscriptionRepository } from './subscription-repository.js';
-import { createSubscriptionService } from './subscription-service.js';
-import { createViewCounter } from './view-counter.js';
-import type { EventPublisher } from './event-publisher.js';
-import { outboxPlugin } from './plugins/outbox.js';
-import { postgresPlugin } from './plugins/postgres.js';
-import { redisPlugin } from './plugins/redis.js';
-import { cacheInvalidationPlugin, type EventSubscriber } from './plugins/cache-invalidation.js';
-import { coordinatorPlugin } from './plugins/coordinator.js';
-import { registrationPlugin } from './plugins/registration.js';
-import { shardMapPlugin } from './plugins/shard-map.js';
+import { createCacheMetrics, createEntityCache } from './cache/entity-cache.js';
+import { serveOpenApi } from './routes/openapi.js';
+import { asPost, postCacheId, type Post } from './domain/posts/post.js';
+import { createPostRepository } from './domain/posts/post-repository.js';
+import { createPostService } from './domain/posts/post-service.js';
+import { viewsFlusherPlugin } from './cache/write-back/views-flusher-plugin.js';
+import { createSubscriptionRepository } from './domain/subscriptions/subscription-repository.js';
+import { createSubscriptionService } from './domain/subscriptions/subscription-service.js';
+import { createViewCounter } from './cache/write-back/view-counter.js';
+import type { EventPublisher } from './outbox/kafka-publisher.js';
+import { outboxPlugin } from './outbox/outbox-plugin.js';
+import { postgresPlugin } from './db/postgres-plugin.js';
+import { redisPlugin } from './cache/redis-plugin.js';
+import { cacheInvalidationPlugin, type EventSubscriber } from './cache/l1-invalidation.js';
+import { coordinatorPlugin } from './coordination/coordinator-plugin.js';
+import { registrationPlugin } from './coordination/registration-plugin.js';
+import { shardMapPlugin } from './sharding/shard-map-plugin.js';
 import { accountRoutes } from './routes/accounts.js';
 import { postRoutes } from './routes/posts.js';
 import { subscriptionRoutes } from './routes/subscriptions.js';
 import { whoamiRoutes } from './routes/whoami.js';
-import { createShardRouter } from './shard-router.js';
+import { createShardRouter } from './sharding/shard-router.js';
 
 export interface ApiDeps {
   readonly config: ApiConfig;
@@ -42,7 +42,7 @@ export interface ApiDeps {
   readonly lockClients?: readonly Redis[];
   /** Replaces the etcd coordinator built from ETCD_ENDPOINTS (tests). */
   readonly coordinator?: Coordinator;
-  /** Default: the package's src/migrations. */
+  /** Default: the package's src/db/migrations. */
   readonly migrationsDir?: string;
   /** Replaces the Kafka source of L1 invalidation events (tests). */
   readonly cacheEvents?: EventSubscriber;

@@ -1,12 +1,12 @@
 import { ConfigError } from '@sdl/config';
 import { AppError } from '@sdl/errors';
 import { describe, expect, it } from 'vitest';
-import { createAccountId, isAccountId } from '../src/account-id.js';
+import { createAccountId, isAccountId } from '../src/domain/ids.js';
 import { registryEntry } from '../src/app.js';
-import { isShardUnavailable, toShardError } from '../src/db-errors.js';
-import { toMessage } from '../src/outbox-relay.js';
-import { createShardRouter } from '../src/shard-router.js';
-import { testConfig } from './helpers.js';
+import { isShardUnavailable, toShardError } from '../src/db/db-errors.js';
+import { toMessage } from '../src/outbox/outbox-relay.js';
+import { createShardRouter } from '../src/sharding/shard-router.js';
+import { testConfig } from './support/helpers.js';
 
 describe('config', () => {
   it('applies the documented defaults and reads comma lists', () => {

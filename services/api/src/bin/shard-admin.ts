@@ -9,8 +9,8 @@ import { DEFAULT_PARTITIONS, partitionOf } from '@sdl/hashing';
 import { createLogger } from '@sdl/logging';
 import pg from 'pg';
 import { ApiConfigSchema } from '../config.js';
-import { movePartition, PartitionMoveError, unfencePartition } from '../partition-move.js';
-import { createShardMapStore, ShardMapError } from '../shard-map-store.js';
+import { movePartition, PartitionMoveError, unfencePartition } from '../sharding/partition-move.js';
+import { createShardMapStore, ShardMapError } from '../sharding/shard-map-store.js';
 
 const USAGE = `usage: shard-admin map
        shard-admin locate <account-id>

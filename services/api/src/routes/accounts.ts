@@ -6,8 +6,8 @@ import {
   UpdateAccountSchema,
   type CreateAccountInput,
   type UpdateAccountInput,
-} from '../account.js';
-import type { AccountService } from '../account-service.js';
+} from '../domain/accounts/account.js';
+import type { AccountService } from '../domain/accounts/account-service.js';
 import { checkAccountId, explain } from './params.js';
 
 export interface AccountRoutesOptions {

@@ -1,9 +1,9 @@
 import { AppError } from '@sdl/errors';
 import { Type } from '@sinclair/typebox';
 import type { FastifyReply } from 'fastify';
-import { isAccountId, POST_ID_PATTERN, SUBSCRIPTION_ID_PATTERN } from '../account-id.js';
+import { isAccountId, POST_ID_PATTERN, SUBSCRIPTION_ID_PATTERN } from '../domain/ids.js';
 import { ApiErrors } from '../errors.js';
-import type { ShardRoute } from '../shard-router.js';
+import type { ShardRoute } from '../sharding/shard-router.js';
 
 // Ids are checked by hand, not by a params pattern: a malformed id has its own stable code.
 // The length cap still comes first so that megabyte-long ids never reach a regex.

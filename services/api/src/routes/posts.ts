@@ -1,10 +1,10 @@
 import { AppError, CommonErrors } from '@sdl/errors';
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
-import { CreatePostSchema, PostPageSchema, PostSchema, ViewsSchema, decodeCursor, type CreatePostInput } from '../post.js';
-import type { PostService } from '../post-service.js';
+import { CreatePostSchema, PostPageSchema, PostSchema, ViewsSchema, decodeCursor, type CreatePostInput } from '../domain/posts/post.js';
+import type { PostService } from '../domain/posts/post-service.js';
 import { ApiErrors } from '../errors.js';
-import type { ViewCounter } from '../view-counter.js';
+import type { ViewCounter } from '../cache/write-back/view-counter.js';
 import { AccountParamsSchema, PostParamsSchema, checkAccountId, checkPostId, explain } from './params.js';
 
 export interface PostRoutesOptions {

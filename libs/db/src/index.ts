@@ -1,0 +1,1 @@
+export { withTransaction, type TransactionOptions, type TransactionTarget } from './transaction.js';

@@ -1,0 +1,152 @@
+import { createEventConsumer, type IncomingEvent } from '@sdl/events';
+import type { Logger } from '@sdl/logging';
+import { Counter, type Registry } from '@sdl/metrics';
+import { retry } from '@sdl/retry';
+import type { FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
+import type { Account } from '../domain/accounts/account.js';
+import { postCacheId, type Post } from '../domain/posts/post.js';
+import type { EntityCache } from './entity-cache.js';
+
+// L1 invalidation: every node keeps an optional in-process L1 in front of Redis; the outbox events
+// of every node (through Kafka) evict its stale entries. The handler first, then its plugin.
+
+/** The caches whose L1 entries the outbox events of other nodes invalidate. */
+export interface InvalidatedCaches {
+  readonly account: EntityCache<Account>;
+  readonly post: EntityCache<Post>;
+}
+
+/** The part of an outbox event (see outbox-relay.ts `toMessage`) that names what changed. */
+interface ChangeEvent {
+  readonly aggregateType: string;
+  readonly aggregateId: string;
+  readonly data: unknown;
+}
+
+function asChangeEvent(value: string): ChangeEvent | undefined {
+  try {
+    const parsed: unknown = JSON.parse(value);
+    if (typeof parsed !== 'object' || parsed === null) return undefined;
+    const { aggregateType, aggregateId, data } = parsed as Record<string, unknown>;
+    if (typeof aggregateType !== 'string' || typeof aggregateId !== 'string') return undefined;
+    return { aggregateType, aggregateId, data };
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The handler of `accounts.events` / `posts.events` for the L1: every account or post event
+ * drops that entity's L1 entry on this node (Redis was already updated by the writing node).
+ * It never throws: an unreadable event is skipped, since a retry could not make it readable
+ * and the L1 TTL bounds what a lost invalidation costs.
+ */
+export function createCacheInvalidationHandler(
+  caches: InvalidatedCaches,
+  logger: Logger,
+  /** Counts events by result (applied, skipped): shows the consumer is alive. */
+  events?: Counter<'result'>,
+): (event: IncomingEvent) => Promise<void> {
+  const log = logger.child({ component: 'cache-invalidation' });
+  return async (event) => {
+    const change = asChangeEvent(event.value);
+    events?.inc({ result: change === undefined ? 'skipped' : 'applied' });
+    if (change === undefined) {
+      log.debug({ topic: event.topic, offset: event.offset }, 'unreadable event; skipped');
+      return;
+    }
+    if (change.aggregateType === 'account') {
+      caches.account.evictLocal(change.aggregateId);
+      return;
+    }
+    if (change.aggregateType === 'post') {
+      // Post cache ids are `<accountId>:<postId>`; every post event carries its account id.
+      const accountId = (change.data as { accountId?: unknown } | null)?.accountId;
+      if (typeof accountId === 'string') caches.post.evictLocal(postCacheId(accountId, change.aggregateId));
+    }
+  };
+}
+
+/** Starts delivering events to `onEvent`; rejects when the source cannot be reached (retried). */
+export type EventSubscriber = (onEvent: (event: IncomingEvent) => Promise<void>) => Promise<{ close(): Promise<void> }>;
+
+/**
+ * A Kafka subscriber in a consumer group of its own (`api-l1-<nodeId>`): every node must see
+ * every event, so nodes must not share a group. From the latest offset: an L1 starts empty, so
+ * older events have nothing to invalidate.
+ */
+function kafkaSubscriber(options: CacheInvalidationOptions): EventSubscriber {
+  return async (onEvent) =>
+    createEventConsumer({
+      brokers: options.brokers,
+      clientId: `api-l1-${options.nodeId}`,
+      groupId: `api-l1-${options.nodeId}`,
+      topics: options.topics,
+      fromBeginning: false,
+      logger: options.logger,
+      onEvent,
+    });
+}
+
+export interface CacheInvalidationOptions {
+  /** Empty (and no `subscribe`): no invalidation events; the L1 TTL alone bounds staleness. */
+  readonly brokers: readonly string[];
+  /** A stand-in event source (tests); default: Kafka at `brokers`. */
+  readonly subscribe?: EventSubscriber;
+  readonly nodeId: string;
+  /** The account and post event topics. */
+  readonly topics: readonly string[];
+  readonly caches: InvalidatedCaches;
+  readonly logger: Logger;
+  readonly registry: Registry;
+  /** Backoff between subscribe attempts while the source is unreachable (default 1000 ms, doubling to 10 s). */
+  readonly retryMs?: number;
+}
+
+/**
+ * Invalidates this node's L1 from the outbox events of every node. Subscribes once the app is
+ * ready, in the background and again after a failure, so a Kafka outage never delays start-up:
+ * while it lasts the L1 TTL alone bounds staleness. Closed in onClose.
+ */
+export const cacheInvalidationPlugin = fp<CacheInvalidationOptions>(
+  async (app: FastifyInstance, options) => {
+    const log = options.logger.child({ component: 'cache-invalidation' });
+    if (options.subscribe === undefined && options.brokers.length === 0) {
+      log.info('no KAFKA_BROKERS: L1 entries expire after their TTL only');
+      return;
+    }
+    const subscribe = options.subscribe ?? kafkaSubscriber(options);
+    const events = new Counter({
+      name: 'api_cache_l1_events_total',
+      help: 'Outbox events received for L1 invalidation (result: applied, skipped = unreadable)',
+      labelNames: ['result'] as const,
+      registers: [options.registry],
+    });
+    const onEvent = createCacheInvalidationHandler(options.caches, options.logger, events);
+    const stop = new AbortController();
+    let source: { close(): Promise<void> } | undefined;
+    let running: Promise<void> | undefined;
+
+    const subscribeUntilDone = async (): Promise<void> => {
+      source = await retry(() => subscribe(onEvent), {
+        minMs: options.retryMs ?? 1000,
+        maxMs: 10_000,
+        signal: stop.signal,
+        onRetry: (err, _attempt, retryInMs) =>
+          log.warn({ err, retryInMs }, 'L1 invalidation cannot subscribe; L1 TTL bounds staleness meanwhile'),
+      }).catch(() => undefined); // only shutdown ends the retries early
+      if (source !== undefined) log.info('L1 invalidation subscribed');
+    };
+
+    app.addHook('onReady', async () => {
+      running = subscribeUntilDone();
+    });
+    app.addHook('onClose', async () => {
+      stop.abort();
+      await running;
+      await source?.close().catch((err: unknown) => log.warn({ err }, 'closing the L1 invalidation source failed'));
+    });
+  },
+  { name: 'cache-invalidation' },
+);

@@ -1,0 +1,60 @@
+import type { CacheResult, EntityCache } from './entity-cache.js';
+import type { ReadFrom, ReadScopes } from '../replication/read-scope.js';
+import type { ShardRoute } from '../sharding/shard-router.js';
+import type { SingleFlight } from './single-flight.js';
+
+/** The routing and cache headers, for answers (such as a 404) that are errors. */
+export function explainHeaders(route: ShardRoute, cache: CacheResult): Record<string, string> {
+  return { 'x-shard': String(route.shard), 'x-partition': String(route.partition), 'x-cache': cache };
+}
+
+export interface ReadThroughResult<T> {
+  /** undefined: the id does not exist (from the database or a negative cache entry). */
+  readonly value: T | undefined;
+  readonly cache: CacheResult;
+}
+
+/** One shared database read: the value and where it was served (for the joiners' `x-read-from`). */
+export interface Loaded<T> {
+  readonly value: T | undefined;
+  readonly from: ReadFrom | undefined;
+  /** `hit` when another node's fill answered a miss (fill lease); absent: the caller's lookup result. */
+  readonly cache?: CacheResult;
+}
+
+/** How a read may use the shard's replica: `target` as ShardPools.readTarget gives it. */
+export interface ReadRouting {
+  readonly target: string;
+  readonly scopes: ReadScopes;
+}
+
+/**
+ * Cache first; on a miss (or with Redis unavailable) one database read per key per node
+ * (single-flight), whose answer fills the cache: the value, or a short-lived "missing" marker.
+ * A miss goes through the cache's fill lease, so across nodes too only one of them reads the
+ * database; the others serve its fill (`x-cache: hit`, no database read on this node).
+ * Only a read that bypasses the cache may use a replica: a cache fill from a lagging replica
+ * would serve a stale value (or a false 404) for the whole TTL, so misses read the primary.
+ * The single-flight key includes the read target, so a reader holding a token never takes the
+ * answer of a read that was not allowed to see its write.
+ */
+export async function readThrough<T>(
+  cache: EntityCache<T>,
+  flight: SingleFlight<Loaded<T>>,
+  id: string,
+  load: (replicaOk: boolean) => Promise<T | undefined>,
+  routing?: ReadRouting,
+): Promise<ReadThroughResult<T>> {
+  const lookup = await cache.get(id);
+  if (lookup.result === 'hit') return { value: lookup.value, cache: 'hit' };
+  if (lookup.result === 'hit-missing') return { value: undefined, cache: 'hit' };
+  const target = lookup.result === 'bypass' && routing !== undefined ? routing.target : 'primary';
+  const shared = await flight.do(`${id}|${target}`, async (): Promise<Loaded<T>> => {
+    if (lookup.result === 'bypass') return { value: await load(target !== 'primary'), from: routing?.scopes.current()?.from };
+    const filled = await cache.fill(id, () => load(false));
+    return { value: filled.value, from: filled.readDatabase ? routing?.scopes.current()?.from : undefined, cache: filled.cache };
+  });
+  if (shared.from !== undefined) routing?.scopes.noteRead(shared.from);
+  // A bypassing reader that joined a miss's flight still reports its own bypass.
+  return { value: shared.value, cache: lookup.result === 'bypass' ? 'bypass' : (shared.cache ?? lookup.result) };
+}

@@ -1,0 +1,283 @@
+import { withTransaction } from '@sdl/db';
+import { AppError } from '@sdl/errors';
+import type { Logger } from '@sdl/logging';
+import { Counter, Histogram, type Registry } from '@sdl/metrics';
+import pg from 'pg';
+import { isShardUnavailable, toShardError } from './db-errors.js';
+import { ApiErrors, PartitionMovedError } from '../errors.js';
+import { parseLsn, ReadScopes, type ReadFrom } from '../replication/read-scope.js';
+import { createReplicaMonitor, type ReplicaMonitor } from '../replication/replica-monitor.js';
+
+export interface ShardPoolsOptions {
+  /** Postgres URL of each shard primary; the index is the shard number. */
+  readonly urls: readonly string[];
+  readonly logger: Logger;
+  readonly registry: Registry;
+  /** Connections per shard (default 10). */
+  readonly poolMax?: number;
+  /** How long to wait for a connection before the shard counts as unavailable, ms (default 2000). */
+  readonly connectTimeoutMs?: number;
+  /** Server-side statement timeout, ms (default 5000); the client gives up 1 s later. */
+  readonly statementTimeoutMs?: number;
+  /** Streaming replica URL of each shard (same index); a missing or empty entry = no replica. */
+  readonly replicaUrls?: readonly (string | undefined)[];
+  /** Replica probe period and the lag bounds of token-less replica reads (see ReplicaMonitor). */
+  readonly replicaProbeMs?: number;
+  readonly maxReplicaLagMs?: number;
+  readonly maxReplicaLagBytes?: number;
+  /** Reads without a token may use a replica within the lag bounds (default false: primary). */
+  readonly tokenlessReplicaReads?: boolean;
+}
+
+export type ShardClient = pg.PoolClient;
+
+/**
+ * One pg.Pool per shard primary. Every query goes through `withClient`/`transaction`, which time it
+ * (`api_db_query_duration_seconds{shard,op}`) and turn "shard unreachable" into a retriable 503.
+ * A shard serves only once its schema is migrated (see `markMigrated`).
+ */
+export class ShardPools {
+  readonly #pools: pg.Pool[];
+  readonly #migrated = new Set<number>();
+  // Connections left in an unknown state (a failed ROLLBACK): destroyed instead of reused.
+  readonly #broken = new WeakSet<ShardClient>();
+  readonly #duration: Histogram<'shard' | 'op'>;
+  readonly #log: Logger;
+  readonly #replicas: ReplicaMonitor;
+  readonly #reads: Counter<'shard' | 'from'>;
+  /** The request's read tokens, write LSNs and read placement (see ReadScopes). */
+  readonly scopes = new ReadScopes();
+
+  constructor(options: ShardPoolsOptions) {
+    const log = options.logger.child({ component: 'shard-pools' });
+    this.#log = log;
+    const statementTimeout = options.statementTimeoutMs ?? 5000;
+    const makePool = (url: string, shard: number, role: string): pg.Pool => {
+      const pool = new pg.Pool({
+        connectionString: url,
+        max: options.poolMax ?? 10,
+        connectionTimeoutMillis: options.connectTimeoutMs ?? 2000,
+        statement_timeout: statementTimeout,
+        // The server-side timeout cannot fire when the server is gone; this one still does.
+        query_timeout: statementTimeout + 1000,
+        idle_in_transaction_session_timeout: statementTimeout * 2,
+        idleTimeoutMillis: 30_000,
+        keepAlive: true,
+        application_name: 'sdl-api',
+      });
+      // An idle client whose server died emits here; without a listener the process would crash.
+      pool.on('error', (err) => log.warn({ err, shard, role }, 'idle shard connection failed'));
+      return pool;
+    };
+    this.#pools = options.urls.map((url, shard) => makePool(url, shard, 'primary'));
+    // Same pool size and timeouts as the primary: a slow replica costs a read no more than a slow primary.
+    const replicaPools = this.#pools.map((_, shard) => {
+      const url = options.replicaUrls?.[shard];
+      return url === undefined || url === '' ? undefined : makePool(url, shard, 'replica');
+    });
+    this.#replicas = createReplicaMonitor({
+      primaries: this.#pools,
+      replicas: replicaPools,
+      logger: options.logger,
+      registry: options.registry,
+      ...(options.replicaProbeMs === undefined ? {} : { probeMs: options.replicaProbeMs }),
+      ...(options.maxReplicaLagMs === undefined ? {} : { maxLagMs: options.maxReplicaLagMs }),
+      ...(options.maxReplicaLagBytes === undefined ? {} : { maxLagBytes: options.maxReplicaLagBytes }),
+      tokenlessReads: options.tokenlessReplicaReads === true,
+      connectTimeoutMs: options.connectTimeoutMs ?? 2000,
+    });
+    this.#reads = new Counter({
+      name: 'api_db_reads_total',
+      help: 'Replica-eligible reads by shard and where they were served (primary, replica)',
+      labelNames: ['shard', 'from'] as const,
+      registers: [options.registry],
+    });
+    this.#duration = new Histogram({
+      name: 'api_db_query_duration_seconds',
+      help: 'Duration of shard database operations by shard and operation',
+      labelNames: ['shard', 'op'] as const,
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers: [options.registry],
+    });
+  }
+
+  get count(): number {
+    return this.#pools.length;
+  }
+
+  /** The raw pool (migrations only: they run before the shard is marked migrated). */
+  pool(shard: number): pg.Pool {
+    const pool = this.#pools[shard];
+    if (pool === undefined) throw new RangeError(`no shard ${shard}; only 0..${this.#pools.length - 1}`);
+    return pool;
+  }
+
+  markMigrated(shard: number): void {
+    this.#migrated.add(shard);
+  }
+
+  isMigrated(shard: number): boolean {
+    return this.#migrated.has(shard);
+  }
+
+  /** Runs `fn` with a pooled connection to the shard's primary; errors are mapped (see toShardError). */
+  async withClient<T>(shard: number, op: string, fn: (client: ShardClient) => Promise<T>): Promise<T> {
+    const pool = this.pool(shard);
+    if (!this.#migrated.has(shard)) {
+      throw new AppError(ApiErrors.shardUnavailable, { message: `shard ${shard} is not migrated yet`, details: { shard } });
+    }
+    return this.#run(pool, shard, op, fn);
+  }
+
+  /** The replica monitor (probe state, lag metrics). */
+  get replicas(): ReplicaMonitor {
+    return this.#replicas;
+  }
+
+  /** Starts the replica probes (after the pools exist; the plugin calls it). */
+  startReplicaProbes(): void {
+    this.#replicas.start();
+  }
+
+  /**
+   * Where a read on `shard` would go now: the replica when it has replayed the request's token for
+   * this shard (or, without a token, lags within the bounds), else the primary. The answer is part
+   * of the single-flight key, so readers with different consistency needs never share a read.
+   */
+  readTarget(shard: number): string {
+    const tokens = this.scopes.current()?.tokens;
+    if (tokens === 'invalid') return 'primary';
+    const token = tokens?.get(shard);
+    if (!this.#replicas.usable(shard, token)) return 'primary';
+    return token === undefined ? 'replica' : `replica@${token}`;
+  }
+
+  /**
+   * A read that the shard's replica may serve when `replicaOk` (see readTarget). A replica that
+   * fails is skipped: marked down and the read retried on the primary at once, so the client never
+   * sees its error (a bad input error, the same on both, is thrown as it is).
+   */
+  async read<T>(shard: number, op: string, replicaOk: boolean, fn: (client: ShardClient) => Promise<T>): Promise<T> {
+    const replica = this.#replicas.replicaPool(shard);
+    if (replicaOk && replica !== undefined && this.#migrated.has(shard) && this.readTarget(shard) !== 'primary') {
+      try {
+        const value = await this.#run(replica, shard, `${op}_replica`, fn);
+        this.#noteRead(shard, 'replica');
+        return value;
+      } catch (err) {
+        if (err instanceof AppError && !isShardUnavailable(err.cause)) throw err;
+        this.#replicas.markDown(shard, err);
+      }
+    }
+    const value = await this.withClient(shard, op, fn);
+    this.#noteRead(shard, 'primary');
+    return value;
+  }
+
+  #noteRead(shard: number, from: ReadFrom): void {
+    this.scopes.noteRead(from);
+    this.#reads.inc({ shard: String(shard), from });
+  }
+
+  async #run<T>(pool: pg.Pool, shard: number, op: string, fn: (client: ShardClient) => Promise<T>): Promise<T> {
+    const stop = this.#duration.startTimer({ shard: String(shard), op });
+    let client: ShardClient | undefined;
+    // pg-pool listens for errors only on idle clients; a server that dies while we hold one
+    // (between two statements of a transaction) would otherwise be an uncaught 'error' event.
+    const onError = (err: Error): void => {
+      if (client !== undefined) this.#broken.add(client);
+      this.#log.warn({ err, shard }, 'shard connection failed while in use');
+    };
+    try {
+      client = await pool.connect();
+      client.on('error', onError);
+      const result = await fn(client);
+      client.removeListener('error', onError);
+      client.release(this.#broken.has(client) ? new Error('connection failed while in use') : undefined);
+      return result;
+    } catch (err) {
+      // A connection that failed at the socket level must not go back into the pool. Our listener
+      // stays on it: the socket may still report its end after the pool let it go.
+      const broken = client !== undefined && (isShardUnavailable(err) || this.#broken.has(client));
+      if (client !== undefined && !broken) client.removeListener('error', onError);
+      client?.release(broken ? toError(err) : undefined);
+      throw toShardError(err, shard);
+    } finally {
+      stop();
+    }
+  }
+
+  /**
+   * `withClient` inside BEGIN/COMMIT; any error rolls back (and the connection is dropped if broken).
+   * The commit also reads `pg_current_wal_insert_lsn()` (same round trip): an LSN at or past the end
+   * of this transaction's commit record, so a replica that has replayed it sees the write. It is
+   * recorded in the request's scope and returned to the client as its read token.
+   */
+  async transaction<T>(shard: number, op: string, fn: (client: ShardClient) => Promise<T>): Promise<T> {
+    return this.#transaction(shard, op, undefined, fn);
+  }
+
+  /**
+   * `transaction` for writes to rows of `partitions` (every write: they all belong to partitions):
+   * its first statement takes the partitions' write guard, which waits out a partition move's final
+   * catch-up and throws PartitionMovedError if this shard has given any of them away. The guard
+   * travels with BEGIN in one round trip, so it costs a write no extra round trip.
+   */
+  async partitionTransaction<T>(
+    shard: number,
+    partitions: readonly number[],
+    op: string,
+    fn: (client: ShardClient) => Promise<T>,
+  ): Promise<T> {
+    return this.#transaction(shard, op, partitions, fn);
+  }
+
+  async #transaction<T>(
+    shard: number,
+    op: string,
+    guard: readonly number[] | undefined,
+    fn: (client: ShardClient) => Promise<T>,
+  ): Promise<T> {
+    let begin = 'BEGIN';
+    if (guard !== undefined) {
+      // Inlined (a multi-statement query takes no parameters): only integers, checked here.
+      if (!guard.every((p) => Number.isSafeInteger(p) && p >= 0)) throw new RangeError(`bad partitions: ${guard.join(',')}`);
+      begin = `BEGIN; SELECT sdl_write_guard('{${guard.join(',')}}'::int[]) AS fenced`;
+    }
+    return this.withClient(shard, op, (client) =>
+      withTransaction(client, fn, {
+        begin,
+        afterBegin: (opened: pg.QueryResult<{ fenced: number[] }>[] | pg.QueryResult) => {
+          const fenced = Array.isArray(opened) ? (opened[1]?.rows[0]?.fenced ?? []) : [];
+          if (fenced.length > 0) throw new PartitionMovedError(shard, fenced);
+        },
+        commit: 'COMMIT; SELECT pg_current_wal_insert_lsn()::text AS lsn',
+        afterCommit: (results: pg.QueryResult<{ lsn: string }>[]) => {
+          const lsn = parseLsn(results[1]?.rows[0]?.lsn ?? '');
+          if (lsn !== undefined) this.scopes.noteWrite(shard, lsn);
+        },
+        onRollbackError: () => this.#broken.add(client),
+      }),
+    );
+  }
+
+  /** Readiness: the primary answers `SELECT 1` and this node has migrated its schema. */
+  async ping(shard: number): Promise<void> {
+    await this.pool(shard).query('SELECT 1');
+    if (!this.#migrated.has(shard)) throw new Error(`shard ${shard} reachable but not migrated yet`);
+  }
+
+  async close(): Promise<void> {
+    await this.#replicas.close();
+    const replicas = this.#pools.map((_, shard) => this.#replicas.replicaPool(shard));
+    await Promise.all([...this.#pools, ...replicas].map((pool) => pool?.end()));
+  }
+}
+
+function toError(err: unknown): Error {
+  return err instanceof Error ? err : new Error(String(err));
+}
+
+export function createShardPools(options: ShardPoolsOptions): ShardPools {
+  return new ShardPools(options);
+}

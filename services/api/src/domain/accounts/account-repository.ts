@@ -1,0 +1,107 @@
+import type { Account, UpdateAccountInput } from './account.js';
+import { appendOutboxEvent } from '../../outbox/outbox-store.js';
+import type { ReadRouting } from '../../cache/read-through.js';
+import type { ShardRoute } from '../../sharding/shard-router.js';
+import type { ShardPools } from '../../db/shard-pools.js';
+
+interface AccountRow {
+  id: string;
+  email: string;
+  name: string;
+  created_at: Date;
+  updated_at: Date;
+}
+
+const COLUMNS = 'id, email, name, created_at, updated_at';
+
+function toAccount(row: AccountRow): Account {
+  return {
+    id: row.id,
+    email: row.email,
+    name: row.name,
+    createdAt: row.created_at.toISOString(),
+    updatedAt: row.updated_at.toISOString(),
+  };
+}
+
+/**
+ * Accounts on their shard's primary. Callers route first; the repository never guesses a shard.
+ * Every change inserts its outbox event in the same transaction.
+ */
+export class AccountRepository {
+  readonly #shards: ShardPools;
+
+  constructor(shards: ShardPools) {
+    this.#shards = shards;
+  }
+
+  async create(route: ShardRoute, input: { id: string; email: string; name: string }): Promise<Account> {
+    return this.#shards.partitionTransaction(route.shard, [route.partition], 'account_create', async (client) => {
+      const { rows } = await client.query<AccountRow>(
+        `INSERT INTO accounts (id, email, name, partition) VALUES ($1, $2, $3, $4) RETURNING ${COLUMNS}`,
+        [input.id, input.email, input.name, route.partition],
+      );
+      const account = toAccount(rows[0]!);
+      await appendOutboxEvent(client, {
+        aggregateType: 'account',
+        aggregateId: account.id,
+        eventType: 'account.created',
+        payload: account,
+      });
+      return account;
+    });
+  }
+
+  /** undefined when the account does not exist (nothing changed, no event). */
+  async update(route: ShardRoute, id: string, input: UpdateAccountInput): Promise<Account | undefined> {
+    return this.#shards.partitionTransaction(route.shard, [route.partition], 'account_update', async (client) => {
+      // COALESCE keeps omitted fields; both values still travel as parameters, never as SQL.
+      const { rows } = await client.query<AccountRow>(
+        `UPDATE accounts SET email = COALESCE($2, email), name = COALESCE($3, name), updated_at = now()
+          WHERE id = $1 RETURNING ${COLUMNS}`,
+        [id, input.email ?? null, input.name ?? null],
+      );
+      if (rows[0] === undefined) return undefined;
+      const account = toAccount(rows[0]);
+      await appendOutboxEvent(client, {
+        aggregateType: 'account',
+        aggregateId: id,
+        eventType: 'account.updated',
+        payload: { account, changed: Object.keys(input) },
+      });
+      return account;
+    });
+  }
+
+  /** Deletes the account and (ON DELETE CASCADE, same shard) its posts and subscriptions. */
+  async delete(route: ShardRoute, id: string): Promise<boolean> {
+    return this.#shards.partitionTransaction(route.shard, [route.partition], 'account_delete', async (client) => {
+      const { rowCount } = await client.query('DELETE FROM accounts WHERE id = $1', [id]);
+      if (rowCount === 0) return false;
+      await appendOutboxEvent(client, {
+        aggregateType: 'account',
+        aggregateId: id,
+        eventType: 'account.deleted',
+        payload: { id },
+      });
+      return true;
+    });
+  }
+
+  /** Where a read of this route may go now (see ShardPools.readTarget). */
+  readRouting(route: ShardRoute): ReadRouting {
+    return { target: this.#shards.readTarget(route.shard), scopes: this.#shards.scopes };
+  }
+
+  /** `replicaOk`: the shard's replica may answer (when it has replayed the request's token). */
+  async findById(route: ShardRoute, id: string, replicaOk = false): Promise<Account | undefined> {
+    return this.#shards.read(route.shard, 'account_get', replicaOk, async (client) => {
+      const { rows } = await client.query<AccountRow>(`SELECT ${COLUMNS} FROM accounts WHERE id = $1`, [id]);
+      return rows[0] === undefined ? undefined : toAccount(rows[0]);
+    });
+  }
+}
+
+export function createAccountRepository(shards: ShardPools): AccountRepository {
+  return new AccountRepository(shards);
+}

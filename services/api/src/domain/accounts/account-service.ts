@@ -1,0 +1,96 @@
+import { AppError } from '@sdl/errors';
+import type { Account, CreateAccountInput, UpdateAccountInput } from './account.js';
+import { createAccountId } from '../ids.js';
+import type { AccountRepository } from './account-repository.js';
+import type { CacheResult, EntityCache } from '../../cache/entity-cache.js';
+import { ApiErrors } from '../../errors.js';
+import { explainHeaders, readThrough, type Loaded } from '../../cache/read-through.js';
+import type { ShardRoute, ShardRouter } from '../../sharding/shard-router.js';
+import { createSingleFlight } from '../../cache/single-flight.js';
+
+/** An account with how it was found: the route explains `x-shard`, the cache result `x-cache`. */
+export interface AccountResult {
+  readonly account: Account;
+  readonly route: ShardRoute;
+  readonly cache: CacheResult;
+}
+
+export interface AccountServiceDeps {
+  readonly router: ShardRouter;
+  readonly repository: AccountRepository;
+  readonly cache: EntityCache<Account>;
+}
+
+/**
+ * The account use cases: route by id (never scatter-gather), the database as the truth, the cache
+ * updated after each commit in the configured mode (write-through by default) and read through.
+ */
+export class AccountService {
+  readonly #router: ShardRouter;
+  readonly #repository: AccountRepository;
+  readonly #cache: EntityCache<Account>;
+  readonly #flight = createSingleFlight<Loaded<Account>>();
+
+  constructor(deps: AccountServiceDeps) {
+    this.#router = deps.router;
+    this.#repository = deps.repository;
+    this.#cache = deps.cache;
+  }
+
+  route(id: string): ShardRoute {
+    return this.#router.route(id);
+  }
+
+  async create(input: CreateAccountInput): Promise<AccountResult> {
+    const id = createAccountId();
+    const { account, route } = await this.#router.write(id, async (route) => ({
+      account: await this.#repository.create(route, { id, email: input.email, name: input.name }),
+      route,
+    }));
+    // After the commit: a Redis failure costs one later cache miss, never the acknowledged write.
+    await this.#cache.afterWrite(account);
+    return { account, route, cache: 'bypass' };
+  }
+
+  /** The account by id; the caller has validated the id's format. */
+  async get(id: string): Promise<AccountResult> {
+    const route = this.#router.route(id);
+    const { value, cache } = await readThrough(
+      this.#cache,
+      this.#flight,
+      id,
+      (replicaOk) => this.#repository.findById(route, id, replicaOk),
+      this.#repository.readRouting(route),
+    );
+    if (value === undefined) {
+      // The 404 says how it was answered too: `hit` means the negative cache answered it.
+      throw new AppError(ApiErrors.accountNotFound, { details: { id }, headers: explainHeaders(route, cache) });
+    }
+    return { account: value, route, cache };
+  }
+
+  async update(id: string, input: UpdateAccountInput): Promise<AccountResult> {
+    const { account, route } = await this.#router.write(id, async (route) => ({
+      account: await this.#repository.update(route, id, input),
+      route,
+    }));
+    if (account === undefined) throw new AppError(ApiErrors.accountNotFound, { details: { id } });
+    await this.#cache.afterWrite(account);
+    return { account, route, cache: 'bypass' };
+  }
+
+  async delete(id: string): Promise<ShardRoute> {
+    const { deleted, route } = await this.#router.write(id, async (route) => ({
+      deleted: await this.#repository.delete(route, id),
+      route,
+    }));
+    if (!deleted) throw new AppError(ApiErrors.accountNotFound, { details: { id } });
+    // The "missing" marker both removes the cached account and answers the next reads.
+    await this.#cache.afterDelete(id);
+    return route;
+  }
+}
+
+export function createAccountService(deps: AccountServiceDeps): AccountService {
+  return new AccountService(deps);
+}
