@@ -38,7 +38,10 @@ describe('the running cluster', () => {
     const dir = new URL('../infra/grafana/dashboards/', import.meta.url);
     const exprs = readdirSync(dir)
       .filter((f) => f.endsWith('.json'))
-      .flatMap((f) => (JSON.parse(readFileSync(new URL(f, dir), 'utf8')) as { panels: { targets: { expr: string }[] }[] }).panels)
+      .flatMap(
+        (f) =>
+          (JSON.parse(readFileSync(new URL(f, dir), 'utf8')) as { panels: { targets: { expr: string }[] }[] }).panels,
+      )
       .flatMap((p) => p.targets.map((t) => t.expr));
     expect(exprs.length).toBeGreaterThan(10);
     const names = await vi.waitFor(
@@ -51,10 +54,14 @@ describe('the running cluster', () => {
       { timeout: 30_000, interval: 1000 },
     );
     for (const expr of exprs) {
-      const res = await fetch(`${PROMETHEUS}/api/v1/query?query=${encodeURIComponent(expr.replaceAll('$__rate_interval', '1m'))}`);
+      const res = await fetch(
+        `${PROMETHEUS}/api/v1/query?query=${encodeURIComponent(expr.replaceAll('$__rate_interval', '1m'))}`,
+      );
       expect(res.status, expr).toBe(200);
       // Every metric a panel names is one Prometheus has seen (a typo would leave the panel empty).
-      for (const [name] of expr.matchAll(/\b(?:api|http|process|nodejs|gateway|lb|ratelimiter|billing|payments|up)[a-z_]*\b(?=[{[\s)=]|$)/g)) {
+      for (const [name] of expr.matchAll(
+        /\b(?:api|http|process|nodejs|gateway|lb|ratelimiter|billing|payments|up)[a-z_]*\b(?=[{[\s)=]|$)/g,
+      )) {
         const base = name.replace(/_(bucket|count|sum)$/, '');
         expect(names.has(name) || names.has(`${base}_bucket`), `${name} in ${expr}`).toBe(true);
       }

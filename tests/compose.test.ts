@@ -46,9 +46,30 @@ describe('docker-compose.yml', () => {
   it('holds the whole topology', () => {
     expect(Object.keys(base.services).sort()).toEqual(
       [
-        'gateway', 'lb', 'ratelimiter', 'payments', 'api-1', 'api-2', 'api-3', 'billing-leader-1', 'billing-leader-2',
-        'pg-0-primary', 'pg-0-replica', 'pg-1-primary', 'pg-1-replica', 'redis-cache', 'redis-limiter',
-        'redis-lock-1', 'redis-lock-2', 'redis-lock-3', 'etcd-1', 'etcd-2', 'etcd-3', 'kafka', 'prometheus', 'grafana',
+        'gateway',
+        'lb',
+        'ratelimiter',
+        'payments',
+        'api-1',
+        'api-2',
+        'api-3',
+        'billing-leader-1',
+        'billing-leader-2',
+        'pg-0-primary',
+        'pg-0-replica',
+        'pg-1-primary',
+        'pg-1-replica',
+        'redis-cache',
+        'redis-limiter',
+        'redis-lock-1',
+        'redis-lock-2',
+        'redis-lock-3',
+        'etcd-1',
+        'etcd-2',
+        'etcd-3',
+        'kafka',
+        'prometheus',
+        'grafana',
       ].sort(),
     );
     for (const [name, svc] of Object.entries(base.services)) {

@@ -16,7 +16,11 @@ describe('data path faults in the cluster', () => {
   it('runs the cache Redis with the configured eviction policy, and the api nodes report it', async () => {
     const policy = process.env.REDIS_CACHE_POLICY ?? 'volatile-lfu';
     expect(await execIn('redis-cache', ['redis-cli', 'CONFIG', 'GET', 'maxmemory-policy'])).toContain(policy);
-    const metrics = await execIn('api-1', ['node', '-e', "fetch('http://127.0.0.1:3000/metrics').then(r => r.text()).then(t => process.stdout.write(t))"]);
+    const metrics = await execIn('api-1', [
+      'node',
+      '-e',
+      "fetch('http://127.0.0.1:3000/metrics').then(r => r.text()).then(t => process.stdout.write(t))",
+    ]);
     expect(metrics).toMatch(new RegExp(`^api_cache_redis_maxmemory_policy\\{[^}]*policy="${policy}"[^}]*\\} 1$`, 'm'));
   });
 

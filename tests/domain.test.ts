@@ -49,7 +49,9 @@ describe('posts, view counters and subscriptions through the cluster', () => {
   it('subscribes to a plan once, cancels it, and lists no charges yet', async () => {
     const account = await call('POST', '/v1/accounts', { body: { email: 'sue@example.com', name: 'Sue' } });
     const id = String(account.body.id);
-    expect((await call('POST', `/v1/accounts/${id}/subscriptions`, { body: { plan: 'gold-plated' } })).status).toBe(422);
+    expect((await call('POST', `/v1/accounts/${id}/subscriptions`, { body: { plan: 'gold-plated' } })).status).toBe(
+      422,
+    );
     const sub = await call('POST', `/v1/accounts/${id}/subscriptions`, { body: { plan: 'pro' } });
     expect(sub.status).toBe(201);
     const again = await call('POST', `/v1/accounts/${id}/subscriptions`, { body: { plan: 'basic' } });

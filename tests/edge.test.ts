@@ -3,8 +3,18 @@ import { call, LIMITED_KEY } from './support/http.js';
 
 describe('bad input gets a 4xx with a stable code, never a 500', () => {
   const cases: { name: string; status: number; code: string; run: () => ReturnType<typeof call> }[] = [
-    { name: 'missing API key', status: 401, code: 'GW_ERR_UNAUTHORIZED', run: () => call('GET', '/v1/accounts/x', { key: null }) },
-    { name: 'wrong API key', status: 401, code: 'GW_ERR_UNAUTHORIZED', run: () => call('GET', '/v1/accounts/x', { key: 'nope' }) },
+    {
+      name: 'missing API key',
+      status: 401,
+      code: 'GW_ERR_UNAUTHORIZED',
+      run: () => call('GET', '/v1/accounts/x', { key: null }),
+    },
+    {
+      name: 'wrong API key',
+      status: 401,
+      code: 'GW_ERR_UNAUTHORIZED',
+      run: () => call('GET', '/v1/accounts/x', { key: 'nope' }),
+    },
     {
       name: 'malformed JSON',
       status: 400,

@@ -84,7 +84,9 @@ describe('the lb spreads over api nodes discovered in etcd and stops sending to 
       load.stop = true;
       await Promise.all(workers);
     }
-    console.info(`lb under load: ${load.sent} requests, ${load.sent - sentAtKill} after the kill, ${load.failures} failed`);
+    console.info(
+      `lb under load: ${load.sent} requests, ${load.sent - sentAtKill} after the kill, ${load.failures} failed`,
+    );
     expect(load.failures).toBe(0);
 
     const steady = await upstreams(60);

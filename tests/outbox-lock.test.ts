@@ -9,7 +9,11 @@ async function relayLeaders(): Promise<Map<string, string[]>> {
   const leaders = new Map<string, string[]>();
   for (const node of NODES) {
     if (!(await isRunning(node))) continue;
-    const text = await execIn(node, ['node', '-e', "fetch('http://127.0.0.1:3000/metrics').then(r => r.text()).then(t => process.stdout.write(t))"]);
+    const text = await execIn(node, [
+      'node',
+      '-e',
+      "fetch('http://127.0.0.1:3000/metrics').then(r => r.text()).then(t => process.stdout.write(t))",
+    ]);
     for (const [, shard] of text.matchAll(/^api_outbox_relay_leader\{[^}]*shard="(\d+)"[^}]*\} 1$/gm)) {
       leaders.set(shard!, [...(leaders.get(shard!) ?? []), node]);
     }

@@ -35,7 +35,12 @@ describe('moving a partition online in the cluster (./lab shard move)', () => {
     let moved: Record<string, unknown>;
     try {
       moved = await shard(['move', String(before.partition), String(other), '--grace-ms', '500']);
-      expect(moved).toMatchObject({ partition: before.partition, from: before.shard, to: other, version: before.version + 1 });
+      expect(moved).toMatchObject({
+        partition: before.partition,
+        from: before.shard,
+        to: other,
+        version: before.version + 1,
+      });
       const read = await call('GET', `/v1/accounts/${id}`);
       expect(read.status).toBe(200);
       expect(read.headers.get('x-shard')).toBe(String(other));
@@ -45,12 +50,17 @@ describe('moving a partition online in the cluster (./lab shard move)', () => {
       stop = true;
       await writer;
     }
-    console.log(`shard move in the cluster: fence ${String(moved.fenceMs)} ms, ${acked.length} posts written during two moves`);
+    console.log(
+      `shard move in the cluster: fence ${String(moved.fenceMs)} ms, ${acked.length} posts written during two moves`,
+    );
     expect(failed).toEqual([]);
     // Every acknowledged post is listed once, from the shard the partition is back on.
     const listed: string[] = [];
-    for (let cursor: string | undefined; ; ) {
-      const page = await call('GET', `/v1/accounts/${id}/posts?limit=100${cursor === undefined ? '' : `&cursor=${encodeURIComponent(cursor)}`}`);
+    for (let cursor: string | undefined; ;) {
+      const page = await call(
+        'GET',
+        `/v1/accounts/${id}/posts?limit=100${cursor === undefined ? '' : `&cursor=${encodeURIComponent(cursor)}`}`,
+      );
       expect(page.status).toBe(200);
       expect(page.headers.get('x-shard')).toBe(String(before.shard));
       listed.push(...(page.body.items as { id: string }[]).map((p) => p.id));
@@ -60,7 +70,9 @@ describe('moving a partition online in the cluster (./lab shard move)', () => {
     expect(new Set(listed).size).toBe(listed.length);
     expect([...acked].sort()).toEqual([...listed].sort());
 
-    const refused = await labAsync(['shard', 'move', String(before.partition), String(before.shard)]).catch((err: { stderr: string }) => err.stderr);
+    const refused = await labAsync(['shard', 'move', String(before.partition), String(before.shard)]).catch(
+      (err: { stderr: string }) => err.stderr,
+    );
     expect(refused).toMatch(/already on shard/);
   }, 240_000);
 });

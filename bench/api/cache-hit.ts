@@ -47,7 +47,8 @@ await runBench('cache-hit', 120 + ROUNDS * 2 * (DURATION + 5), async () => {
       const r = await wrk(node.url, targets[target], CONCURRENCY, DURATION);
       runs[target].push(r);
       if (target === 'cache-hit') {
-        hitsCounted += (await metric(node.url, 'api_cache_requests_total', { entity: 'account', result: 'hit' })) - before;
+        hitsCounted +=
+          (await metric(node.url, 'api_cache_requests_total', { entity: 'account', result: 'hit' })) - before;
         hitRequests += r.requests;
       }
     }
@@ -65,18 +66,25 @@ await runBench('cache-hit', 120 + ROUNDS * 2 * (DURATION + 5), async () => {
       rs.reduce((a, r) => a + r.errors, 0),
     ];
   };
-  const l1Hits = (await metric(node.url, 'api_cache_l1_requests_total', { entity: 'account', result: 'hit' })) - l1Before;
+  const l1Hits =
+    (await metric(node.url, 'api_cache_l1_requests_total', { entity: 'account', result: 'hit' })) - l1Before;
   const ratio = median(ratios);
   console.log(
     `\ncache-hit GET vs static route, one api node, wrk -t1 -c${CONCURRENCY}, ${ROUNDS} interleaved rounds of ${DURATION} s, medians; ${rowCount} accounts in Postgres, ${ACCOUNTS} warmed in Redis (${process.env.REDIS ?? 'local'}), CACHE_L1_ENTRIES=${process.env.CACHE_L1_ENTRIES ?? '0'}, random id per request\n`,
   );
-  console.log(table(['target', 'req/s', 'p50 ms', 'p99 ms', 'req/s per round', 'errors'], [row('static'), row('cache-hit')]));
+  console.log(
+    table(['target', 'req/s', 'p50 ms', 'p99 ms', 'req/s per round', 'errors'], [row('static'), row('cache-hit')]),
+  );
   console.log('');
   console.log(
     table(
       ['ratio', 'value', 'goal'],
       [
-        ['cache-hit / static (median of per-round ratios)', ratio.toFixed(3), `>= 0.6: ${ratio >= 0.6 ? 'met' : 'NOT met'}`],
+        [
+          'cache-hit / static (median of per-round ratios)',
+          ratio.toFixed(3),
+          `>= 0.6: ${ratio >= 0.6 ? 'met' : 'NOT met'}`,
+        ],
         ['hits counted by the node / hit requests sent', `${hitsCounted} / ${hitRequests}`, 'all hits'],
         ['of which served by the in-process L1', `${((100 * l1Hits) / Math.max(1, hitsCounted)).toFixed(1)} %`, '-'],
       ],

@@ -17,7 +17,11 @@ const ACCOUNTS = Number(process.env.ACCOUNTS ?? 10_000);
 
 await runBench('cache-miss', 180 + ROUNDS * 2 * (DURATION + 5), async () => {
   const infra = await startInfra({ redis: false });
-  const node = await startApi(1, { SHARD_PRIMARIES: infra.pgUrl, ACCOUNTS_CACHE_MODE: 'off', PG_POOL_MAX: String(CLIENTS) });
+  const node = await startApi(1, {
+    SHARD_PRIMARIES: infra.pgUrl,
+    ACCOUNTS_CACHE_MODE: 'off',
+    PG_POOL_MAX: String(CLIENTS),
+  });
   const { accounts } = await seed(infra.pgUrl, ACCOUNTS);
   await pgbench(infra.pgUrl, ['-i', '-s', '1', '-q']);
   await psql(infra.pgUrl, 'VACUUM ANALYZE accounts;');

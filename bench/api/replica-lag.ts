@@ -57,7 +57,11 @@ function createAccount(agent: Agent, url: string, i: number): Promise<number> {
   return new Promise((resolve, reject) => {
     const req = request(
       `${url}/v1/accounts`,
-      { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } },
+      {
+        method: 'POST',
+        agent,
+        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+      },
       (res) => {
         res.resume();
         res.on('end', () => resolve(res.statusCode ?? 0));
@@ -88,9 +92,19 @@ async function pgbenchWrites(url: string, rate: number, adminUrl: string): Promi
   const file = join(mkdtempSync(join(tmpdir(), 'bench-api-lag-')), 'write.sql');
   writeFileSync(file, PGBENCH_SQL);
   const sampler = sampleLag(adminUrl);
-  const r = await pgbench(url, ['-n', '-R', String(rate), '-T', String(DURATION), '-c', '8', '-j', '1', '-f', file]).finally(() =>
-    rmSync(dirname(file), { recursive: true, force: true }),
-  );
+  const r = await pgbench(url, [
+    '-n',
+    '-R',
+    String(rate),
+    '-T',
+    String(DURATION),
+    '-c',
+    '8',
+    '-j',
+    '1',
+    '-f',
+    file,
+  ]).finally(() => rmSync(dirname(file), { recursive: true, force: true }));
   const samples = await sampler.stop();
   return { writer: 'pgbench', target: rate, achieved: r.tps, skipped: r.skipped, errors: r.failed, samples };
 }
@@ -150,10 +164,27 @@ await runBench('replica-lag', 240 + RATES.length * 2 * (DURATION + 30), async ()
   console.log(
     `\nreplica lag under steady writes (POST /v1/accounts, one api node; then pgbench -R, 8 clients; primary + streaming hot standby in containers), ${DURATION} s per rate, pg_stat_replication sampled every ${SAMPLE_MS} ms\n`,
   );
-  const q = (xs: number[], p: number) => percentile([...xs].sort((a, b) => a - b), p);
+  const q = (xs: number[], p: number) =>
+    percentile(
+      [...xs].sort((a, b) => a - b),
+      p,
+    );
   console.log(
     table(
-      ['writer', 'writes/s target', 'achieved', 'skipped', 'errors', 'samples', 'lag bytes p50', 'p99', 'max', 'replay_lag ms p50', 'p99', 'max'],
+      [
+        'writer',
+        'writes/s target',
+        'achieved',
+        'skipped',
+        'errors',
+        'samples',
+        'lag bytes p50',
+        'p99',
+        'max',
+        'replay_lag ms p50',
+        'p99',
+        'max',
+      ],
       results.map((r) => {
         const bytes = r.samples.map((s) => s.bytes);
         const ms = r.samples.map((s) => s.ms);

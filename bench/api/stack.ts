@@ -52,7 +52,10 @@ export async function runBench(name: string, maxSeconds: number, main: () => Pro
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
-  const load = () => loadavg().map((l) => l.toFixed(1)).join(' ');
+  const load = () =>
+    loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' ');
   console.log(`${name}: ${new Date().toISOString()}, ${cpus().length} cores, load average ${load()}`);
   try {
     await Promise.race([
@@ -86,7 +89,16 @@ const LOCAL_REDIS_PORT = 18499;
  * which in compose (api -> Redis over the bridge) is not on the path and would bill every cache hit.
  */
 async function startLocalRedis(): Promise<string> {
-  const child = start('redis-server', ['--bind', '127.0.0.1', '--port', String(LOCAL_REDIS_PORT), '--save', '', '--appendonly', 'no']);
+  const child = start('redis-server', [
+    '--bind',
+    '127.0.0.1',
+    '--port',
+    String(LOCAL_REDIS_PORT),
+    '--save',
+    '',
+    '--appendonly',
+    'no',
+  ]);
   onCleanup(async () => {
     if (child.exitCode !== null || child.signalCode !== null) return;
     const exited = once(child, 'exit');
@@ -122,11 +134,35 @@ async function startLocalPostgres(): Promise<string> {
   onCleanup(async () => rmSync(dir, { recursive: true, force: true }));
   const [uid, gid] = ['-u', '-g'].map((flag) => Number(execFileSync('id', [flag, 'postgres'], { encoding: 'utf8' })));
   chownSync(dir, uid!, gid!);
-  execFileSync(...asPostgres(`${PG_BIN}/initdb`, ['-D', dir, '-U', 'postgres', '-A', 'trust', '-E', 'UTF8', '--locale=C.UTF-8', '--no-sync']), {
-    stdio: 'ignore',
-  });
+  execFileSync(
+    ...asPostgres(`${PG_BIN}/initdb`, [
+      '-D',
+      dir,
+      '-U',
+      'postgres',
+      '-A',
+      'trust',
+      '-E',
+      'UTF8',
+      '--locale=C.UTF-8',
+      '--no-sync',
+    ]),
+    {
+      stdio: 'ignore',
+    },
+  );
   const settings = ['shared_buffers=32MB', 'max_connections=100', 'synchronous_commit=on', 'wal_level=replica'];
-  const args = ['-D', dir, '-k', dir, '-h', '127.0.0.1', '-p', String(LOCAL_PG_PORT), ...settings.flatMap((c) => ['-c', c])];
+  const args = [
+    '-D',
+    dir,
+    '-k',
+    dir,
+    '-h',
+    '127.0.0.1',
+    '-p',
+    String(LOCAL_PG_PORT),
+    ...settings.flatMap((c) => ['-c', c]),
+  ];
   const child = start(...asPostgres(`${PG_BIN}/postgres`, args), {}, { stdio: 'ignore' });
   onCleanup(async () => {
     if (child.exitCode !== null || child.signalCode !== null) return;
@@ -156,7 +192,9 @@ async function startLocalPostgres(): Promise<string> {
 export async function startInfra(options: { redis: boolean }): Promise<Infra> {
   const redisKind = process.env.REDIS ?? 'local';
   const [pgUrl, redisUrl] = await Promise.all([
-    process.env.PG === 'local' ? startLocalPostgres() : startPostgres().then((pg) => (onCleanup(() => pg.stop()), pg.url)),
+    process.env.PG === 'local'
+      ? startLocalPostgres()
+      : startPostgres().then((pg) => (onCleanup(() => pg.stop()), pg.url)),
     !options.redis
       ? undefined
       : redisKind === 'container'
@@ -226,7 +264,11 @@ export async function metric(nodeUrl: string, name: string, labels: Record<strin
 }
 
 /** Sum of `metric` over several nodes. */
-export async function clusterMetric(nodes: readonly ApiNode[], name: string, labels: Record<string, string> = {}): Promise<number> {
+export async function clusterMetric(
+  nodes: readonly ApiNode[],
+  name: string,
+  labels: Record<string, string> = {},
+): Promise<number> {
   const values = await Promise.all(nodes.map((n) => metric(n.url, name, labels)));
   return values.reduce((a, b) => a + b, 0);
 }
@@ -256,7 +298,8 @@ export async function seed(pgUrl: string, accountCount: number, postsPerAccount 
   const accounts = Array.from({ length: accountCount }, () => createPrefixedId('acc'));
   const posts: [string, string][] = [];
   const lines = ['BEGIN;', 'COPY accounts (id, email, name, partition) FROM STDIN;'];
-  for (const [i, id] of accounts.entries()) lines.push(`${id}\tbench${i}@example.com\tbench ${i}\t${partitionOf(id, 64)}`);
+  for (const [i, id] of accounts.entries())
+    lines.push(`${id}\tbench${i}@example.com\tbench ${i}\t${partitionOf(id, 64)}`);
   lines.push('\\.');
   if (postsPerAccount > 0) {
     lines.push('COPY posts (id, account_id, partition, title, body) FROM STDIN;');
@@ -291,6 +334,8 @@ export function percentile(sorted: readonly number[], p: number): number {
 /** A markdown table (right-aligned numbers), printed as the other bench scripts do. */
 export function table(header: readonly string[], rows: readonly (readonly (string | number)[])[]): string {
   const cells = rows.map((r) => r.map(String));
-  const align = header.map((_, i) => (cells.every((r) => /^-?[\d.,]+( ?[a-z%]+)?$|^-$/.test(r[i] ?? '')) ? '---:' : '---'));
+  const align = header.map((_, i) =>
+    cells.every((r) => /^-?[\d.,]+( ?[a-z%]+)?$|^-$/.test(r[i] ?? '')) ? '---:' : '---',
+  );
   return [`| ${header.join(' | ')} |`, `|${align.join('|')}|`, ...cells.map((r) => `| ${r.join(' | ')} |`)].join('\n');
 }

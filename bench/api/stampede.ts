@@ -11,7 +11,17 @@
 import { Agent, request } from 'node:http';
 import { createLogger } from '../../libs/logging/dist/index.js';
 import { createRedisClient } from '../../libs/redis/dist/index.js';
-import { clusterMetric, median, percentile, runBench, seed, startApi, startInfra, table, type ApiNode } from './stack.ts';
+import {
+  clusterMetric,
+  median,
+  percentile,
+  runBench,
+  seed,
+  startApi,
+  startInfra,
+  table,
+  type ApiNode,
+} from './stack.ts';
 
 const REQUESTS = Number(process.env.REQUESTS ?? 500);
 const ROUNDS = Number(process.env.ROUNDS ?? 10);
@@ -31,7 +41,13 @@ function get(agent: Agent, url: string): Promise<Answer> {
   return new Promise((resolve, reject) => {
     const req = request(url, { agent }, (res) => {
       res.resume();
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, cache: String(res.headers['x-cache']), ms: performance.now() - started }));
+      res.on('end', () =>
+        resolve({
+          status: res.statusCode ?? 0,
+          cache: String(res.headers['x-cache']),
+          ms: performance.now() - started,
+        }),
+      );
     });
     req.on('error', reject);
     req.end();
@@ -48,7 +64,11 @@ interface PhaseResult {
   readonly lease: Record<string, number>;
 }
 
-async function phase(nodes: readonly ApiNode[], accounts: readonly string[], flush: () => Promise<unknown>): Promise<PhaseResult> {
+async function phase(
+  nodes: readonly ApiNode[],
+  accounts: readonly string[],
+  flush: () => Promise<unknown>,
+): Promise<PhaseResult> {
   const perNode = Math.ceil(REQUESTS / nodes.length);
   const agents = nodes.map(() => new Agent({ keepAlive: true, maxSockets: perNode, maxFreeSockets: perNode }));
   const result: PhaseResult = { reads: [], misses: [], bypass: 0, p99: [], errors: 0, lease: {} };
@@ -56,17 +76,30 @@ async function phase(nodes: readonly ApiNode[], accounts: readonly string[], flu
   try {
     for (let round = 0; round < ROUNDS; round += 1) {
       // Open every socket first, so the GETs below leave together instead of behind 500 connects.
-      await Promise.all(Array.from({ length: REQUESTS }, (_, i) => get(agents[i % nodes.length]!, `${nodes[i % nodes.length]!.url}/healthz`)));
+      await Promise.all(
+        Array.from({ length: REQUESTS }, (_, i) =>
+          get(agents[i % nodes.length]!, `${nodes[i % nodes.length]!.url}/healthz`),
+        ),
+      );
       const id = accounts[round % accounts.length]!;
       await flush();
       const before = await clusterMetric(nodes, 'api_db_query_duration_seconds_count', { op: 'account_get' });
       const answers = await Promise.all(
-        Array.from({ length: REQUESTS }, (_, i) => get(agents[i % nodes.length]!, `${nodes[i % nodes.length]!.url}/v1/accounts/${id}`)),
+        Array.from({ length: REQUESTS }, (_, i) =>
+          get(agents[i % nodes.length]!, `${nodes[i % nodes.length]!.url}/v1/accounts/${id}`),
+        ),
       );
-      result.reads.push((await clusterMetric(nodes, 'api_db_query_duration_seconds_count', { op: 'account_get' })) - before);
+      result.reads.push(
+        (await clusterMetric(nodes, 'api_db_query_duration_seconds_count', { op: 'account_get' })) - before,
+      );
       result.misses.push(answers.filter((a) => a.cache === 'miss').length);
       result.bypass += answers.filter((a) => a.cache === 'bypass').length;
-      result.p99.push(percentile(answers.map((a) => a.ms).sort((a, b) => a - b), 99));
+      result.p99.push(
+        percentile(
+          answers.map((a) => a.ms).sort((a, b) => a - b),
+          99,
+        ),
+      );
       result.errors += answers.filter((a) => a.status !== 200).length;
     }
   } finally {
@@ -88,7 +121,12 @@ async function leaseOutcomes(nodes: readonly ApiNode[]): Promise<Record<string, 
 
 await runBench('stampede', 300 + ROUNDS * 20, async () => {
   const infra = await startInfra({ redis: true });
-  const redis = createRedisClient({ url: infra.redisUrl!, timeoutMs: 5000, logger: createLogger({ name: 'bench', level: 'warn' }), name: 'bench' });
+  const redis = createRedisClient({
+    url: infra.redisUrl!,
+    timeoutMs: 5000,
+    logger: createLogger({ name: 'bench', level: 'warn' }),
+    name: 'bench',
+  });
   const phases: [string, PhaseResult][] = [];
   try {
     let accounts: string[] = [];
@@ -115,7 +153,18 @@ await runBench('stampede', 300 + ROUNDS * 20, async () => {
   );
   console.log(
     table(
-      ['setting', 'db reads per round (median)', 'max', 'min', 'x-cache: miss answers (median)', 'bypass answers (all rounds)', 'p99 ms (median)', 'lease outcomes (won/waited/fallback/off)', 'errors', 'goal 1: met in'],
+      [
+        'setting',
+        'db reads per round (median)',
+        'max',
+        'min',
+        'x-cache: miss answers (median)',
+        'bypass answers (all rounds)',
+        'p99 ms (median)',
+        'lease outcomes (won/waited/fallback/off)',
+        'errors',
+        'goal 1: met in',
+      ],
       phases.map(([name, r]) => [
         name,
         median(r.reads),

@@ -43,7 +43,12 @@ interface Outcome {
 
 await runBench('write-back-crash', 120 + 4 * DURATION, async () => {
   const infra = await startInfra({ redis: true });
-  const env = { SHARD_PRIMARIES: infra.pgUrl, REDIS_CACHE_URL: infra.redisUrl!, VIEWS_FLUSH_MS: String(FLUSH_MS), REDIS_TIMEOUT_MS: '1000' };
+  const env = {
+    SHARD_PRIMARIES: infra.pgUrl,
+    REDIS_CACHE_URL: infra.redisUrl!,
+    VIEWS_FLUSH_MS: String(FLUSH_MS),
+    REDIS_TIMEOUT_MS: '1000',
+  };
   let node: ApiNode = await startApi(1, env);
   const { posts } = await seed(infra.pgUrl, POSTS, 1);
   const stored = async () => Number(await psql(infra.pgUrl, 'SELECT coalesce(sum(view_count), 0) FROM posts;'));
@@ -116,10 +121,20 @@ await runBench('write-back-crash', 120 + 4 * DURATION, async () => {
   }
 
   const bound = (RATE * FLUSH_MS) / 1000;
-  console.log(`\nwrite-back crash: ${RATE} increments/s over ${POSTS} posts, ${DURATION} s per scenario, VIEWS_FLUSH_MS=${FLUSH_MS}; one interval = ${bound} increments\n`);
+  console.log(
+    `\nwrite-back crash: ${RATE} increments/s over ${POSTS} posts, ${DURATION} s per scenario, VIEWS_FLUSH_MS=${FLUSH_MS}; one interval = ${bound} increments\n`,
+  );
   console.log(
     table(
-      ['scenario', 'sent', 'acknowledged (204)', 'in Postgres', 'lost', 'lost / one interval', 'last flush before the crash, ms ago'],
+      [
+        'scenario',
+        'sent',
+        'acknowledged (204)',
+        'in Postgres',
+        'lost',
+        'lost / one interval',
+        'last flush before the crash, ms ago',
+      ],
       outcomes.map((o) => [
         o.scenario,
         o.sent,

@@ -69,7 +69,12 @@ await runBench('write-back', 300 + INCREMENTS / 50, async () => {
   const results: ModeResult[] = [];
   let posts: [string, string][] = [];
   for (const mode of ['write-back', 'off']) {
-    const node = await startApi(1, { SHARD_PRIMARIES: infra.pgUrl, REDIS_CACHE_URL: infra.redisUrl!, VIEWS_MODE: mode, VIEWS_FLUSH_MS: FLUSH_MS });
+    const node = await startApi(1, {
+      SHARD_PRIMARIES: infra.pgUrl,
+      REDIS_CACHE_URL: infra.redisUrl!,
+      VIEWS_MODE: mode,
+      VIEWS_FLUSH_MS: FLUSH_MS,
+    });
     if (posts.length === 0) posts = (await seed(infra.pgUrl, POSTS, 1)).posts;
     await psql(infra.pgUrl, 'UPDATE posts SET view_count = 0;');
     const agent = new Agent({ keepAlive: true, maxSockets: CONCURRENCY });
@@ -93,7 +98,8 @@ await runBench('write-back', 300 + INCREMENTS / 50, async () => {
     // rows below include it and the transaction count misses it).
     const stored = async () => Number(await psql(infra.pgUrl, 'SELECT coalesce(sum(view_count), 0) FROM posts;'));
     for (let i = 0; i < 100 && (await stored()) < INCREMENTS; i += 1) await new Promise((r) => setTimeout(r, 100));
-    const transactions = (await metric(node.url, 'api_db_query_duration_seconds_count', { op: 'views_flush' })) - txBefore;
+    const transactions =
+      (await metric(node.url, 'api_db_query_duration_seconds_count', { op: 'views_flush' })) - txBefore;
     await node.stop();
     const statsAfter = await tableStats(infra.pgUrl);
     const viewsStored = await stored();
@@ -114,7 +120,16 @@ await runBench('write-back', 300 + INCREMENTS / 50, async () => {
   );
   console.log(
     table(
-      ['VIEWS_MODE', 'increments/s', 'write transactions', 'posts rows updated', 'outbox rows', 'rows written per 10 000 increments', 'views in Postgres after', 'errors'],
+      [
+        'VIEWS_MODE',
+        'increments/s',
+        'write transactions',
+        'posts rows updated',
+        'outbox rows',
+        'rows written per 10 000 increments',
+        'views in Postgres after',
+        'errors',
+      ],
       results.map((r) => [
         r.mode,
         (INCREMENTS / r.seconds).toFixed(0),
@@ -129,6 +144,8 @@ await runBench('write-back', 300 + INCREMENTS / 50, async () => {
   );
   const [wb, off] = results;
   if (wb !== undefined && off !== undefined && wb.rowsUpdated > 0) {
-    console.log(`\nrow writes, off / write-back: ${((off.rowsUpdated + off.outboxRows) / (wb.rowsUpdated + wb.outboxRows)).toFixed(0)}x`);
+    console.log(
+      `\nrow writes, off / write-back: ${((off.rowsUpdated + off.outboxRows) / (wb.rowsUpdated + wb.outboxRows)).toFixed(0)}x`,
+    );
   }
 });

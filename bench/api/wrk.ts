@@ -40,9 +40,13 @@ function toMs(text: string | undefined): number {
 
 /** `wrk -t1 -c<connections> -d<seconds>s --latency -s <script> <baseUrl>`, parsed. */
 export async function wrk(baseUrl: string, script: string, connections: number, seconds: number): Promise<WrkResult> {
-  const child = spawn('wrk', ['-t1', `-c${connections}`, `-d${seconds}s`, '--latency', '--timeout', '5s', '-s', script, baseUrl], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const child = spawn(
+    'wrk',
+    ['-t1', `-c${connections}`, `-d${seconds}s`, '--latency', '--timeout', '5s', '-s', script, baseUrl],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
   let out = '';
   child.stdout.setEncoding('utf8').on('data', (c: string) => (out += c));
   const [code] = (await once(child, 'exit')) as [number | null];
@@ -50,7 +54,8 @@ export async function wrk(baseUrl: string, script: string, connections: number, 
   const num = (re: RegExp): number => Number(re.exec(out)?.[1] ?? 0);
   const socketErrors = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out);
   const errors =
-    num(/Non-2xx or 3xx responses: (\d+)/) + (socketErrors === null ? 0 : socketErrors.slice(1).reduce((a, b) => a + Number(b), 0));
+    num(/Non-2xx or 3xx responses: (\d+)/) +
+    (socketErrors === null ? 0 : socketErrors.slice(1).reduce((a, b) => a + Number(b), 0));
   return {
     requests: num(/(\d+) requests in/),
     rps: num(/Requests\/sec:\s+([\d.]+)/),

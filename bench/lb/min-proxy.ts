@@ -7,11 +7,17 @@ import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 
 interface MinPool {
-  request(o: { path: string; method: string; headers: IncomingHttpHeaders }): Promise<{ statusCode: number; headers: IncomingHttpHeaders; body: Readable }>;
+  request(o: {
+    path: string;
+    method: string;
+    headers: IncomingHttpHeaders;
+  }): Promise<{ statusCode: number; headers: IncomingHttpHeaders; body: Readable }>;
 }
 // undici is a dependency of services/lb, not of the repo root.
 const require = createRequire(join(process.cwd(), 'services/lb/package.json'));
-const { Pool } = require('undici') as { Pool: new (origin: string, o: { connections: number; pipelining: number }) => MinPool };
+const { Pool } = require('undici') as {
+  Pool: new (origin: string, o: { connections: number; pipelining: number }) => MinPool;
+};
 
 const [listen, upstream] = process.argv.slice(2).map(Number);
 const pool = new Pool(`http://127.0.0.1:${upstream}`, { connections: 64, pipelining: 1 });

@@ -8,8 +8,18 @@ export const root = process.cwd();
 export const ext = import.meta.url.endsWith('.js') ? '.js' : '.ts';
 const children: ChildProcess[] = [];
 
-export function start(cmd: string, args: string[], env: Record<string, string> = {}, opts: SpawnOptions = {}): ChildProcess {
-  const child = spawn(cmd, args, { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit'], ...opts });
+export function start(
+  cmd: string,
+  args: string[],
+  env: Record<string, string> = {},
+  opts: SpawnOptions = {},
+): ChildProcess {
+  const child = spawn(cmd, args, {
+    cwd: root,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'ignore', 'inherit'],
+    ...opts,
+  });
   children.push(child);
   return child;
 }

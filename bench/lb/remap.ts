@@ -1,7 +1,13 @@
 // Experiment 1: share of keys that change owner when a node joins or leaves, per hashing scheme,
 // against the ideal (1/(n+1) on join, 1/n on leave) and modulo hashing as the baseline.
 // Pure and in-process: `npx tsc -b libs/hashing && node bench/lb/remap.ts [keys]`.
-import { createHashRing, createMaglev, createRendezvous, murmur3, type HashNode } from '../../libs/hashing/dist/index.js';
+import {
+  createHashRing,
+  createMaglev,
+  createRendezvous,
+  murmur3,
+  type HashNode,
+} from '../../libs/hashing/dist/index.js';
 
 interface Owner {
   ownerOf(hash: number): string | undefined;
@@ -39,7 +45,9 @@ for (const n of [3, 5, 10, 30]) {
       [`join ${n}->${n + 1}`, join, 1 / (n + 1)],
       [`leave ${n}->${n - 1}`, leave, 1 / n],
     ] as const) {
-      rows.push(`| ${name.padEnd(22)} | ${String(n).padStart(2)} | ${change.padEnd(12)} | ${pct(moved)} | ${pct(ideal)} | ${(moved / ideal).toFixed(2).padStart(11)} |`);
+      rows.push(
+        `| ${name.padEnd(22)} | ${String(n).padStart(2)} | ${change.padEnd(12)} | ${pct(moved)} | ${pct(ideal)} | ${(moved / ideal).toFixed(2).padStart(11)} |`,
+      );
     }
   }
 }

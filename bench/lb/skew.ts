@@ -45,14 +45,26 @@ interface SimHost extends Host {
 }
 
 function run(name: string): { maxMean: number; minMean: number; peakInflight: number } {
-  const hosts: SimHost[] = Array.from({ length: HOSTS }, (_, i) => ({ id: `api-${i + 1}`, url: '', weight: 1, healthy: true, inflight: 0 }));
+  const hosts: SimHost[] = Array.from({ length: HOSTS }, (_, i) => ({
+    id: `api-${i + 1}`,
+    url: '',
+    weight: 1,
+    healthy: true,
+    inflight: 0,
+  }));
   const strategy = createStrategy(name, { ...DEFAULT_STRATEGY_OPTIONS, hashKey: parseHashKey('header:x-user') });
   const counts = new Map<string, number>(hosts.map((h) => [h.id, 0]));
   const window: SimHost[] = [];
   let peakInflight = 0;
   for (const user of sequence) {
     if (window.length === CONCURRENCY) window.shift()!.inflight--;
-    const host = strategy.pick(hosts, { method: 'GET', url: `/accounts/${user}`, headers: { 'x-user': user }, requestId: '', remoteAddress: user }) as SimHost;
+    const host = strategy.pick(hosts, {
+      method: 'GET',
+      url: `/accounts/${user}`,
+      headers: { 'x-user': user },
+      requestId: '',
+      remoteAddress: user,
+    }) as SimHost;
     host.inflight++;
     peakInflight = Math.max(peakInflight, host.inflight);
     window.push(host);
@@ -63,10 +75,18 @@ function run(name: string): { maxMean: number; minMean: number; peakInflight: nu
 }
 
 const top = cdf[0]! / norm;
-console.log(`load skew: ${REQUESTS} requests, Zipf s=${S} over ${DISTINCT_KEYS} keys (hottest key ${(top * 100).toFixed(1)}%), ${HOSTS} hosts, ${CONCURRENCY} in flight; hash key = the user (ip-hash: client address = the user)\n`);
-console.log('| strategy             | max/mean | min/mean | peak in-flight on one host (mean ' + (CONCURRENCY / HOSTS).toFixed(1) + ') |');
+console.log(
+  `load skew: ${REQUESTS} requests, Zipf s=${S} over ${DISTINCT_KEYS} keys (hottest key ${(top * 100).toFixed(1)}%), ${HOSTS} hosts, ${CONCURRENCY} in flight; hash key = the user (ip-hash: client address = the user)\n`,
+);
+console.log(
+  '| strategy             | max/mean | min/mean | peak in-flight on one host (mean ' +
+    (CONCURRENCY / HOSTS).toFixed(1) +
+    ') |',
+);
 console.log('|----------------------|---------:|---------:|------:|');
 for (const name of strategyNames) {
   const r = run(name);
-  console.log(`| ${name.padEnd(20)} | ${r.maxMean.toFixed(3).padStart(8)} | ${r.minMean.toFixed(3).padStart(8)} | ${String(r.peakInflight).padStart(5)} |`);
+  console.log(
+    `| ${name.padEnd(20)} | ${r.maxMean.toFixed(3).padStart(8)} | ${r.minMean.toFixed(3).padStart(8)} | ${String(r.peakInflight).padStart(5)} |`,
+  );
 }

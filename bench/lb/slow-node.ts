@@ -29,16 +29,29 @@ const STRATEGIES = [
 const [UP1, UP2, UP3, SLOW, LB, ADMIN] = [18300, 18301, 18302, 18303, 18304, 18305] as const;
 const agent = new Agent({ keepAlive: true, maxSockets: CONCURRENCY });
 
-interface Sample { ms: number; upstream: string; status: number }
+interface Sample {
+  ms: number;
+  upstream: string;
+  status: number;
+}
 
 function get(i: number): Promise<Sample> {
   const started = performance.now();
   const xff = `10.0.${(i % CLIENTS) >> 8}.${(i % CLIENTS) & 255}`;
   return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port: LB, path: '/v1/whoami', agent, headers: { 'x-forwarded-for': xff } }, (res) => {
-      res.resume();
-      res.on('end', () => resolve({ ms: performance.now() - started, upstream: String(res.headers['x-upstream']), status: res.statusCode ?? 0 }));
-    });
+    const req = request(
+      { host: '127.0.0.1', port: LB, path: '/v1/whoami', agent, headers: { 'x-forwarded-for': xff } },
+      (res) => {
+        res.resume();
+        res.on('end', () =>
+          resolve({
+            ms: performance.now() - started,
+            upstream: String(res.headers['x-upstream']),
+            status: res.statusCode ?? 0,
+          }),
+        );
+      },
+    );
     req.on('error', reject);
     req.end();
   });
@@ -60,16 +73,28 @@ async function load(n: number): Promise<Sample[]> {
 async function setStrategy(strategy: string): Promise<void> {
   const body = JSON.stringify({ strategy, hashKey: 'client' });
   await new Promise<void>((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port: ADMIN, path: '/admin/lb/strategy', method: 'PUT', headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
-      res.resume();
-      res.on('end', () => (res.statusCode === 200 ? resolve() : reject(new Error(`PUT strategy ${strategy}: ${res.statusCode}`))));
-    });
+    const req = request(
+      {
+        host: '127.0.0.1',
+        port: ADMIN,
+        path: '/admin/lb/strategy',
+        method: 'PUT',
+        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+      },
+      (res) => {
+        res.resume();
+        res.on('end', () =>
+          res.statusCode === 200 ? resolve() : reject(new Error(`PUT strategy ${strategy}: ${res.statusCode}`)),
+        );
+      },
+    );
     req.on('error', reject);
     req.end(body);
   });
 }
 
-const pct = (sorted: number[], p: number): number => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+const pct = (sorted: number[], p: number): number =>
+  sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
 
 async function main(): Promise<void> {
   startScript('stub-upstream', [String(UP1), String(UP2), String(UP3)]);
@@ -91,7 +116,9 @@ async function main(): Promise<void> {
   await load(2000); // warm-up
 
   const baseline = median((await load(2000)).map((s) => s.ms));
-  console.log(`\np50/p99 per strategy, one of three upstreams slowed by ${DELAY_MS} ms per request (latency-proxy.ts), ${REQUESTS} GETs per strategy at concurrency ${CONCURRENCY}, ${CLIENTS} client addresses (hash key: client via X-Forwarded-For)\n`);
+  console.log(
+    `\np50/p99 per strategy, one of three upstreams slowed by ${DELAY_MS} ms per request (latency-proxy.ts), ${REQUESTS} GETs per strategy at concurrency ${CONCURRENCY}, ${CLIENTS} client addresses (hash key: client via X-Forwarded-For)\n`,
+  );
   console.log('| strategy             | p50 ms | p90 ms | p99 ms | max ms | share to slow host | errors |');
   console.log('|----------------------|-------:|-------:|-------:|-------:|----:|---:|');
   for (const strategy of STRATEGIES) {
@@ -100,7 +127,9 @@ async function main(): Promise<void> {
     const ms = samples.map((s) => s.ms).sort((a, b) => a - b);
     const slow = samples.filter((s) => s.upstream === 'slow-3').length / samples.length;
     const errors = samples.filter((s) => s.status !== 200).length;
-    console.log(`| ${strategy.padEnd(20)} | ${pct(ms, 50).toFixed(2)} | ${pct(ms, 90).toFixed(2)} | ${pct(ms, 99).toFixed(2)} | ${ms.at(-1)!.toFixed(2)} | ${(slow * 100).toFixed(1)}% | ${errors} |`);
+    console.log(
+      `| ${strategy.padEnd(20)} | ${pct(ms, 50).toFixed(2)} | ${pct(ms, 90).toFixed(2)} | ${pct(ms, 99).toFixed(2)} | ${ms.at(-1)!.toFixed(2)} | ${(slow * 100).toFixed(1)}% | ${errors} |`,
+    );
   }
   console.log(`\n(warm-up median before the runs, round-robin: ${baseline.toFixed(2)} ms)`);
 }

@@ -3,7 +3,12 @@
 // Keep-alive on (node's default). Usage: node bench/lb/stub-upstream.ts <port> [port...]
 import { createServer } from 'node:http';
 
-const BODY = JSON.stringify({ id: 'usr_01hbench000000000000000000', email: 'bench@example.com', roles: ['user'], tenant: 'bench' });
+const BODY = JSON.stringify({
+  id: 'usr_01hbench000000000000000000',
+  email: 'bench@example.com',
+  roles: ['user'],
+  tenant: 'bench',
+});
 const HEALTH = '{"status":"ok"}';
 
 export function startStub(port: number, host = '127.0.0.1'): Promise<void> {
@@ -12,7 +17,10 @@ export function startStub(port: number, host = '127.0.0.1'): Promise<void> {
     // Drain any request body before answering, as a real handler would.
     req.resume();
     req.on('end', () => {
-      res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body) });
+      res.writeHead(200, {
+        'content-type': 'application/json; charset=utf-8',
+        'content-length': Buffer.byteLength(body),
+      });
       res.end(body);
     });
   });

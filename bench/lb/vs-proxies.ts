@@ -74,9 +74,15 @@ backend be
   server api 127.0.0.1:${UP}
 `;
 
-interface WrkResult { rps: number; p50: number; p99: number; errors: number }
+interface WrkResult {
+  rps: number;
+  p50: number;
+  p99: number;
+  errors: number;
+}
 
-const toMs = (v: string, unit: string): number => Number(v) * (unit === 'us' ? 0.001 : unit === 's' ? 1000 : unit === 'm' ? 60_000 : 1);
+const toMs = (v: string, unit: string): number =>
+  Number(v) * (unit === 'us' ? 0.001 : unit === 's' ? 1000 : unit === 'm' ? 60_000 : 1);
 
 function wrk(url: string, conns: number, seconds: number): Promise<WrkResult> {
   const args = [`-t${Math.min(Number(WRK_THREADS), conns)}`, `-c${conns}`, `-d${seconds}s`, '--latency', url];
@@ -134,7 +140,9 @@ async function main(): Promise<void> {
   // Warm-up (JIT, keep-alive pools).
   for (const t of names) await wrk(targets[t]!, CONCURRENCY, 2);
 
-  const runs: Record<Target, { hi: WrkResult[]; one: WrkResult[] }> = Object.fromEntries(names.map((t) => [t, { hi: [], one: [] }])) as never;
+  const runs: Record<Target, { hi: WrkResult[]; one: WrkResult[] }> = Object.fromEntries(
+    names.map((t) => [t, { hi: [], one: [] }]),
+  ) as never;
   for (let r = 0; r < ROUNDS; r++) {
     const order = names.map((_, i) => names[(i + r) % names.length]!);
     for (const t of order) {
@@ -142,7 +150,9 @@ async function main(): Promise<void> {
       runs[t]!.hi.push(hi);
       const one = await wrk(targets[t]!, 1, C1_SECONDS);
       runs[t]!.one.push(one);
-      console.error(`round ${r + 1} ${t.padEnd(8)} c=${CONCURRENCY}: ${hi.rps.toFixed(0)} req/s p50 ${hi.p50.toFixed(2)} ms p99 ${hi.p99.toFixed(2)} ms | c=1: ${one.rps.toFixed(0)} req/s p50 ${(one.p50 * 1000).toFixed(0)} us${hi.errors + one.errors ? ` ERRORS ${hi.errors + one.errors}` : ''}`);
+      console.error(
+        `round ${r + 1} ${t.padEnd(8)} c=${CONCURRENCY}: ${hi.rps.toFixed(0)} req/s p50 ${hi.p50.toFixed(2)} ms p99 ${hi.p99.toFixed(2)} ms | c=1: ${one.rps.toFixed(0)} req/s p50 ${(one.p50 * 1000).toFixed(0)} us${hi.errors + one.errors ? ` ERRORS ${hi.errors + one.errors}` : ''}`,
+      );
     }
   }
 
@@ -159,15 +169,24 @@ async function main(): Promise<void> {
         errors: [...runs[t]!.hi, ...runs[t]!.one].reduce((a, x) => a + x.errors, 0),
       },
     ]),
-  ) as Record<Target, { rps: number; p50: number; p99: number; rps1: number; p50c1: number; p99c1: number; errors: number }>;
+  ) as Record<
+    Target,
+    { rps: number; p50: number; p99: number; rps1: number; p50c1: number; p99c1: number; errors: number }
+  >;
 
-  console.log(`\nlb vs nginx vs HAProxy: one stub upstream (node:http, fixed JSON), wrk -t${WRK_THREADS}, ${ROUNDS} interleaved rounds, medians; c=${CONCURRENCY} for ${SECONDS} s, c=1 for ${C1_SECONDS} s\n`);
-  console.log(`| target   | req/s c=${CONCURRENCY} | p50 ms | p99 ms | req/s c=1 | p50 c=1 us | added p50 c=1 us | p99 c=1 us | errors |`);
+  console.log(
+    `\nlb vs nginx vs HAProxy: one stub upstream (node:http, fixed JSON), wrk -t${WRK_THREADS}, ${ROUNDS} interleaved rounds, medians; c=${CONCURRENCY} for ${SECONDS} s, c=1 for ${C1_SECONDS} s\n`,
+  );
+  console.log(
+    `| target   | req/s c=${CONCURRENCY} | p50 ms | p99 ms | req/s c=1 | p50 c=1 us | added p50 c=1 us | p99 c=1 us | errors |`,
+  );
   console.log('|----------|------:|------:|------:|------:|------:|------:|------:|---:|');
   for (const t of names) {
     const m = med[t]!;
     const added = t === 'direct' ? '-' : ((m.p50c1 - med.direct!.p50c1) * 1000).toFixed(0);
-    console.log(`| ${t.padEnd(8)} | ${m.rps.toFixed(0)} | ${m.p50.toFixed(2)} | ${m.p99.toFixed(2)} | ${m.rps1.toFixed(0)} | ${(m.p50c1 * 1000).toFixed(0)} | ${added} | ${(m.p99c1 * 1000).toFixed(0)} | ${m.errors} |`);
+    console.log(
+      `| ${t.padEnd(8)} | ${m.rps.toFixed(0)} | ${m.p50.toFixed(2)} | ${m.p99.toFixed(2)} | ${m.rps1.toFixed(0)} | ${(m.p50c1 * 1000).toFixed(0)} | ${added} | ${(m.p99c1 * 1000).toFixed(0)} | ${m.errors} |`,
+    );
   }
   const ratio = (a: Target, b: Target) => med[a]!.rps / med[b]!.rps;
   const addedLb = (med.lb!.p50c1 - med.direct!.p50c1) * 1000;
@@ -175,7 +194,9 @@ async function main(): Promise<void> {
   console.log('\n| ratio (throughput) | value | goal |');
   console.log('|---|---:|---|');
   console.log(`| lb / nginx | ${ratio('lb', 'nginx').toFixed(2)} | >= 0.9: ${goal(ratio('lb', 'nginx') >= 0.9)} |`);
-  console.log(`| lb / haproxy | ${ratio('lb', 'haproxy').toFixed(2)} | >= 0.8: ${goal(ratio('lb', 'haproxy') >= 0.8)} |`);
+  console.log(
+    `| lb / haproxy | ${ratio('lb', 'haproxy').toFixed(2)} | >= 0.8: ${goal(ratio('lb', 'haproxy') >= 0.8)} |`,
+  );
   console.log(`| lb / direct | ${ratio('lb', 'direct').toFixed(2)} | >= 0.6: ${goal(ratio('lb', 'direct') >= 0.6)} |`);
   console.log(`| lb / node-min | ${ratio('lb', 'node-min').toFixed(2)} | |`);
   console.log(`| node-min / direct | ${ratio('node-min', 'direct').toFixed(2)} | |`);

@@ -53,11 +53,14 @@ async function steadyTraffic(bench: Awaited<ReturnType<typeof startBench>>): Pro
   for (const offset of plan) {
     await sleepUntil(start + offset);
     sent.push(performance.now() - start);
-    for (const a of ALGORITHMS) decisions.get(a)!.push(bench.algorithms[a].check(`${run}:${a}`, params).then((d) => d.allowed));
+    for (const a of ALGORITHMS)
+      decisions.get(a)!.push(bench.algorithms[a].check(`${run}:${a}`, params).then((d) => d.allowed));
   }
   const exact = exactLog(sent);
   const exactAdmitted = exact.filter(Boolean).length;
-  console.log(`\nSteady bursty traffic: ${sent.length} requests in ${DURATION} ms, limit ${LIMIT}/${WINDOW} ms (${RATE_X}x mean)`);
+  console.log(
+    `\nSteady bursty traffic: ${sent.length} requests in ${DURATION} ms, limit ${LIMIT}/${WINDOW} ms (${RATE_X}x mean)`,
+  );
   console.log(`exact log admits ${exactAdmitted}; max in any window ${maxInWindow(sent.filter((_, i) => exact[i]))}`);
   console.log('algorithm        admitted  vs-exact  max-in-window  over-limit  admitted-not-exact  denied-but-exact');
   for (const a of ALGORITHMS) {
@@ -76,7 +79,8 @@ async function steadyTraffic(bench: Awaited<ReturnType<typeof startBench>>): Pro
 // One hit opens the window at t0; LIMIT just before t0 + W and LIMIT just after: fixed window admits ~2x.
 async function edgeBurst(bench: Awaited<ReturnType<typeof startBench>>): Promise<void> {
   const run = `edge-${Date.now()}`;
-  const burst = (a: AlgorithmName) => Promise.all(Array.from({ length: LIMIT }, () => bench.algorithms[a].check(`${run}:${a}`, params)));
+  const burst = (a: AlgorithmName) =>
+    Promise.all(Array.from({ length: LIMIT }, () => bench.algorithms[a].check(`${run}:${a}`, params)));
   const t0 = performance.now();
   await Promise.all(ALGORITHMS.map((a) => bench.algorithms[a].check(`${run}:${a}`, params)));
   await sleepUntil(t0 + WINDOW - 60);
@@ -84,7 +88,9 @@ async function edgeBurst(bench: Awaited<ReturnType<typeof startBench>>): Promise
   await sleepUntil(t0 + WINDOW + 30);
   const after = await Promise.all(ALGORITHMS.map(burst));
   const span = performance.now() - t0 - WINDOW + 60;
-  console.log(`\nEdge burst: 1 hit at t0, ${LIMIT} at t0+W-60ms, ${LIMIT} at t0+W+30ms (all within ~${span.toFixed(0)} ms)`);
+  console.log(
+    `\nEdge burst: 1 hit at t0, ${LIMIT} at t0+W-60ms, ${LIMIT} at t0+W+30ms (all within ~${span.toFixed(0)} ms)`,
+  );
   console.log('algorithm        before-edge  after-edge  total-in-~100ms  (limit per window ' + LIMIT + ')');
   ALGORITHMS.forEach((a, i) => {
     const b = before[i]!.filter((d) => d.allowed).length;

@@ -47,11 +47,31 @@ async function serverUsecPerCall(command: string): Promise<number> {
 function redisBenchmark(host: string, port: number, name: string, command: string[]): Row {
   const out = execFileSync(
     'redis-benchmark',
-    ['-h', host, '-p', String(port), '-n', String(N), '-c', String(CLIENTS), '-P', '1', '-r', String(KEYS), '--csv', ...command],
+    [
+      '-h',
+      host,
+      '-p',
+      String(port),
+      '-n',
+      String(N),
+      '-c',
+      String(CLIENTS),
+      '-P',
+      '1',
+      '-r',
+      String(KEYS),
+      '--csv',
+      ...command,
+    ],
     { encoding: 'utf8' },
   );
   // "test","rps","avg_latency_ms","min_latency_ms","p50_latency_ms","p95_latency_ms","p99_latency_ms","max_latency_ms"
-  const cells = out.trim().split('\n').at(-1)!.split(',').map((c) => c.replaceAll('"', ''));
+  const cells = out
+    .trim()
+    .split('\n')
+    .at(-1)!
+    .split(',')
+    .map((c) => c.replaceAll('"', ''));
   return { name, rps: Number(cells[1]), p50: Number(cells[4]), p99: Number(cells[6]) };
 }
 
@@ -60,7 +80,9 @@ function median(rows: readonly Row[]): Row {
   return [...rows].sort((x, y) => x.rps - y.rps)[Math.floor(rows.length / 2)]!;
 }
 try {
-  console.log(`Redis ${bench.url}; redis-benchmark -n ${N} -c ${CLIENTS} -P 1 -r ${KEYS}; limit ${LIMIT}/${WINDOW} ms per key`);
+  console.log(
+    `Redis ${bench.url}; redis-benchmark -n ${N} -c ${CLIENTS} -P 1 -r ${KEYS}; limit ${LIMIT}/${WINDOW} ms per key`,
+  );
   await bench.redis.set('key:__rand_int__', 'x');
   for (let i = 0; i < KEYS; i += 1000) {
     const pipe = bench.redis.pipeline();
@@ -88,7 +110,9 @@ try {
   console.log('command                    rps      x GET   p50 ms  p99 ms  server us/call  x GET (GET us / us)');
   for (const r of rows) {
     const cpu = `${r.usec!.toFixed(2).padStart(14)}  ${(base.usec! / r.usec!).toFixed(2).padStart(6)}`;
-    console.log(`${r.name.padEnd(24)} ${r.rps.toFixed(0).padStart(8)}  ${(r.rps / base.rps).toFixed(2).padStart(6)}  ${r.p50.toFixed(3).padStart(7)} ${r.p99.toFixed(3).padStart(7)}  ${cpu}`);
+    console.log(
+      `${r.name.padEnd(24)} ${r.rps.toFixed(0).padStart(8)}  ${(r.rps / base.rps).toFixed(2).padStart(6)}  ${r.p50.toFixed(3).padStart(7)} ${r.p99.toFixed(3).padStart(7)}  ${cpu}`,
+    );
   }
 
   // One request at a time through ioredis: latency as the ratelimiter sees it.
@@ -122,7 +146,9 @@ try {
   console.log(`\nNode, one at a time (${NODE_N} calls each, through loadRedisScript + ioredis):`);
   console.log('call                       rps      x GET   p50 ms  p99 ms');
   for (const r of nodeRows) {
-    console.log(`${r.name.padEnd(24)} ${r.rps.toFixed(0).padStart(8)}  ${(r.rps / nodeBase.rps).toFixed(2).padStart(6)}  ${r.p50.toFixed(3).padStart(7)} ${r.p99.toFixed(3).padStart(7)}`);
+    console.log(
+      `${r.name.padEnd(24)} ${r.rps.toFixed(0).padStart(8)}  ${(r.rps / nodeBase.rps).toFixed(2).padStart(6)}  ${r.p50.toFixed(3).padStart(7)} ${r.p99.toFixed(3).padStart(7)}`,
+    );
   }
 } finally {
   await bench.close();

@@ -14,13 +14,20 @@ const root = new URL('../../', import.meta.url);
 const children: ChildProcess[] = [];
 
 function start(args: string[], env: Record<string, string>): void {
-  const child = spawn(process.execPath, args, { cwd: root, env: { ...process.env, LOG_LEVEL: 'warn', ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
+  const child = spawn(process.execPath, args, {
+    cwd: root,
+    env: { ...process.env, LOG_LEVEL: 'warn', ...env },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
   children.push(child);
 }
 
 async function ready(url: string): Promise<void> {
   for (let i = 0; i < 200; i += 1) {
-    const ok = await fetch(url).then((r) => r.ok, () => false);
+    const ok = await fetch(url).then(
+      (r) => r.ok,
+      () => false,
+    );
     if (ok) return;
     await new Promise((r) => setTimeout(r, 100));
   }
@@ -51,7 +58,8 @@ async function evalshaCalls(redis: Awaited<ReturnType<typeof startBench>>['redis
 
 const bench = await startBench();
 try {
-  const stub = "require('node:http').createServer((q,s)=>{q.resume();q.on('end',()=>{s.setHeader('content-type','application/json');s.end('{\"ok\":true}')})}).listen(3911,'127.0.0.1')";
+  const stub =
+    "require('node:http').createServer((q,s)=>{q.resume();q.on('end',()=>{s.setHeader('content-type','application/json');s.end('{\"ok\":true}')})}).listen(3911,'127.0.0.1')";
   start(['-e', stub], {});
   start(['services/ratelimiter/dist/main.js'], {
     PORT: '3912',
@@ -101,9 +109,13 @@ try {
   }
   // Each round's modes ran back to back: the median of per-round ratios resists load drift best.
   const ratio = (i: number) => median(rps[i]!.map((x, r) => x / rps[0]![r]!)).toFixed(2);
-  console.log(`median of per-round ratios: on (local leases) / off ${ratio(1)}, on (every request global) / off ${ratio(2)}`);
+  console.log(
+    `median of per-round ratios: on (local leases) / off ${ratio(1)}, on (every request global) / off ${ratio(2)}`,
+  );
   const saved = requests[1]! - calls[1]!;
-  console.log(`local stage: ${saved.toFixed(0)} of ${requests[1]!.toFixed(0)} Redis calls saved (${((100 * saved) / Math.max(1, requests[1]!)).toFixed(2)} %)`);
+  console.log(
+    `local stage: ${saved.toFixed(0)} of ${requests[1]!.toFixed(0)} Redis calls saved (${((100 * saved) / Math.max(1, requests[1]!)).toFixed(2)} %)`,
+  );
 } finally {
   for (const c of children) c.kill('SIGTERM');
   await bench.close();

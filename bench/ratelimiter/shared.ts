@@ -23,7 +23,12 @@ export async function startBench(): Promise<Bench> {
   const started = process.env.REDIS_URL === undefined ? await startRedis() : undefined;
   const url = process.env.REDIS_URL ?? started!.url;
   const parsed = new URL(url);
-  const redis = createRedisClient({ url, timeoutMs: 5000, logger: createLogger({ name: 'bench', level: 'warn' }), name: 'bench' });
+  const redis = createRedisClient({
+    url,
+    timeoutMs: 5000,
+    logger: createLogger({ name: 'bench', level: 'warn' }),
+    name: 'bench',
+  });
   for (let i = 0; i < 200 && redis.status !== 'ready'; i += 1) await new Promise((r) => setTimeout(r, 50));
   return {
     url,
@@ -38,7 +43,8 @@ export async function startBench(): Promise<Bench> {
   };
 }
 
-export const sleepUntil = (t: number): Promise<void> => new Promise((r) => setTimeout(r, Math.max(0, t - performance.now())));
+export const sleepUntil = (t: number): Promise<void> =>
+  new Promise((r) => setTimeout(r, Math.max(0, t - performance.now())));
 
 export function percentile(sorted: readonly number[], p: number): number {
   if (sorted.length === 0) return NaN;

@@ -37,6 +37,8 @@ export async function call(
 /** An instant Prometheus query; returns the result vector. */
 export async function promQuery(query: string): Promise<{ metric: Record<string, string>; value: [number, string] }[]> {
   const res = await fetch(`${PROMETHEUS}/api/v1/query?query=${encodeURIComponent(query)}`);
-  const json = (await res.json()) as { data: { result: { metric: Record<string, string>; value: [number, string] }[] } };
+  const json = (await res.json()) as {
+    data: { result: { metric: Record<string, string>; value: [number, string] }[] };
+  };
   return json.data.result;
 }

@@ -12,7 +12,10 @@ export function envName(property: string): string {
 // Arrays come as comma lists and objects as JSON; scalars are left to Value.Convert.
 function parseRaw(schema: TSchema, raw: string, key: string, issues: ConfigIssue[]): unknown {
   if (schema[Kind] === 'Array') {
-    return raw.split(',').map((s) => s.trim()).filter((s) => s !== '');
+    return raw
+      .split(',')
+      .map((s) => s.trim())
+      .filter((s) => s !== '');
   }
   if (schema[Kind] === 'Object' || schema[Kind] === 'Record') {
     try {

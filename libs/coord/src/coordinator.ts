@@ -95,8 +95,7 @@ export function createCoordinator(options: CoordinatorOptions): Coordinator {
       await client.put(key).value(value);
     },
     async compareAndPut(key, expected, value) {
-      const txn =
-        expected === undefined ? client.if(key, 'Create', '==', 0) : client.if(key, 'Value', '==', expected);
+      const txn = expected === undefined ? client.if(key, 'Create', '==', 0) : client.if(key, 'Value', '==', expected);
       const { succeeded } = await txn.then(client.put(key).value(value)).commit();
       return succeeded;
     },

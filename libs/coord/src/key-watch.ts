@@ -29,7 +29,12 @@ function cancelLater(watcher: Promise<Watcher>): void {
  * and this watch is replayed, not missed). Rejects when etcd cancels the watch (for example the
  * revision was compacted) or `signal` aborts; the watch is cancelled either way.
  */
-export async function waitForDelete(client: Etcd3, key: string, fromRevision: string, signal: AbortSignal): Promise<void> {
+export async function waitForDelete(
+  client: Etcd3,
+  key: string,
+  fromRevision: string,
+  signal: AbortSignal,
+): Promise<void> {
   const creating = client.watch().key(key).startRevision(fromRevision).create();
   // create() itself rejects on an early error; this keeps a later one from being unhandled.
   creating.then((w) => w.on('error', () => undefined)).catch(() => undefined);

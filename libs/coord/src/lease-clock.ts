@@ -21,7 +21,12 @@ export interface LeaseClock {
  * Once the deadline has passed the clock stays lapsed: another candidate may have led in the
  * gap, so a late renewal must not make this lease's holder a leader again.
  */
-export function createLeaseClock(lease: Lease, ttlMs: number, marginMs: number, now = () => performance.now()): LeaseClock {
+export function createLeaseClock(
+  lease: Lease,
+  ttlMs: number,
+  marginMs: number,
+  now = () => performance.now(),
+): LeaseClock {
   let renewedAt = Number.NEGATIVE_INFINITY;
   let lapsed = false;
   let streamAlive = false;

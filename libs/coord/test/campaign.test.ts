@@ -27,7 +27,10 @@ describe('campaign', () => {
   }
 
   async function oneLeader(candidates: readonly Candidate[], timeout = 5000): Promise<[Candidate, Candidate[]]> {
-    await vi.waitFor(() => expect(candidates.filter((c) => c.campaign.isLeader)).toHaveLength(1), { timeout, interval: 20 });
+    await vi.waitFor(() => expect(candidates.filter((c) => c.campaign.isLeader)).toHaveLength(1), {
+      timeout,
+      interval: 20,
+    });
     const leader = candidates.find((c) => c.campaign.isLeader)!;
     return [leader, candidates.filter((c) => c !== leader)];
   }
@@ -99,6 +102,8 @@ describe('campaign', () => {
   });
 
   it('rejects a margin that is not shorter than the TTL', () => {
-    expect(() => coords.make().campaign({ election: 'bad', candidate: 'x', ttlSeconds: 1, marginMs: 1000 })).toThrow(RangeError);
+    expect(() => coords.make().campaign({ election: 'bad', candidate: 'x', ttlSeconds: 1, marginMs: 1000 })).toThrow(
+      RangeError,
+    );
   });
 });

@@ -12,7 +12,12 @@ export function loadBound(total: number, nodes: number, c: number): number {
  * Consistent hashing with bounded loads (Mirrokni et al.): the key's ring owner unless it is at
  * the bound, else the next node clockwise under it. `loadOf` gives each node's current load.
  */
-export function boundedLoadOwner(ring: HashRing, hash: number, loadOf: (id: string) => number, c: number): string | undefined {
+export function boundedLoadOwner(
+  ring: HashRing,
+  hash: number,
+  loadOf: (id: string) => number,
+  c: number,
+): string | undefined {
   if (!(c > 1)) throw new RangeError(`bounded-load factor must be > 1, got ${c}`);
   let total = 0;
   for (const id of ring.nodes) total += loadOf(id);

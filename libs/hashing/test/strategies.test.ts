@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { boundedLoadOwner, createHashRing, createMaglev, createRendezvous, loadBound, murmur3, type HashNode } from '../src/index.js';
+import {
+  boundedLoadOwner,
+  createHashRing,
+  createMaglev,
+  createRendezvous,
+  loadBound,
+  murmur3,
+  type HashNode,
+} from '../src/index.js';
 
 const KEYS = Array.from({ length: 20_000 }, (_, i) => murmur3(`user-${i}`));
 const nodes = (n: number): HashNode[] => Array.from({ length: n }, (_, i) => ({ id: `node-${i}` }));

@@ -112,11 +112,14 @@ export class LockKeeper extends EventEmitter<LockKeeperEvents> {
   #hold(lock: Lock): void {
     this.#lock = lock;
     clearTimeout(this.#expiry);
-    this.#expiry = setTimeout(() => {
-      if (this.#lock !== lock) return;
-      this.#log.warn('lock validity ran out before it was extended; lock lost');
-      this.#lose('expired');
-    }, Math.max(0, lock.validUntil - performance.now()));
+    this.#expiry = setTimeout(
+      () => {
+        if (this.#lock !== lock) return;
+        this.#log.warn('lock validity ran out before it was extended; lock lost');
+        this.#lose('expired');
+      },
+      Math.max(0, lock.validUntil - performance.now()),
+    );
     this.#expiry.unref();
   }
 

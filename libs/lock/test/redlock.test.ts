@@ -44,7 +44,11 @@ describe('Redlock over three Redis instances', () => {
   it('hands the lock to a retrying contender once the holder releases it', async () => {
     const holder = await redlock(clientsA).acquire('handover', 10_000);
     const waiting = redlock(clientsB, { retryCount: 1000 }).acquire('handover', 10_000);
-    expect(await redlock(clientsB).acquire('handover', 10_000, { retryCount: 0 }).catch(() => 'busy')).toBe('busy');
+    expect(
+      await redlock(clientsB)
+        .acquire('handover', 10_000, { retryCount: 0 })
+        .catch(() => 'busy'),
+    ).toBe('busy');
     expect(await redlock(clientsA).release(holder)).toBe(3);
     const next = await waiting;
     expect(await tokensOf('handover')).toEqual([next.token, next.token, next.token]);

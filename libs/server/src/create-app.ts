@@ -63,7 +63,10 @@ export function createApp(options: AppOptions): FastifyInstance {
     return reply.status(problem.status).type('application/problem+json').send(problem);
   });
   app.setNotFoundHandler(async (req, reply) => {
-    const problem = toProblem(new AppError(CommonErrors.notFound, { message: `no route ${req.method} ${req.url}` }), req.id);
+    const problem = toProblem(
+      new AppError(CommonErrors.notFound, { message: `no route ${req.method} ${req.url}` }),
+      req.id,
+    );
     return reply.status(404).type('application/problem+json').send(problem);
   });
 

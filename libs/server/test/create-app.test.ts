@@ -13,7 +13,10 @@ afterEach(async () => {
 });
 
 function makeApp(): FastifyInstance {
-  const app = createApp({ logger: createLogger({ name: 'test', level: 'silent' }), metrics: createMetrics({ service: 'test', defaults: false }) });
+  const app = createApp({
+    logger: createLogger({ name: 'test', level: 'silent' }),
+    metrics: createMetrics({ service: 'test', defaults: false }),
+  });
   apps.push(app);
   app.post(
     '/things',

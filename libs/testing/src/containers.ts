@@ -77,5 +77,7 @@ export async function startAll<T extends readonly (() => Promise<{ stop(): Promi
     );
     throw failed.reason;
   }
-  return results.map((r) => (r as PromiseFulfilledResult<unknown>).value) as { [K in keyof T]: Awaited<ReturnType<T[K]>> };
+  return results.map((r) => (r as PromiseFulfilledResult<unknown>).value) as {
+    [K in keyof T]: Awaited<ReturnType<T[K]>>;
+  };
 }

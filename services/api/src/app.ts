@@ -157,7 +157,11 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
         registry,
       });
     }
-    const accounts = createAccountService({ router, repository: createAccountRepository(app.shards), cache: accountCache });
+    const accounts = createAccountService({
+      router,
+      repository: createAccountRepository(app.shards),
+      cache: accountCache,
+    });
     const postRepository = createPostRepository(app.shards);
     const posts = createPostService({ router, repository: postRepository, cache: postCache });
     const views = createViewCounter({

@@ -64,7 +64,14 @@ describe('account ids', () => {
   });
 
   it('rejects anything else', () => {
-    for (const bad of ['', 'acc_', 'acc_123', `ACC_${'0'.repeat(26)}`, `acc_${'I'.repeat(26)}`, `acc_${'0'.repeat(27)}`]) {
+    for (const bad of [
+      '',
+      'acc_',
+      'acc_123',
+      `ACC_${'0'.repeat(26)}`,
+      `acc_${'I'.repeat(26)}`,
+      `acc_${'0'.repeat(27)}`,
+    ]) {
       expect(isAccountId(bad)).toBe(false);
     }
   });
@@ -125,7 +132,10 @@ describe('outbox messages', () => {
       createdAt: new Date('2025-01-02T03:04:05.000Z'),
     });
     expect(message.key).toBe('acc_X');
-    expect(message.headers).toEqual({ 'event-id': '0b6f2a8e-1f7e-4b8e-9d7a-2f1c3e4d5a6b', 'event-type': 'account.created' });
+    expect(message.headers).toEqual({
+      'event-id': '0b6f2a8e-1f7e-4b8e-9d7a-2f1c3e4d5a6b',
+      'event-type': 'account.created',
+    });
     expect(JSON.parse(message.value)).toEqual({
       eventId: '0b6f2a8e-1f7e-4b8e-9d7a-2f1c3e4d5a6b',
       type: 'account.created',
@@ -139,7 +149,10 @@ describe('outbox messages', () => {
 
 describe('toShardError on bad data', () => {
   it('maps a Postgres data exception (SQLSTATE class 22, e.g. a NUL byte) to 400 ERR_VALIDATION', () => {
-    const err = toShardError(Object.assign(new Error('invalid byte sequence for encoding "UTF8": 0x00'), { code: '22021' }), 0);
+    const err = toShardError(
+      Object.assign(new Error('invalid byte sequence for encoding "UTF8": 0x00'), { code: '22021' }),
+      0,
+    );
     expect(err).toBeInstanceOf(AppError);
     expect(err).toMatchObject({ statusCode: 400, code: 'ERR_VALIDATION' });
   });

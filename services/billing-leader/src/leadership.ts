@@ -79,7 +79,11 @@ export function createLeadership(options: LeadershipOptions): Leadership {
       this.set(Number(election?.token ?? 0n));
     },
   });
-  const elections = new Counter({ name: 'billing_leader_elections_total', help: 'Times this replica was elected', registers });
+  const elections = new Counter({
+    name: 'billing_leader_elections_total',
+    help: 'Times this replica was elected',
+    registers,
+  });
   const demotions = new Counter({
     name: 'billing_leader_demotions_total',
     help: 'Times this replica stopped leading, by reason',

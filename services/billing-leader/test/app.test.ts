@@ -34,7 +34,12 @@ describe('buildApp', () => {
   async function start(): Promise<{ election: FakeElection; coordinator: ReturnType<typeof fakeCoordinator> }> {
     const election = new FakeElection();
     const coordinator = fakeCoordinator(election);
-    app = await buildApp({ config: testConfig({ NODE_ID: 'billing-leader-1', TICK_MS: '10' }), ...testContext(), coordinator, work: recordingWork() });
+    app = await buildApp({
+      config: testConfig({ NODE_ID: 'billing-leader-1', TICK_MS: '10' }),
+      ...testContext(),
+      coordinator,
+      work: recordingWork(),
+    });
     await app.ready();
     return { election, coordinator };
   }
@@ -52,12 +57,23 @@ describe('buildApp', () => {
 
     election.elect(12n, 'billing-leader-1');
     res = await app!.inject({ method: 'GET', url: '/v1/status' });
-    expect(res.json()).toMatchObject({ node: 'billing-leader-1', leader: true, leaderNode: 'billing-leader-1', token: '12' });
+    expect(res.json()).toMatchObject({
+      node: 'billing-leader-1',
+      leader: true,
+      leaderNode: 'billing-leader-1',
+      token: '12',
+    });
 
     election.demote('lease-lost');
     election.leaderName = 'billing-leader-2';
     res = await app!.inject({ method: 'GET', url: '/v1/status' });
-    expect(res.json()).toEqual({ node: 'billing-leader-1', leader: false, leaderNode: 'billing-leader-2', token: null, since: null });
+    expect(res.json()).toEqual({
+      node: 'billing-leader-1',
+      leader: false,
+      leaderNode: 'billing-leader-2',
+      token: null,
+      since: null,
+    });
     const metrics = await app!.inject({ method: 'GET', url: '/metrics' });
     expect(sample(metrics.body, 'billing_leader_demotions_total', { reason: 'lease-lost' })).toBe(1);
   });

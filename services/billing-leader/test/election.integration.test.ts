@@ -49,7 +49,8 @@ describe('billing-leader replicas', () => {
     return made;
   }
 
-  const status = async (r: Replica): Promise<LeaderStatus> => (await r.app.inject({ method: 'GET', url: '/v1/status' })).json();
+  const status = async (r: Replica): Promise<LeaderStatus> =>
+    (await r.app.inject({ method: 'GET', url: '/v1/status' })).json();
   const metrics = async (r: Replica): Promise<string> => (await r.app.inject({ method: 'GET', url: '/metrics' })).body;
 
   async function oneLeader(candidates: readonly Replica[], timeout: number): Promise<[Replica, LeaderStatus[]]> {
@@ -81,7 +82,9 @@ describe('billing-leader replicas', () => {
     expect(sample(leaderText, 'billing_leader_elections_total')).toBe(1);
     // Only the leader ticks.
     const follower = [a, b].find((r) => r !== leader)!;
-    await vi.waitFor(async () => expect(sample(await metrics(leader), 'billing_leader_ticks_total')).toBeGreaterThanOrEqual(2));
+    await vi.waitFor(async () =>
+      expect(sample(await metrics(leader), 'billing_leader_ticks_total')).toBeGreaterThanOrEqual(2),
+    );
     expect(sample(await metrics(follower), 'billing_leader_ticks_total')).toBe(0);
   });
 

@@ -26,7 +26,14 @@ describe('createLeadership', () => {
 
   it('answers "not leading" before it campaigns', async () => {
     const { logger, metrics } = testContext();
-    const idle = createLeadership({ campaign: () => new FakeElection(), work: recordingWork(), nodeId: 'n', tickMs: 10, logger, registry: metrics.registry });
+    const idle = createLeadership({
+      campaign: () => new FakeElection(),
+      work: recordingWork(),
+      nodeId: 'n',
+      tickMs: 10,
+      logger,
+      registry: metrics.registry,
+    });
     expect(await idle.status()).toEqual({ node: 'n', leader: false, leaderNode: null, token: null, since: null });
   });
 

@@ -44,11 +44,13 @@ export async function buildApp(deps: GatewayDeps): Promise<FastifyInstance> {
     apiKeys: createApiKeys(config.apiKeys),
     gate: createRateLimitGate({
       client: limiter,
-      local: config.ratelimitLocalEnabled ? createLocalStage({
+      local: config.ratelimitLocalEnabled
+        ? createLocalStage({
             maxKeys: config.ratelimitLocalMaxKeys,
             batchFraction: config.ratelimitLocalBatchFraction,
             batchMax: config.ratelimitLocalBatchMax,
-          }) : undefined,
+          })
+        : undefined,
       failMode: config.ratelimitFailMode,
       metrics,
       logger,

@@ -48,7 +48,11 @@ export interface LocalStage {
    * tokens are leased, but the key's rule is learned and the admission drains the fallback bucket,
    * so that a ratelimiter that then goes away still finds the key limited.
    */
-  admitUncounted(key: string, rule: Pick<Grant, 'policy' | 'limit' | 'windowMs' | 'unitCost' | 'exact'>, now: number): void;
+  admitUncounted(
+    key: string,
+    rule: Pick<Grant, 'policy' | 'limit' | 'windowMs' | 'unitCost' | 'exact'>,
+    now: number,
+  ): void;
 }
 
 export interface LocalStageOptions {
@@ -79,7 +83,11 @@ interface Entry {
 }
 
 /** The batch a key leases at once, in requests. */
-export function batchSize(limit: number, unitCost: number, options: Pick<LocalStageOptions, 'batchFraction' | 'batchMax'>): number {
+export function batchSize(
+  limit: number,
+  unitCost: number,
+  options: Pick<LocalStageOptions, 'batchFraction' | 'batchMax'>,
+): number {
   return Math.max(1, Math.min(options.batchMax, Math.floor((limit * options.batchFraction) / Math.max(1, unitCost))));
 }
 
@@ -119,7 +127,11 @@ export function createLocalStage(options: LocalStageOptions): LocalStage {
     return e.spare;
   }
 
-  function entryFor(key: string, g: Pick<Grant, 'policy' | 'limit' | 'windowMs' | 'unitCost' | 'exact'>, now: number): Entry {
+  function entryFor(
+    key: string,
+    g: Pick<Grant, 'policy' | 'limit' | 'windowMs' | 'unitCost' | 'exact'>,
+    now: number,
+  ): Entry {
     let e = entries.get(key);
     if (e === undefined || e.limit !== g.limit || e.windowMs !== g.windowMs || e.policy !== g.policy) {
       if (e === undefined && entries.size >= options.maxKeys) {
@@ -149,7 +161,8 @@ export function createLocalStage(options: LocalStageOptions): LocalStage {
     take(key, now) {
       const e = entries.get(key);
       if (e === undefined) return { kind: 'lease', want: 1, exact: false };
-      if (now < e.blockedUntil) return { kind: 'deny', quota: { ...quotaOf(e, now, 0), resetMs: e.blockedUntil - now } };
+      if (now < e.blockedUntil)
+        return { kind: 'deny', quota: { ...quotaOf(e, now, 0), resetMs: e.blockedUntil - now } };
       if (e.exact) return { kind: 'lease', want: 1, exact: true };
       if (e.tokens >= 1 && now < e.leaseUntil) {
         e.tokens -= 1;

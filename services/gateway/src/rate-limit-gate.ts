@@ -35,7 +35,10 @@ export interface RateLimitGateOptions {
 /** `POST /v1/accounts/42?x=1` -> `POST /v1/accounts`: coarse enough that ids do not explode the key space. */
 export function routeTemplate(method: string, url: string): string {
   const path = url.split('?', 1)[0] ?? '';
-  const segments = path.split('/').filter((s) => s !== '').slice(0, 2);
+  const segments = path
+    .split('/')
+    .filter((s) => s !== '')
+    .slice(0, 2);
   return `${method} /${segments.join('/')}`.slice(0, 256);
 }
 
@@ -94,7 +97,10 @@ export function createRateLimitGate(options: RateLimitGateOptions): RateLimitGat
 
   function unavailable(err: unknown, descriptors: CheckDescriptors, requestId: string, localKey: string): Admission {
     metrics.ratelimitFailures.inc({ mode: failMode });
-    log.warn({ err, client: descriptors.client, failMode, reqId: requestId }, 'ratelimiter unavailable; applying fail mode');
+    log.warn(
+      { err, client: descriptors.client, failMode, reqId: requestId },
+      'ratelimiter unavailable; applying fail mode',
+    );
     if (failMode === 'closed') {
       metrics.ratelimitDecisions.inc({ result: 'failed_closed' });
       throw new AppError(GatewayErrors.ratelimitUnavailable, { cause: err, headers: { 'retry-after': '1' } });
@@ -148,7 +154,10 @@ export function createRateLimitGate(options: RateLimitGateOptions): RateLimitGat
       return { headers: quota === undefined ? {} : rateLimitHeaders(quota), leases: answer.leases ?? [] };
     }
     metrics.ratelimitDecisions.inc({ result: 'denied' });
-    throw rateLimited({ ...(quota ?? { policy: 'default', limit: answer.limit, windowMs: 1000, resetMs: answer.resetMs }), remaining: 0 });
+    throw rateLimited({
+      ...(quota ?? { policy: 'default', limit: answer.limit, windowMs: 1000, resetMs: answer.resetMs }),
+      remaining: 0,
+    });
   }
 
   function ask(descriptors: CheckDescriptors, requestId: string, cost: number): Promise<RateLimitAnswer> {

@@ -27,7 +27,12 @@ async function call(
     bodyTimeout: 5000,
   });
   const text = await res.body.text();
-  return { status: res.statusCode, headers: res.headers, text, json: () => JSON.parse(text) as Record<string, unknown> };
+  return {
+    status: res.statusCode,
+    headers: res.headers,
+    text,
+    json: () => JSON.parse(text) as Record<string, unknown>,
+  };
 }
 
 describe('gateway against a real ratelimiter, Redis and upstream', () => {
@@ -102,7 +107,12 @@ describe('gateway against a real ratelimiter, Redis and upstream', () => {
     expect(res.headers['x-upstream']).toBe('stand-in');
     expect(res.headers['set-cookie']).toEqual(['a=1', 'b=2']);
     expect(res.headers['ratelimit-limit']).toBe('1000');
-    const seen = res.json() as unknown as { method: string; url: string; body: string; headers: Record<string, string> };
+    const seen = res.json() as unknown as {
+      method: string;
+      url: string;
+      body: string;
+      headers: Record<string, string>;
+    };
     expect(seen.method).toBe('PATCH');
     expect(seen.url).toBe('/v1/accounts/42?expand=posts&x=%20y');
     expect(seen.body).toBe('{"name":"ada"}');
@@ -163,7 +173,8 @@ describe('gateway against a real ratelimiter, Redis and upstream', () => {
 
   it('admits the limit, then answers 429 GW_ERR_RATE_LIMITED with Retry-After and RateLimit headers', async () => {
     const admitted = [];
-    for (let i = 0; i < 3; i += 1) admitted.push(await call(gateway.url, '/v1/posts', { headers: { 'x-api-key': LIMITED } }));
+    for (let i = 0; i < 3; i += 1)
+      admitted.push(await call(gateway.url, '/v1/posts', { headers: { 'x-api-key': LIMITED } }));
     expect(admitted.map((r) => r.status)).toEqual([200, 200, 200]);
     expect(admitted.map((r) => r.headers['ratelimit-remaining'])).toEqual(['2', '1', '0']);
     expect(admitted[0]!.headers['ratelimit-limit']).toBe('3');
@@ -186,7 +197,9 @@ describe('gateway against a real ratelimiter, Redis and upstream', () => {
     // Once denied, the local stage answers the key's next requests itself, sparing the ratelimiter.
     const again = await call(gateway.url, '/v1/posts', { headers: { 'x-api-key': LIMITED } });
     expect(again.status).toBe(429);
-    expect((await call(gateway.url, '/metrics')).text).toMatch(/gateway_ratelimit_redis_calls_saved_total\{[^}]*\} [1-9]/);
+    expect((await call(gateway.url, '/metrics')).text).toMatch(
+      /gateway_ratelimit_redis_calls_saved_total\{[^}]*\} [1-9]/,
+    );
     expect(upstream.seen.length).toBe(before);
     // Another client is unaffected.
     expect((await call(gateway.url, '/v1/posts', { headers: { 'x-api-key': DEMO } })).status).toBe(200);
@@ -194,16 +207,25 @@ describe('gateway against a real ratelimiter, Redis and upstream', () => {
 
   it('three gateways leasing batches of one global limit admit exactly the limit in one window, saving calls', async () => {
     // limit 10, batch floor(10 x 0.2) = 2: every gateway has more requests than tokens, so all are spent.
-    const env = { LB_URL: upstream.url, RATELIMITER_URL: limiter.url, API_KEYS: 'trio:lab-trio-key', RATELIMIT_LOCAL_BATCH_FRACTION: '0.2' };
+    const env = {
+      LB_URL: upstream.url,
+      RATELIMITER_URL: limiter.url,
+      API_KEYS: 'trio:lab-trio-key',
+      RATELIMIT_LOCAL_BATCH_FRACTION: '0.2',
+    };
     const trio = [await otherGateway(env), await otherGateway(env), await otherGateway(env)];
     const answers = await Promise.all(
-      Array.from({ length: 45 }, (_, i) => call(trio[i % 3]!.url, '/v1/posts', { headers: { 'x-api-key': 'lab-trio-key' } })),
+      Array.from({ length: 45 }, (_, i) =>
+        call(trio[i % 3]!.url, '/v1/posts', { headers: { 'x-api-key': 'lab-trio-key' } }),
+      ),
     );
     expect(answers.filter((a) => a.status === 200)).toHaveLength(10);
     expect(answers.filter((a) => a.status === 429)).toHaveLength(35);
     // A second wave is answered locally by every gateway that has seen a denial.
     const wave = await Promise.all(
-      Array.from({ length: 30 }, (_, i) => call(trio[i % 3]!.url, '/v1/posts', { headers: { 'x-api-key': 'lab-trio-key' } })),
+      Array.from({ length: 30 }, (_, i) =>
+        call(trio[i % 3]!.url, '/v1/posts', { headers: { 'x-api-key': 'lab-trio-key' } }),
+      ),
     );
     expect(wave.every((a) => a.status === 429)).toBe(true);
     let saved = 0;
@@ -228,7 +250,12 @@ describe('gateway against a real ratelimiter, Redis and upstream', () => {
       LIMITS_ALGORITHM: 'sliding-log',
     });
     // batch = floor(40 x 0.25) = 10
-    const env = { LB_URL: upstream.url, RATELIMITER_URL: ownLimiter.url, API_KEYS: 'load:lab-load-key', RATELIMIT_LOCAL_BATCH_FRACTION: '0.25' };
+    const env = {
+      LB_URL: upstream.url,
+      RATELIMITER_URL: ownLimiter.url,
+      API_KEYS: 'load:lab-load-key',
+      RATELIMIT_LOCAL_BATCH_FRACTION: '0.25',
+    };
     const trio = [await otherGateway(env), await otherGateway(env), await otherGateway(env)];
     const bound = limit + trio.length * 10;
     const from = upstream.seen.length;
@@ -244,7 +271,11 @@ describe('gateway against a real ratelimiter, Redis and upstream', () => {
         }),
       ),
     );
-    const times = upstream.seen.slice(from).filter((s) => s.url === '/v1/posts/load').map((s) => s.at).sort((a, b) => a - b);
+    const times = upstream.seen
+      .slice(from)
+      .filter((s) => s.url === '/v1/posts/load')
+      .map((s) => s.at)
+      .sort((a, b) => a - b);
     // Arrival at the stand-in lags admission by a hop: a window shortened by a margin only holds
     // arrivals admitted within one full window.
     const span = windowMs - 200;
@@ -256,7 +287,10 @@ describe('gateway against a real ratelimiter, Redis and upstream', () => {
     expect(worst).toBeLessThanOrEqual(bound);
     expect(times.length).toBeGreaterThanOrEqual(limit);
     let checks = 0;
-    for (const g of trio) checks += Number(/gateway_ratelimit_global_checks_total\{[^}]*\} (\d+)/.exec((await call(g.url, '/metrics')).text)?.[1] ?? 0);
+    for (const g of trio)
+      checks += Number(
+        /gateway_ratelimit_global_checks_total\{[^}]*\} (\d+)/.exec((await call(g.url, '/metrics')).text)?.[1] ?? 0,
+      );
     expect(checks).toBeLessThan(sent / 4);
     await ownLimiter.app.close();
   });
@@ -315,7 +349,11 @@ describe('gateway against a real ratelimiter, Redis and upstream', () => {
   });
 
   it('skips the ratelimiter when rate limiting is disabled', async () => {
-    const off = await otherGateway({ LB_URL: upstream.url, RATELIMITER_URL: await deadUrl(), RATELIMIT_ENABLED: 'false' });
+    const off = await otherGateway({
+      LB_URL: upstream.url,
+      RATELIMITER_URL: await deadUrl(),
+      RATELIMIT_ENABLED: 'false',
+    });
     expect((await call(off.url, '/v1/posts', { headers: { 'x-api-key': LIMITED } })).status).toBe(200);
     expect((await call(off.url, '/readyz')).status).toBe(200);
   });

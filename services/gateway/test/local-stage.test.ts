@@ -27,7 +27,13 @@ describe('local stage', () => {
     const stage = createLocalStage(options);
     expect(stage.take('k', 0)).toEqual({ kind: 'lease', want: 1, exact: false });
     // The asking request takes one of the 10 at once.
-    expect(stage.grant('k', grant(), 0)).toEqual({ policy: 'p', limit: 100, windowMs: 1000, remaining: 89, resetMs: 900 });
+    expect(stage.grant('k', grant(), 0)).toEqual({
+      policy: 'p',
+      limit: 100,
+      windowMs: 1000,
+      remaining: 89,
+      resetMs: 900,
+    });
     const takes = Array.from({ length: 9 }, () => stage.take('k', 10));
     expect(takes.every((t) => t.kind === 'admit')).toBe(true);
     expect(takes.at(-1)).toMatchObject({ kind: 'admit', quota: { remaining: 80, resetMs: 890 } });
@@ -47,8 +53,14 @@ describe('local stage', () => {
 
   it('caches a global denial until its reset', () => {
     const stage = createLocalStage(options);
-    expect(stage.grant('k', grant({ granted: 0, remaining: 0, resetMs: 700 }), 0)).toMatchObject({ remaining: 0, resetMs: 700 });
-    expect(stage.take('k', 699)).toEqual({ kind: 'deny', quota: { policy: 'p', limit: 100, windowMs: 1000, remaining: 0, resetMs: 1 } });
+    expect(stage.grant('k', grant({ granted: 0, remaining: 0, resetMs: 700 }), 0)).toMatchObject({
+      remaining: 0,
+      resetMs: 700,
+    });
+    expect(stage.take('k', 699)).toEqual({
+      kind: 'deny',
+      quota: { policy: 'p', limit: 100, windowMs: 1000, remaining: 0, resetMs: 1 },
+    });
     expect(stage.take('k', 700).kind).toBe('lease');
   });
 

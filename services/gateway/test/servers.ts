@@ -36,7 +36,13 @@ export async function startUpstream(): Promise<Upstream> {
     req.on('end', () => {
       const url = req.url ?? '';
       if (url === '/lb/healthz') return void res.end('ok');
-      const entry = { method: req.method ?? '', url, headers: req.headers, body: Buffer.concat(chunks).toString('utf8'), at: Date.now() };
+      const entry = {
+        method: req.method ?? '',
+        url,
+        headers: req.headers,
+        body: Buffer.concat(chunks).toString('utf8'),
+        at: Date.now(),
+      };
       seen.push(entry);
       if (url.startsWith('/v1/slow')) return;
       const status = /^\/v1\/status\/(\d{3})/.exec(url)?.[1];

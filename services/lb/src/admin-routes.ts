@@ -27,7 +27,8 @@ function parseWeights(raw: unknown, known: ReadonlySet<string>): Map<string, num
   for (const [id, value] of Object.entries(raw)) {
     if (!known.has(id)) throw bad(`unknown host "${id}"`);
     if (value === null) weights.set(id, undefined);
-    else if (typeof value === 'number' && Number.isFinite(value) && value >= 0 && value <= MAX_WEIGHT) weights.set(id, value);
+    else if (typeof value === 'number' && Number.isFinite(value) && value >= 0 && value <= MAX_WEIGHT)
+      weights.set(id, value);
     else throw bad(`weight of "${id}" must be a number 0..${MAX_WEIGHT} or null`);
   }
   return weights;
@@ -45,24 +46,29 @@ export function registerAdminRoutes(app: FastifyInstance, balancer: Balancer, up
 
   app.get('/admin/lb', async () => state());
 
-  app.put<{ Body: Static<typeof StrategyBody> }>('/admin/lb/strategy', { schema: { body: StrategyBody } }, async (req) => {
-    const { strategy, hashKey, weights } = req.body;
-    if (!isStrategyName(strategy)) {
-      throw new AppError(LbAdminErrors.unknownStrategy, { details: { strategy, known: strategyNames } });
-    }
-    if (hashKey !== undefined) {
-      try {
-        parseHashKey(hashKey);
-      } catch {
-        throw new AppError(LbAdminErrors.badHashKey, { details: { hashKey } });
+  app.put<{ Body: Static<typeof StrategyBody> }>(
+    '/admin/lb/strategy',
+    { schema: { body: StrategyBody } },
+    async (req) => {
+      const { strategy, hashKey, weights } = req.body;
+      if (!isStrategyName(strategy)) {
+        throw new AppError(LbAdminErrors.unknownStrategy, { details: { strategy, known: strategyNames } });
       }
-    }
-    const hosts = new Map(upstreams.list().map((h) => [h.id, h]));
-    const parsed = weights === undefined ? new Map<string, number | undefined>() : parseWeights(weights, new Set(hosts.keys()));
-    // Everything is valid: apply. Weights first, so the new strategy's first pick sees them.
-    for (const [id, weight] of parsed) hosts.get(id)?.overrideWeight(weight);
-    balancer.use(strategy, hashKey);
-    req.log.info({ strategy, hashKey: balancer.hashKey, weights: Object.fromEntries(parsed) }, 'strategy switched');
-    return state();
-  });
+      if (hashKey !== undefined) {
+        try {
+          parseHashKey(hashKey);
+        } catch {
+          throw new AppError(LbAdminErrors.badHashKey, { details: { hashKey } });
+        }
+      }
+      const hosts = new Map(upstreams.list().map((h) => [h.id, h]));
+      const parsed =
+        weights === undefined ? new Map<string, number | undefined>() : parseWeights(weights, new Set(hosts.keys()));
+      // Everything is valid: apply. Weights first, so the new strategy's first pick sees them.
+      for (const [id, weight] of parsed) hosts.get(id)?.overrideWeight(weight);
+      balancer.use(strategy, hashKey);
+      req.log.info({ strategy, hashKey: balancer.hashKey, weights: Object.fromEntries(parsed) }, 'strategy switched');
+      return state();
+    },
+  );
 }

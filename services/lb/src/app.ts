@@ -105,13 +105,17 @@ export async function buildApp(deps: LbDeps): Promise<FastifyInstance> {
   );
 
   const ownsCoordinator = deps.coordinator === undefined && config.etcdEndpoints.length > 0;
-  const coordinator = deps.coordinator ?? (ownsCoordinator ? createCoordinator({ endpoints: config.etcdEndpoints, logger }) : undefined);
+  const coordinator =
+    deps.coordinator ?? (ownsCoordinator ? createCoordinator({ endpoints: config.etcdEndpoints, logger }) : undefined);
   let discovery: Discovery | undefined;
   if (coordinator !== undefined) app.readiness.add('etcd', (signal) => coordinator.ping(signal));
 
   const listenProxy = async (): Promise<AddressInfo> => {
     const address = await proxy.listen(config.host, config.proxyPort);
-    logger.info({ port: address.port, strategy: balancer.strategy, upstreams: upstreams.list().length }, 'proxy listening');
+    logger.info(
+      { port: address.port, strategy: balancer.strategy, upstreams: upstreams.list().length },
+      'proxy listening',
+    );
     return address;
   };
   app.decorate('lb', { upstreams, balancer, listenProxy, proxyAddress: () => proxy.address() } satisfies LbRuntime);

@@ -31,13 +31,18 @@ export interface BalancerOptions extends Omit<StrategyOptions, 'hashKey'> {
 }
 
 export function createBalancer(upstreams: UpstreamSet, options: BalancerOptions): Balancer {
-  const build = (name: string, hashKey: string): Strategy => createStrategy(name, { ...options, hashKey: parseHashKey(hashKey) });
+  const build = (name: string, hashKey: string): Strategy =>
+    createStrategy(name, { ...options, hashKey: parseHashKey(hashKey) });
   let strategy = build(options.strategy, options.hashKey);
   let hashKey = options.hashKey;
   let panicking = false;
   // Routes keep the hash key given at boot; the admin switch changes the main strategy only.
   const router = createRouter(options.routes ?? [], { ...options, hashKey: parseHashKey(options.hashKey) });
-  const routes = router.routes.map((r) => ({ prefix: r.prefix, strategy: r.strategy, hosts: r.hosts ?? ('all' as const) }));
+  const routes = router.routes.map((r) => ({
+    prefix: r.prefix,
+    strategy: r.strategy,
+    hosts: r.hosts ?? ('all' as const),
+  }));
   return {
     routes,
     get strategy() {

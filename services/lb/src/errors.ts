@@ -32,6 +32,14 @@ export const LbErrors = {
 /** Answers of the admin API (PUT /admin/lb/strategy). */
 export const LbAdminErrors = {
   unknownStrategy: { code: 'LB_ERR_UNKNOWN_STRATEGY', statusCode: 400, message: 'unknown strategy' },
-  badHashKey: { code: 'LB_ERR_BAD_HASH_KEY', statusCode: 400, message: 'hash key must be client, header:<name> or path:<index>' },
-  badWeights: { code: 'LB_ERR_BAD_WEIGHTS', statusCode: 400, message: 'weights must map known host ids to numbers 0..1000 or null' },
+  badHashKey: {
+    code: 'LB_ERR_BAD_HASH_KEY',
+    statusCode: 400,
+    message: 'hash key must be client, header:<name> or path:<index>',
+  },
+  badWeights: {
+    code: 'LB_ERR_BAD_WEIGHTS',
+    statusCode: 400,
+    message: 'weights must map known host ids to numbers 0..1000 or null',
+  },
 } as const satisfies Record<string, ErrorSpec>;

@@ -7,7 +7,7 @@ export type HashKey =
   | { readonly kind: 'path'; readonly segment: number };
 
 /** HASH_KEY syntax: `client`, `header:<name>` or `path:<index>` (0 = first non-empty segment). */
-export const HASH_KEY_PATTERN = '^(client|header:[A-Za-z0-9!#$%&\'*+.^_`|~-]+|path:\\d{1,2})$';
+export const HASH_KEY_PATTERN = "^(client|header:[A-Za-z0-9!#$%&'*+.^_`|~-]+|path:\\d{1,2})$";
 
 /** Parses a HASH_KEY value; throws a TypeError naming the accepted forms. */
 export function parseHashKey(spec: string): HashKey {
@@ -29,7 +29,11 @@ const splitList = (value: string | string[] | undefined): string[] =>
  * X-Forwarded-For entry that many hops back. Entries further left are client-supplied and could be
  * forged, so they are never used; a shorter chain than configured yields its leftmost entry.
  */
-export function clientAddress(headers: IncomingHttpHeaders, remoteAddress: string | undefined, trustedHops: number): string {
+export function clientAddress(
+  headers: IncomingHttpHeaders,
+  remoteAddress: string | undefined,
+  trustedHops: number,
+): string {
   const chain = [...splitList(headers['x-forwarded-for']), remoteAddress ?? ''];
   return chain[Math.max(0, chain.length - 1 - trustedHops)]!;
 }

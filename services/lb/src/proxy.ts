@@ -99,7 +99,8 @@ export function createProxyHandler(options: ProxyOptions): ProxyHandler {
   // Envoy-style retry budget: a failing cluster must not turn into a retry storm that doubles its load.
   let activeRequests = 0;
   let activeRetries = 0;
-  const budgetAllows = () => activeRetries < Math.max(retryBudget.minConcurrent, (retryBudget.percent / 100) * activeRequests);
+  const budgetAllows = () =>
+    activeRetries < Math.max(retryBudget.minConcurrent, (retryBudget.percent / 100) * activeRequests);
 
   // One try on one host: 'done' once a response was streamed (or broke mid-stream), else why it failed.
   async function tryHost(host: UpstreamHost, ex: Exchange): Promise<'done' | FailureKind> {
@@ -132,7 +133,10 @@ export function createProxyHandler(options: ProxyOptions): ProxyHandler {
       if (kind === 'connect' || kind === 'timeout') outliers.record(host, true);
       if (kind === 'connect') host.markDown(`proxied try failed to connect (${(err as { code?: string }).code})`);
       else if (kind === 'timeout') host.recordFailure('proxied try timed out');
-      log.warn({ err, upstream: host.id, kind, method: req.method, url: req.url, reqId: ex.requestId }, 'upstream try failed');
+      log.warn(
+        { err, upstream: host.id, kind, method: req.method, url: req.url, reqId: ex.requestId },
+        'upstream try failed',
+      );
       return kind;
     }
     if (err !== undefined) {

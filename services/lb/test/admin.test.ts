@@ -72,7 +72,10 @@ describe('PUT /admin/lb/strategy', () => {
     const statuses: number[] = [];
     const worker = async () => {
       while (running) {
-        const r = await request(`${lb.url}/load`, { dispatcher: agent, headers: { 'x-user': String(statuses.length) } });
+        const r = await request(`${lb.url}/load`, {
+          dispatcher: agent,
+          headers: { 'x-user': String(statuses.length) },
+        });
         await r.body.dump();
         statuses.push(r.statusCode);
       }

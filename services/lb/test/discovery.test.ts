@@ -3,7 +3,15 @@ import { createLogger } from '@sdl/logging';
 import { startEtcd, type Started } from '@sdl/testing';
 import { Agent, request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { adminHosts, refusedPort, startLb, staticList, startUpstream, type TestLb, type TestUpstream } from './helpers.js';
+import {
+  adminHosts,
+  refusedPort,
+  startLb,
+  staticList,
+  startUpstream,
+  type TestLb,
+  type TestUpstream,
+} from './helpers.js';
 
 const prefix = '/sdl/services/api/';
 const entry = (u: TestUpstream) => JSON.stringify({ id: u.id, url: u.url, weight: 1 });
@@ -74,7 +82,10 @@ describe('discovery from a real etcd', () => {
 describe('discovery while etcd is unreachable', () => {
   it('still serves static upstreams, and readiness says etcd is down', async () => {
     const up = await startUpstream('static-1');
-    const lb = await startLb({ ETCD_ENDPOINTS: `http://127.0.0.1:${await refusedPort()}`, STATIC_UPSTREAMS: staticList([up]) });
+    const lb = await startLb({
+      ETCD_ENDPOINTS: `http://127.0.0.1:${await refusedPort()}`,
+      STATIC_UPSTREAMS: staticList([up]),
+    });
     try {
       const res = await request(`${lb.url}/x`);
       await res.body.dump();

@@ -13,7 +13,11 @@ describe('host specs', () => {
 
   it('keeps valid etcd entries and skips bad ones with a warning', () => {
     const lines: string[] = [];
-    const logger = createLogger({ name: 'lb', level: 'warn', destination: { write: (l: string) => void lines.push(l) } });
+    const logger = createLogger({
+      name: 'lb',
+      level: 'warn',
+      destination: { write: (l: string) => void lines.push(l) },
+    });
     const parse = createEntryParser(logger);
     const entries = new Map([
       ['/p/api-1', JSON.stringify({ id: 'api-1', url: 'http://api-1:3000', weight: 2 })],

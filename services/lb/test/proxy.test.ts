@@ -1,6 +1,14 @@
 import { Agent, request } from 'undici';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
-import { adminHosts, refusedPort, startLb, startUpstream, staticList, type TestLb, type TestUpstream } from './helpers.js';
+import {
+  adminHosts,
+  refusedPort,
+  startLb,
+  startUpstream,
+  staticList,
+  type TestLb,
+  type TestUpstream,
+} from './helpers.js';
 
 const agent = new Agent({ keepAliveTimeout: 1000 });
 const started: TestLb[] = [];
@@ -19,7 +27,12 @@ async function upstream(id: string): Promise<TestUpstream> {
 async function get(base: string, path = '/things', headers: Record<string, string> = {}) {
   const res = await request(`${base}${path}`, { dispatcher: agent, headers });
   const text = await res.body.text();
-  return { status: res.statusCode, headers: res.headers, text, json: () => JSON.parse(text) as Record<string, unknown> };
+  return {
+    status: res.statusCode,
+    headers: res.headers,
+    text,
+    json: () => JSON.parse(text) as Record<string, unknown>,
+  };
 }
 
 afterEach(async () => {
@@ -87,7 +100,12 @@ describe('lb proxy against real upstreams', () => {
     a = await upstream('a');
     const { url } = await lb({ STATIC_UPSTREAMS: staticList([a]) });
     const big = 'x'.repeat(300_000) + 'end';
-    const res = await request(`${url}/posts`, { dispatcher: agent, method: 'POST', body: big, headers: { 'content-type': 'text/plain' } });
+    const res = await request(`${url}/posts`, {
+      dispatcher: agent,
+      method: 'POST',
+      body: big,
+      headers: { 'content-type': 'text/plain' },
+    });
     expect(res.statusCode).toBe(200);
     expect(((await res.body.json()) as { body: string }).body).toBe(big);
     async function* chunks() {
@@ -121,7 +139,11 @@ describe('lb proxy against real upstreams', () => {
 
   it('skips a closed upstream (GETs retried elsewhere), marks it down, and takes it back when it returns', async () => {
     [a, b, c] = await Promise.all([upstream('a'), upstream('b'), upstream('c')]);
-    const { url, app } = await lb({ STATIC_UPSTREAMS: staticList([a, b, c]), HEALTH_INTERVAL_MS: '50', HEALTH_TIMEOUT_MS: '200' });
+    const { url, app } = await lb({
+      STATIC_UPSTREAMS: staticList([a, b, c]),
+      HEALTH_INTERVAL_MS: '50',
+      HEALTH_TIMEOUT_MS: '200',
+    });
     for (let i = 0; i < 6; i++) expect((await get(url)).status).toBe(200); // keep-alive sockets to all three
     await b.stop();
     const answered: string[] = [];

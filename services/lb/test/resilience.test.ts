@@ -1,12 +1,22 @@
 import { Agent, request } from 'undici';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
-import { adminHosts, refusedPort, startLb, startUpstream, staticList, type TestLb, type TestUpstream } from './helpers.js';
+import {
+  adminHosts,
+  refusedPort,
+  startLb,
+  startUpstream,
+  staticList,
+  type TestLb,
+  type TestUpstream,
+} from './helpers.js';
 
 const agent = new Agent({ keepAliveTimeout: 1000 });
 const started: TestLb[] = [];
 const upstreams: TestUpstream[] = [];
 
-async function setup(env: Record<string, string>): Promise<{ lb: TestLb; a: TestUpstream; b: TestUpstream; c: TestUpstream }> {
+async function setup(
+  env: Record<string, string>,
+): Promise<{ lb: TestLb; a: TestUpstream; b: TestUpstream; c: TestUpstream }> {
   const [a, b, c] = await Promise.all(['a', 'b', 'c'].map((id) => startUpstream(id)));
   upstreams.push(a!, b!, c!);
   const lb = await startLb({ STATIC_UPSTREAMS: staticList([a!, b!, c!]), ...env });

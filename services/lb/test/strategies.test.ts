@@ -10,7 +10,13 @@ interface TestHost extends Host {
 }
 const make = (spec: Record<string, number>): TestHost[] =>
   Object.entries(spec).map(([id, weight]) => ({ id, url: `http://${id}`, weight, healthy: true, inflight: 0 }));
-const ctx = (over: Partial<PickContext> = {}): PickContext => ({ method: 'GET', url: '/', headers: {}, requestId: 'r', ...over });
+const ctx = (over: Partial<PickContext> = {}): PickContext => ({
+  method: 'GET',
+  url: '/',
+  headers: {},
+  requestId: 'r',
+  ...over,
+});
 const HASHING = ['ring-hash', 'bounded-load', 'rendezvous', 'maglev', 'ip-hash'];
 
 describe('weighted round robin (smooth, nginx)', () => {
@@ -59,7 +65,12 @@ describe('least connections and power of two choices', () => {
     const picks = Array.from({ length: 3000 }, () => p2c.pick(hosts, ctx())!.id);
     expect(picks.filter((p) => p === 'c')).toHaveLength(0);
     // Deterministic pair: a (busy) vs b (idle) -> b.
-    const fixed = createLeastRequest(((seq) => () => seq.shift() ?? 0)([0, 0]));
+    const fixed = createLeastRequest(
+      (
+        (seq) => () =>
+          seq.shift() ?? 0
+      )([0, 0]),
+    );
     hosts[0]!.inflight = 9;
     expect(fixed.pick(hosts, ctx())!.id).toBe('b');
   });
@@ -106,12 +117,17 @@ describe('hashing strategies', () => {
     const hosts = make({ a: 1, b: 1, c: 1, d: 1 });
     const ipHash = createStrategy('ip-hash', { ...DEFAULT_STRATEGY_OPTIONS, trustedHops: 1 });
     const from = (client: string, forged: string) =>
-      ipHash.pick(hosts, ctx({ headers: { 'x-forwarded-for': `${forged}, ${client}` }, remoteAddress: '10.0.0.2' }))!.id;
+      ipHash.pick(hosts, ctx({ headers: { 'x-forwarded-for': `${forged}, ${client}` }, remoteAddress: '10.0.0.2' }))!
+        .id;
     for (let i = 0; i < 50; i++) expect(from(`7.7.7.${i}`, 'x')).toBe(from(`7.7.7.${i}`, `forged-${i}`));
   });
   it('bounded-load never lets a host exceed c x average in-flight, even when every request has one key', () => {
     const hosts = make({ a: 1, b: 1, c: 1, d: 1 });
-    const bl = createStrategy('bounded-load', { ...DEFAULT_STRATEGY_OPTIONS, hashKey: parseHashKey('header:k'), boundedLoadFactor: 1.25 });
+    const bl = createStrategy('bounded-load', {
+      ...DEFAULT_STRATEGY_OPTIONS,
+      hashKey: parseHashKey('header:k'),
+      boundedLoadFactor: 1.25,
+    });
     for (let i = 0; i < 400; i++) {
       const total = hosts.reduce((sum, h) => sum + h.inflight, 0);
       const host = bl.pick(hosts, ctx({ headers: { k: 'hot' } })) as TestHost;
@@ -127,7 +143,10 @@ describe('hashing strategies', () => {
       for (let k = 0; k < 500; k++) {
         const c = ctx({ url: `/k${k}` });
         const before = strategy.pick(all, c)!.id;
-        const after = strategy.pick(all.filter((h) => h.id !== 'b'), c)!.id;
+        const after = strategy.pick(
+          all.filter((h) => h.id !== 'b'),
+          c,
+        )!.id;
         if (before !== 'b') expect(after, name).toBe(before);
       }
     }

@@ -45,11 +45,13 @@ export interface PaymentsDeps {
  */
 export async function buildApp(deps: PaymentsDeps): Promise<FastifyInstance> {
   const { config, logger, metrics } = deps;
-  const ledger = config.ledgerPath === '' ? memoryLedger<LedgerRecord>() : await openLedgerFile<LedgerRecord>(config.ledgerPath);
+  const ledger =
+    config.ledgerPath === '' ? memoryLedger<LedgerRecord>() : await openLedgerFile<LedgerRecord>(config.ledgerPath);
   const store = new ChargeStore(ledger);
   const idempotency = new IdempotencyStore<Charge>();
   for (const { charge, fingerprint } of ledger.loaded) idempotency.remember(charge.idempotencyKey, fingerprint, charge);
-  if (ledger.loaded.length > 0) logger.info({ charges: ledger.loaded.length, path: config.ledgerPath }, 'ledger read back');
+  if (ledger.loaded.length > 0)
+    logger.info({ charges: ledger.loaded.length, path: config.ledgerPath }, 'ledger read back');
 
   const paymentsMetrics = createPaymentsMetrics(metrics);
   const faults = createFaults({

@@ -52,7 +52,10 @@ describe('payments: charges and idempotency keys', () => {
   it('makes separate charges for separate keys', async () => {
     await charge(app, body, 'a');
     await charge(app, body, 'b');
-    const list = await app.inject({ method: 'GET', url: `/v1/charges?reference=${encodeURIComponent(body.reference)}` });
+    const list = await app.inject({
+      method: 'GET',
+      url: `/v1/charges?reference=${encodeURIComponent(body.reference)}`,
+    });
     expect(list.json().data).toHaveLength(2);
     const limited = await app.inject({ method: 'GET', url: '/v1/charges?limit=1' });
     expect(limited.json()).toMatchObject({ hasMore: true });

@@ -21,7 +21,11 @@ describe('payments: fault flags at run time (admin listener)', () => {
       slowRate: 1,
       slowMs: 0,
     });
-    const put = await admin.inject({ method: 'PUT', url: '/admin/faults', payload: { acceptTimeoutRate: 1, slowMs: 20 } });
+    const put = await admin.inject({
+      method: 'PUT',
+      url: '/admin/faults',
+      payload: { acceptTimeoutRate: 1, slowMs: 20 },
+    });
     expect(put.statusCode).toBe(200);
     expect(put.json()).toMatchObject({ failRate: 0.25, acceptTimeoutRate: 1, slowMs: 20 });
     expect((await admin.inject({ method: 'DELETE', url: '/admin/faults' })).json()).toMatchObject({
@@ -46,7 +50,11 @@ describe('payments: fault flags at run time (admin listener)', () => {
 
   it('accept-then-timeout charges, answers 504 PAY_ERR_TIMEOUT, and a retry with the key replays the charge', async () => {
     app = await buildTestApp();
-    await app.payments.admin.inject({ method: 'PUT', url: '/admin/faults', payload: { acceptTimeoutRate: 1, acceptTimeoutMs: 10 } });
+    await app.payments.admin.inject({
+      method: 'PUT',
+      url: '/admin/faults',
+      payload: { acceptTimeoutRate: 1, acceptTimeoutMs: 10 },
+    });
     const ambiguous = await charge(app, body, body.reference);
     expect(ambiguous.statusCode).toBe(504);
     expect(ambiguous.json()).toMatchObject({ code: 'PAY_ERR_TIMEOUT', retriable: true });

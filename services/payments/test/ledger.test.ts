@@ -48,7 +48,9 @@ describe('payments: the durable ledger', () => {
     const second = await buildTestApp({ LEDGER_PATH: ledgerPath });
     try {
       expect(await getJson(second, '/v1/stats')).toEqual({ charges: 40, replays: 0 });
-      expect((await second.inject({ method: 'GET', url: `/v1/charges/${answers[7]!.json().id}` })).statusCode).toBe(200);
+      expect((await second.inject({ method: 'GET', url: `/v1/charges/${answers[7]!.json().id}` })).statusCode).toBe(
+        200,
+      );
     } finally {
       await second.close();
     }

@@ -91,7 +91,10 @@ export function createLimiter(options: LimiterOptions): Limiter {
     } catch (err) {
       metrics.redisErrors.inc();
       const failure = new AppError(RateLimiterErrors.redisUnavailable, { cause: err });
-      log.warn({ err: failure, rule: rule.name, client: descriptors.client, failMode }, 'rate limit store failed; answering by fail mode');
+      log.warn(
+        { err: failure, rule: rule.name, client: descriptors.client, failMode },
+        'rate limit store failed; answering by fail mode',
+      );
       return {
         ...base,
         allowed: failMode === 'open',
@@ -104,18 +107,38 @@ export function createLimiter(options: LimiterOptions): Limiter {
   }
 
   // One lease per matching concurrency rule; a failing store answers by the rule's fail mode.
-  async function acquire(rule: Rule, descriptors: Descriptors): Promise<{ rule: Rule; lease?: Lease; denied?: CheckAnswer }> {
+  async function acquire(
+    rule: Rule,
+    descriptors: Descriptors,
+  ): Promise<{ rule: Rule; lease?: Lease; denied?: CheckAnswer }> {
     const failMode = rule.failMode ?? options.failMode;
     try {
       const d = await options.concurrency.acquire(rule.keyOf(descriptors), rule.limit, rule.windowMs);
       if (d.lease !== undefined) return { rule, lease: d.lease };
-      const denied = { allowed: false, limit: rule.limit, remaining: 0, resetMs: d.resetMs, rule: rule.name, windowMs: rule.windowMs, granted: 0 };
+      const denied = {
+        allowed: false,
+        limit: rule.limit,
+        remaining: 0,
+        resetMs: d.resetMs,
+        rule: rule.name,
+        windowMs: rule.windowMs,
+        granted: 0,
+      };
       return { rule, denied };
     } catch (err) {
       metrics.redisErrors.inc();
       log.warn({ err, rule: rule.name, failMode }, 'concurrency store failed; answering by fail mode');
       if (failMode === 'open') return { rule };
-      const denied = { allowed: false, limit: rule.limit, remaining: 0, resetMs: FAILURE_RESET_MS, rule: rule.name, windowMs: rule.windowMs, granted: 0, failMode };
+      const denied = {
+        allowed: false,
+        limit: rule.limit,
+        remaining: 0,
+        resetMs: FAILURE_RESET_MS,
+        rule: rule.name,
+        windowMs: rule.windowMs,
+        granted: 0,
+        failMode,
+      };
       return { rule, denied };
     }
   }
@@ -123,7 +146,9 @@ export function createLimiter(options: LimiterOptions): Limiter {
   async function release(leases: readonly Lease[]): Promise<void> {
     // A lease that cannot be released expires on its own; the failure is logged, not thrown.
     await Promise.all(
-      leases.map((l) => options.concurrency.release(l).catch((err: unknown) => log.warn({ err, key: l.key }, 'lease release failed'))),
+      leases.map((l) =>
+        options.concurrency.release(l).catch((err: unknown) => log.warn({ err, key: l.key }, 'lease release failed')),
+      ),
     );
   }
 
@@ -144,7 +169,8 @@ export function createLimiter(options: LimiterOptions): Limiter {
         metrics.shadowDecisions.inc({ rule, result: resultOf(a!) });
         if (!a!.allowed) shadowDenied.push(rule);
       });
-      if (shadowDenied.length > 0) log.info({ client: descriptors.client, rules: shadowDenied }, 'shadow rules would deny');
+      if (shadowDenied.length > 0)
+        log.info({ client: descriptors.client, rules: shadowDenied }, 'shadow rules would deny');
       const extra = shadowDenied.length > 0 ? { shadowDenied } : {};
       // No rate rule: nothing limits the rate (limit 0 tells the caller there is no policy to show).
       const rate: CheckAnswer = answer ?? { allowed: true, limit: 0, remaining: 0, resetMs: 0, granted: cost };

@@ -20,7 +20,14 @@ export interface RedisPluginOptions {
 
 async function redisPlugin(app: FastifyInstance, options: RedisPluginOptions): Promise<void> {
   const owned = options.client === undefined;
-  const redis = options.client ?? createRedisClient({ url: options.url, timeoutMs: options.timeoutMs, logger: options.logger, name: 'sdl-ratelimiter' });
+  const redis =
+    options.client ??
+    createRedisClient({
+      url: options.url,
+      timeoutMs: options.timeoutMs,
+      logger: options.logger,
+      name: 'sdl-ratelimiter',
+    });
   app.decorate('redis', redis);
   app.readiness.add('redis', async () => {
     const pong = await redis.ping();

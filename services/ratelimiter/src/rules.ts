@@ -16,12 +16,19 @@ export const RuleSchema = Type.Object(
     name: Type.String({ pattern: '^[A-Za-z0-9_.-]{1,64}$' }),
     match: Type.Optional(
       Type.Object(
-        { client: Type.Optional(MatchValue), route: Type.Optional(MatchValue), address: Type.Optional(MatchValue), plan: Type.Optional(MatchValue) },
+        {
+          client: Type.Optional(MatchValue),
+          route: Type.Optional(MatchValue),
+          address: Type.Optional(MatchValue),
+          plan: Type.Optional(MatchValue),
+        },
         { additionalProperties: false },
       ),
     ),
     /** Descriptors whose values name the counter (default `["client"]`): `["address"]` limits per address. */
-    key: Type.Optional(Type.Array(Type.Union(DESCRIPTOR_NAMES.map((n) => Type.Literal(n))), { minItems: 1, uniqueItems: true })),
+    key: Type.Optional(
+      Type.Array(Type.Union(DESCRIPTOR_NAMES.map((n) => Type.Literal(n))), { minItems: 1, uniqueItems: true }),
+    ),
     /** `concurrency`: at most `limit` in flight, each lease reclaimed after `windowMs` if never released. */
     algorithm: Type.Union([...ALGORITHM_NAMES.map((n) => Type.Literal(n)), Type.Literal('concurrency')]),
     limit: Type.Integer({ minimum: 1, maximum: 1_000_000_000 }),
@@ -39,7 +46,10 @@ export const RuleSchema = Type.Object(
 );
 export type RuleSpec = Static<typeof RuleSchema>;
 
-export const RulesFileSchema = Type.Object({ rules: Type.Array(RuleSchema, { minItems: 1 }) }, { additionalProperties: false });
+export const RulesFileSchema = Type.Object(
+  { rules: Type.Array(RuleSchema, { minItems: 1 }) },
+  { additionalProperties: false },
+);
 
 export interface Rule {
   readonly name: string;
@@ -108,12 +118,14 @@ export function parseRules(doc: unknown): RuleSet {
     rules.forEach((r, i) => {
       if (seen.has(r.name)) errors.push(`/rules/${i}/name: duplicate rule name ${r.name}`);
       seen.add(r.name);
-      if (r.algorithm === 'concurrency' && r.shadow === true) errors.push(`/rules/${i}/shadow: a concurrency rule cannot be a shadow`);
+      if (r.algorithm === 'concurrency' && r.shadow === true)
+        errors.push(`/rules/${i}/shadow: a concurrency rule cannot be a shadow`);
       if (r.burst !== undefined && r.algorithm !== 'token-bucket' && r.algorithm !== 'gcra') {
         errors.push(`/rules/${i}/burst: only token-bucket and gcra have a burst`);
       }
       for (const k of r.key ?? []) {
-        if (k !== 'client' && r.match?.[k] === undefined) errors.push(`/rules/${i}/key: "${k}" must also be in match (e.g. "*")`);
+        if (k !== 'client' && r.match?.[k] === undefined)
+          errors.push(`/rules/${i}/key: "${k}" must also be in match (e.g. "*")`);
       }
     });
   }

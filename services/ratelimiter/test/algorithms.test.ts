@@ -24,7 +24,12 @@ describe('every algorithm against Redis', () => {
 
   beforeAll(async () => {
     redis = await startRedis();
-    client = createRedisClient({ url: redis.url, timeoutMs: 1000, logger: createLogger({ name: 't', level: 'silent' }), name: 'test' });
+    client = createRedisClient({
+      url: redis.url,
+      timeoutMs: 1000,
+      logger: createLogger({ name: 't', level: 'silent' }),
+      name: 'test',
+    });
     algorithms = createAlgorithms(client);
     await vi.waitFor(async () => expect(await client.ping()).toBe('PONG'), { timeout: 10_000, interval: 50 });
   });
@@ -57,9 +62,18 @@ describe('every algorithm against Redis', () => {
     it('charges the cost, and a cost that does not fit takes nothing', async () => {
       const algorithm = algorithms[name]!;
       const big = { ...params, limit: 100, burst: 100 };
-      expect(await algorithm.check(`cost-${name}`, { ...big, cost: 60 })).toMatchObject({ allowed: true, remaining: 40 });
-      expect(await algorithm.check(`cost-${name}`, { ...big, cost: 41 })).toMatchObject({ allowed: false, remaining: 40 });
-      expect(await algorithm.check(`cost-${name}`, { ...big, cost: 40 })).toMatchObject({ allowed: true, remaining: 0 });
+      expect(await algorithm.check(`cost-${name}`, { ...big, cost: 60 })).toMatchObject({
+        allowed: true,
+        remaining: 40,
+      });
+      expect(await algorithm.check(`cost-${name}`, { ...big, cost: 41 })).toMatchObject({
+        allowed: false,
+        remaining: 40,
+      });
+      expect(await algorithm.check(`cost-${name}`, { ...big, cost: 40 })).toMatchObject({
+        allowed: true,
+        remaining: 0,
+      });
     });
   });
 
@@ -99,8 +113,16 @@ describe('every algorithm against Redis', () => {
     for (let i = 0; i < 5; i += 1) answers.push(await limiter.check({ client: 'shadowed' }, 1));
     expect(answers.map((a) => a.allowed)).toEqual([true, true, true, true, false]);
     expect(answers.map((a) => a.rule)).toEqual(Array(5).fill('enforced'));
-    expect(answers.map((a) => a.shadowDenied ?? [])).toEqual([[], [], ['shadow-tight'], ['shadow-tight'], ['shadow-tight']]);
-    expect(await metrics.registry.metrics()).toMatch(/ratelimiter_shadow_decisions_total\{rule="shadow-tight",result="denied"[^}]*\} 3/);
+    expect(answers.map((a) => a.shadowDenied ?? [])).toEqual([
+      [],
+      [],
+      ['shadow-tight'],
+      ['shadow-tight'],
+      ['shadow-tight'],
+    ]);
+    expect(await metrics.registry.metrics()).toMatch(
+      /ratelimiter_shadow_decisions_total\{rule="shadow-tight",result="denied"[^}]*\} 3/,
+    );
   });
 
   it('grants part of a batch (partial) instead of denying it, each algorithm, never beyond the limit', async () => {
@@ -115,7 +137,12 @@ describe('every algorithm against Redis', () => {
         logger: createLogger({ name: 't', level: 'silent' }),
       });
       const d = { client: `partial-${name}` };
-      expect(await limiter.check(d, 4, { partial: true })).toMatchObject({ allowed: true, granted: 4, remaining: 6, unitCost: 1 });
+      expect(await limiter.check(d, 4, { partial: true })).toMatchObject({
+        allowed: true,
+        granted: 4,
+        remaining: 6,
+        unitCost: 1,
+      });
       expect(await limiter.check(d, 4)).toMatchObject({ allowed: true, granted: 4 });
       // 2 left: a whole batch of 4 is denied, a partial one gets the 2.
       expect(await limiter.check(d, 4)).toMatchObject({ allowed: false, granted: 0 });
@@ -130,7 +157,9 @@ describe('every algorithm against Redis', () => {
   it('token bucket and gcra honour a burst smaller than the limit', async () => {
     for (const name of ['token-bucket', 'gcra'] as const) {
       const decisions = await Promise.all(
-        Array.from({ length: 10 }, () => algorithms[name]!.check(`burst-${name}`, { limit: 100, windowMs: HOUR, burst: 3, cost: 1 })),
+        Array.from({ length: 10 }, () =>
+          algorithms[name]!.check(`burst-${name}`, { limit: 100, windowMs: HOUR, burst: 3, cost: 1 }),
+        ),
       );
       expect(decisions.filter((d) => d.allowed)).toHaveLength(3);
     }
@@ -174,19 +203,30 @@ describe('concurrency rules through the app', () => {
     expect(a.body.leases).toHaveLength(1);
     const c = await check(app, { descriptors: { client: 'cc' } });
     expect(c.body).toMatchObject({ allowed: false, rule: 'in-flight', remaining: 0 });
-    const released = await app.inject({ method: 'POST', url: '/v1/release', payload: { leases: a.body.leases as object[] } });
+    const released = await app.inject({
+      method: 'POST',
+      url: '/v1/release',
+      payload: { leases: a.body.leases as object[] },
+    });
     expect(released.statusCode).toBe(204);
     expect((await check(app, { descriptors: { client: 'cc' } })).body.allowed).toBe(true);
     // Nobody releases b's or the last lease (a dead client): they expire after windowMs.
     expect((await check(app, { descriptors: { client: 'cc' } })).body.allowed).toBe(false);
-    await vi.waitFor(async () => expect((await check(app, { descriptors: { client: 'cc' } })).body.allowed).toBe(true), {
-      timeout: 3000,
-      interval: 50,
-    });
+    await vi.waitFor(
+      async () => expect((await check(app, { descriptors: { client: 'cc' } })).body.allowed).toBe(true),
+      {
+        timeout: 3000,
+        interval: 50,
+      },
+    );
   });
 
   it('rejects a malformed release with 400', async () => {
-    const res = await app.inject({ method: 'POST', url: '/v1/release', payload: { leases: [{ key: 'x', id: 'nope' }] } });
+    const res = await app.inject({
+      method: 'POST',
+      url: '/v1/release',
+      payload: { leases: [{ key: 'x', id: 'nope' }] },
+    });
     expect(res.statusCode).toBe(400);
     expect(res.json()).toMatchObject({ code: 'ERR_VALIDATION' });
   });

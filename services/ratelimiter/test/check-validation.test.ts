@@ -110,12 +110,23 @@ describe('per-rule fail mode without Redis', () => {
       file,
       JSON.stringify({
         rules: [
-          { name: 'strict', match: { route: 'POST /v1/payments*' }, algorithm: 'gcra', limit: 10, windowMs: 1000, failMode: 'closed' },
+          {
+            name: 'strict',
+            match: { route: 'POST /v1/payments*' },
+            algorithm: 'gcra',
+            limit: 10,
+            windowMs: 1000,
+            failMode: 'closed',
+          },
           { name: 'lenient', algorithm: 'token-bucket', limit: 50, windowMs: 1000 },
         ],
       }),
     );
-    app = await buildTestApp({ REDIS_URL: `redis://127.0.0.1:${await closedPort()}`, FAIL_MODE: 'open', RULES_FILE: file });
+    app = await buildTestApp({
+      REDIS_URL: `redis://127.0.0.1:${await closedPort()}`,
+      FAIL_MODE: 'open',
+      RULES_FILE: file,
+    });
   });
   afterAll(async () => {
     await app?.close();

@@ -13,10 +13,10 @@ const LIMITS = JSON.stringify({
 });
 
 async function waitReady(app: FastifyInstance): Promise<void> {
-  await vi.waitFor(
-    async () => expect((await app.inject({ method: 'GET', url: '/readyz' })).statusCode).toBe(200),
-    { timeout: 10_000, interval: 50 },
-  );
+  await vi.waitFor(async () => expect((await app.inject({ method: 'GET', url: '/readyz' })).statusCode).toBe(200), {
+    timeout: 10_000,
+    interval: 50,
+  });
 }
 
 // Against a real Redis: the Lua script, its expiry, and what happens when Redis goes away.
@@ -81,10 +81,10 @@ describe('fixed window against Redis', () => {
     const first = await check(open, { descriptors: { client }, cost: 100 });
     expect(first.body).toMatchObject({ allowed: true, remaining: 0 });
     expect((await check(open, { descriptors: { client } })).body.allowed).toBe(false);
-    await vi.waitFor(
-      async () => expect((await check(open, { descriptors: { client } })).body.allowed).toBe(true),
-      { timeout: 3000, interval: 100 },
-    );
+    await vi.waitFor(async () => expect((await check(open, { descriptors: { client } })).body.allowed).toBe(true), {
+      timeout: 3000,
+      interval: 100,
+    });
   });
 
   it('exposes its metrics', async () => {
@@ -123,7 +123,10 @@ describe('fixed window against Redis', () => {
     await execFileAsync('docker', ['pause', id]);
     try {
       const started = performance.now();
-      const [o, c] = await Promise.all([check(open, { descriptors: { client: 'paused' } }), check(closed, { descriptors: { client: 'paused' } })]);
+      const [o, c] = await Promise.all([
+        check(open, { descriptors: { client: 'paused' } }),
+        check(closed, { descriptors: { client: 'paused' } }),
+      ]);
       // Bounded by the 500 ms command timeout, not by the pause; 4x slack for a busy machine.
       expect(performance.now() - started).toBeLessThan(2000);
       expect(o.body).toMatchObject({ allowed: true, failMode: 'open' });
@@ -140,10 +143,10 @@ describe('fixed window against Redis', () => {
   it('answers by fail mode, promptly, once Redis is stopped', async () => {
     await redis?.stop();
     redis = undefined;
-    await vi.waitFor(
-      async () => expect((await open.inject({ method: 'GET', url: '/readyz' })).statusCode).toBe(503),
-      { timeout: 5000, interval: 50 },
-    );
+    await vi.waitFor(async () => expect((await open.inject({ method: 'GET', url: '/readyz' })).statusCode).toBe(503), {
+      timeout: 5000,
+      interval: 50,
+    });
     for (let i = 0; i < 3; i += 1) {
       const [o, c] = await Promise.all([
         open.inject({ method: 'POST', url: '/v1/check', payload: { descriptors: { client: 'limited' } } }),

@@ -6,7 +6,13 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { parseRules, RulesError, rulesFromLimits } from '../src/rules.js';
 import { createRulesSource, type RulesSource } from '../src/rules-source.js';
 
-const rule = (over: Record<string, unknown> = {}) => ({ name: 'r', algorithm: 'gcra', limit: 10, windowMs: 1000, ...over });
+const rule = (over: Record<string, unknown> = {}) => ({
+  name: 'r',
+  algorithm: 'gcra',
+  limit: 10,
+  windowMs: 1000,
+  ...over,
+});
 
 function errorsOf(doc: unknown): readonly string[] {
   try {
@@ -21,21 +27,18 @@ function errorsOf(doc: unknown): readonly string[] {
 describe('rules', () => {
   it('lists every error of an invalid document, not just the first', () => {
     const errors = errorsOf({
-      rules: [
-        rule({ algorithm: 'leaky', limit: 0 }),
-        rule({ name: 'b', windowMs: -1, extra: 1 }),
-        rule({ name: 'b' }),
-      ],
+      rules: [rule({ algorithm: 'leaky', limit: 0 }), rule({ name: 'b', windowMs: -1, extra: 1 }), rule({ name: 'b' })],
     });
     expect(errors.join('\n')).toMatch(/\/rules\/0\/algorithm/);
     expect(errors.join('\n')).toMatch(/\/rules\/0\/limit/);
     expect(errors.join('\n')).toMatch(/\/rules\/1\/windowMs/);
     expect(errors.join('\n')).toMatch(/\/rules\/1/);
-    expect(errorsOf({ rules: [rule({ name: 'b' }), rule({ name: 'b', algorithm: 'fixed-window', burst: 3 })] })).toEqual([
-      '/rules/1/name: duplicate rule name b',
-      '/rules/1/burst: only token-bucket and gcra have a burst',
+    expect(
+      errorsOf({ rules: [rule({ name: 'b' }), rule({ name: 'b', algorithm: 'fixed-window', burst: 3 })] }),
+    ).toEqual(['/rules/1/name: duplicate rule name b', '/rules/1/burst: only token-bucket and gcra have a burst']);
+    expect(errorsOf({ rules: [rule({ key: ['address'] })] })).toEqual([
+      '/rules/0/key: "address" must also be in match (e.g. "*")',
     ]);
-    expect(errorsOf({ rules: [rule({ key: ['address'] })] })).toEqual(['/rules/0/key: "address" must also be in match (e.g. "*")']);
     expect(errorsOf({})).not.toEqual([]);
   });
 
@@ -63,7 +66,10 @@ describe('rules', () => {
   it('accepts the example rules file, which keeps the compose limits', async () => {
     const set = parseRules(JSON.parse(await readFile(new URL('../rules.example.json', import.meta.url), 'utf8')));
     expect(set.match({ client: 'limited' }).enforcing).toMatchObject({ limit: 5, windowMs: 60000 });
-    expect(set.match({ client: 'demo', route: 'GET /v1/posts' }).enforcing).toMatchObject({ name: 'default', limit: 1000 });
+    expect(set.match({ client: 'demo', route: 'GET /v1/posts' }).enforcing).toMatchObject({
+      name: 'default',
+      limit: 1000,
+    });
   });
 
   it('builds the LIMITS rules: client overrides first, then the default', () => {
@@ -95,7 +101,9 @@ describe('rules file hot reload', () => {
   it('refuses to start on invalid rules', async () => {
     const bad = join(dir, 'bad.json');
     await writeFile(bad, '{"rules": [');
-    await expect(createRulesSource({ file: bad, pollMs: 100, logger: createLogger({ name: 't', level: 'silent' }) })).rejects.toThrow(RulesError);
+    await expect(
+      createRulesSource({ file: bad, pollMs: 100, logger: createLogger({ name: 't', level: 'silent' }) }),
+    ).rejects.toThrow(RulesError);
   });
 
   it('applies a valid edit, and keeps the previous rules when an edit is invalid', async () => {

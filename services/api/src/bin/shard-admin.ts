@@ -18,7 +18,6 @@ const USAGE = `usage: shard-admin map
        shard-admin unfence <partition>     (lift the fence of a move that failed after fencing)
 `;
 
-
 const { values, positionals } = parseArgs({
   allowPositionals: true,
   options: { 'grace-ms': { type: 'string', default: '2000' }, 'drain-ms': { type: 'string', default: '3000' } },
@@ -29,11 +28,19 @@ const int = (value: string | undefined): number | undefined =>
 
 async function main(): Promise<number> {
   const config = loadConfig(ApiConfigSchema, process.env);
-  if (config.etcdEndpoints.length === 0) throw new ConfigError([{ key: 'ETCD_ENDPOINTS', message: 'the shard map lives in etcd' }]);
+  if (config.etcdEndpoints.length === 0)
+    throw new ConfigError([{ key: 'ETCD_ENDPOINTS', message: 'the shard map lives in etcd' }]);
   const logger = createLogger({ name: 'shard-admin', level: 'info', destination: process.stderr });
   const coordinator = createCoordinator({ endpoints: config.etcdEndpoints, logger });
-  const primaries = config.shardPrimaries.map((url) => new pg.Pool({ connectionString: url, max: 3, application_name: 'sdl-shard-admin' }));
-  const store = createShardMapStore({ coordinator, key: config.shardMapKey, shardCount: primaries.length, partitions: DEFAULT_PARTITIONS });
+  const primaries = config.shardPrimaries.map(
+    (url) => new pg.Pool({ connectionString: url, max: 3, application_name: 'sdl-shard-admin' }),
+  );
+  const store = createShardMapStore({
+    coordinator,
+    key: config.shardMapKey,
+    shardCount: primaries.length,
+    partitions: DEFAULT_PARTITIONS,
+  });
   const print = (value: unknown): void => void process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
   try {
     if (command === 'map') {

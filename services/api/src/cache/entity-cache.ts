@@ -29,14 +29,26 @@ export function createCacheMetrics(registry: Registry): CacheMetrics {
   const counter = <L extends string>(name: string, label: L, help: string): Counter<'entity' | L> =>
     new Counter({ name, help, labelNames: ['entity', label] as const, registers: [registry] });
   return {
-    requests: counter('api_cache_requests_total', 'result', 'Cache reads by entity and result (hit, miss, bypass = cache off or Redis unavailable)'),
-    degraded: counter('api_cache_degraded_total', 'op', 'Cache operations that failed and were skipped (op: get, write_through, populate, invalidate)'),
+    requests: counter(
+      'api_cache_requests_total',
+      'result',
+      'Cache reads by entity and result (hit, miss, bypass = cache off or Redis unavailable)',
+    ),
+    degraded: counter(
+      'api_cache_degraded_total',
+      'op',
+      'Cache operations that failed and were skipped (op: get, write_through, populate, invalidate)',
+    ),
     fills: counter(
       'api_cache_fill_lease_total',
       'outcome',
       'Cache fills after a miss by outcome (won: this node read the database; waited: served the fill of another node; fallback: read the database without the lease, not stored; superseded: a won fill not stored because a write ended its lease first)',
     ),
-    l1: counter('api_cache_l1_requests_total', 'result', 'In-process L1 lookups by result (hit, miss); only with CACHE_L1_ENTRIES > 0'),
+    l1: counter(
+      'api_cache_l1_requests_total',
+      'result',
+      'In-process L1 lookups by result (hit, miss); only with CACHE_L1_ENTRIES > 0',
+    ),
     l1Evictions: counter(
       'api_cache_l1_invalidations_total',
       'source',
@@ -258,7 +270,11 @@ export class EntityCache<T> {
   async #write(id: string, raw: string, ttl: number, op: string): Promise<void> {
     if (this.#redis === null) return;
     try {
-      const results = await this.#redis.multi().del(`${this.key(id)}:fill`).set(this.key(id), raw, 'EX', ttl).exec();
+      const results = await this.#redis
+        .multi()
+        .del(`${this.key(id)}:fill`)
+        .set(this.key(id), raw, 'EX', ttl)
+        .exec();
       const failed = results?.find(([err]) => err !== null)?.[0];
       if (failed) throw failed;
       this.#recovered();

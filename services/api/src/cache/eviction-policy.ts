@@ -77,7 +77,10 @@ export function createEvictionPolicyReporter(options: {
     if (found.maxmemoryBytes !== undefined) memoryGauge.set(found.maxmemoryBytes);
     const at = { policy: found.policy, maxmemoryBytes: found.maxmemoryBytes };
     if (options.viewsWriteBack && evictsUnflushedCounters(found.policy)) {
-      log.warn(at, 'cache Redis may evict unflushed write-back view counters (allkeys-* policy); use volatile-* or a separate Redis');
+      log.warn(
+        at,
+        'cache Redis may evict unflushed write-back view counters (allkeys-* policy); use volatile-* or a separate Redis',
+      );
     } else log.info(at, 'cache Redis eviction policy');
     return found;
   };

@@ -65,7 +65,10 @@ export class FillLease {
     const token = randomUUID();
     let reply: [string, string?];
     try {
-      reply = (await this.#acquire.run(this.#redis, [attempt.key, leaseKey], [token, this.#leaseMs])) as [string, string?];
+      reply = (await this.#acquire.run(this.#redis, [attempt.key, leaseKey], [token, this.#leaseMs])) as [
+        string,
+        string?,
+      ];
     } catch {
       // No lease without Redis; the caller's cache read has most likely degraded to a bypass too.
       return { result: await attempt.load(undefined), outcome: 'fallback' };
@@ -73,7 +76,9 @@ export class FillLease {
     if (reply[0] === 'value' && reply[1] !== undefined) {
       // Filled by another node since this node's miss.
       const value = attempt.decode(reply[1]);
-      return value === undefined ? { result: await attempt.load(undefined), outcome: 'fallback' } : { result: value, outcome: 'waited' };
+      return value === undefined
+        ? { result: await attempt.load(undefined), outcome: 'fallback' }
+        : { result: value, outcome: 'waited' };
     }
     if (reply[0] === 'won') {
       try {

@@ -50,9 +50,14 @@ export async function readThrough<T>(
   if (lookup.result === 'hit-missing') return { value: undefined, cache: 'hit' };
   const target = lookup.result === 'bypass' && routing !== undefined ? routing.target : 'primary';
   const shared = await flight.do(`${id}|${target}`, async (): Promise<Loaded<T>> => {
-    if (lookup.result === 'bypass') return { value: await load(target !== 'primary'), from: routing?.scopes.current()?.from };
+    if (lookup.result === 'bypass')
+      return { value: await load(target !== 'primary'), from: routing?.scopes.current()?.from };
     const filled = await cache.fill(id, () => load(false));
-    return { value: filled.value, from: filled.readDatabase ? routing?.scopes.current()?.from : undefined, cache: filled.cache };
+    return {
+      value: filled.value,
+      from: filled.readDatabase ? routing?.scopes.current()?.from : undefined,
+      cache: filled.cache,
+    };
   });
   if (shared.from !== undefined) routing?.scopes.noteRead(shared.from);
   // A bypassing reader that joined a miss's flight still reports its own bypass.

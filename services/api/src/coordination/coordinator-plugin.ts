@@ -21,7 +21,9 @@ export interface CoordinatorPluginOptions {
 export const coordinatorPlugin = fp<CoordinatorPluginOptions>(
   async (app: FastifyInstance, options) => {
     const owned = options.coordinator === undefined && options.endpoints.length > 0;
-    const coordinator = options.coordinator ?? (owned ? createCoordinator({ endpoints: options.endpoints, logger: options.logger }) : undefined);
+    const coordinator =
+      options.coordinator ??
+      (owned ? createCoordinator({ endpoints: options.endpoints, logger: options.logger }) : undefined);
     app.decorate('coord', coordinator);
     if (owned) app.addHook('onClose', async () => coordinator?.close());
   },

@@ -55,7 +55,11 @@ export function toShardError(err: unknown, shard: number): unknown {
     return new AppError(CommonErrors.validation, { message: 'a value cannot be stored', cause: err });
   }
   if (isShardUnavailable(err)) {
-    return new AppError(ApiErrors.shardUnavailable, { details: { shard }, cause: err, headers: { 'retry-after': '1' } });
+    return new AppError(ApiErrors.shardUnavailable, {
+      details: { shard },
+      cause: err,
+      headers: { 'retry-after': '1' },
+    });
   }
   return err;
 }

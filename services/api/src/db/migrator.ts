@@ -1,6 +1,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { withTransaction } from '@sdl/db';
 import type { Logger } from '@sdl/logging';
 import type pg from 'pg';
 
@@ -66,18 +67,13 @@ export async function migrate(pool: pg.Pool, migrations: readonly Migration[], l
       const done: number[] = [];
       for (const migration of migrations) {
         if (applied.has(migration.version)) continue;
-        await client.query('BEGIN');
-        try {
-          await client.query(migration.sql);
-          await client.query('INSERT INTO schema_migrations (version, name) VALUES ($1, $2)', [
+        await withTransaction(client, async (tx) => {
+          await tx.query(migration.sql);
+          await tx.query('INSERT INTO schema_migrations (version, name) VALUES ($1, $2)', [
             migration.version,
             migration.name,
           ]);
-          await client.query('COMMIT');
-        } catch (err) {
-          await client.query('ROLLBACK').catch(() => undefined);
-          throw err;
-        }
+        });
         logger.info({ version: migration.version, name: migration.name }, 'migration applied');
         done.push(migration.version);
       }

@@ -124,7 +124,10 @@ export class ShardPools {
   async withClient<T>(shard: number, op: string, fn: (client: ShardClient) => Promise<T>): Promise<T> {
     const pool = this.pool(shard);
     if (!this.#migrated.has(shard)) {
-      throw new AppError(ApiErrors.shardUnavailable, { message: `shard ${shard} is not migrated yet`, details: { shard } });
+      throw new AppError(ApiErrors.shardUnavailable, {
+        message: `shard ${shard} is not migrated yet`,
+        details: { shard },
+      });
     }
     return this.#run(pool, shard, op, fn);
   }
@@ -241,7 +244,8 @@ export class ShardPools {
     let begin = 'BEGIN';
     if (guard !== undefined) {
       // Inlined (a multi-statement query takes no parameters): only integers, checked here.
-      if (!guard.every((p) => Number.isSafeInteger(p) && p >= 0)) throw new RangeError(`bad partitions: ${guard.join(',')}`);
+      if (!guard.every((p) => Number.isSafeInteger(p) && p >= 0))
+        throw new RangeError(`bad partitions: ${guard.join(',')}`);
       begin = `BEGIN; SELECT sdl_write_guard('{${guard.join(',')}}'::int[]) AS fenced`;
     }
     return this.withClient(shard, op, (client) =>

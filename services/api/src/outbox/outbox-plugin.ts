@@ -53,7 +53,12 @@ export const outboxPlugin = fp<OutboxPluginOptions>(
     const lockClients =
       options.lockClients ??
       options.lockUrls.map((url, i) =>
-        createRedisClient({ url, timeoutMs: options.lockTimeoutMs, logger: options.logger, name: `sdl-api-lock-${i + 1}` }),
+        createRedisClient({
+          url,
+          timeoutMs: options.lockTimeoutMs,
+          logger: options.logger,
+          name: `sdl-api-lock-${i + 1}`,
+        }),
       );
     const locks =
       lockClients.length === 0

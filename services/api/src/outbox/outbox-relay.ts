@@ -71,7 +71,11 @@ export function toMessage(row: OutboxRow): OutgoingEvent {
     occurredAt: row.createdAt.toISOString(),
     data: row.payload,
   };
-  return { key: row.aggregateId, value: JSON.stringify(value), headers: { 'event-id': row.eventId, 'event-type': row.eventType } };
+  return {
+    key: row.aggregateId,
+    value: JSON.stringify(value),
+    headers: { 'event-id': row.eventId, 'event-type': row.eventType },
+  };
 }
 
 /**
@@ -125,7 +129,10 @@ export class OutboxRelay {
         byTopic.set(t, [...(byTopic.get(t) ?? []), row]);
       }
       for (const [t, group] of byTopic) await publisher.publish(t, group.map(toMessage));
-      await markPublished(client, rows.map((r) => r.id));
+      await markPublished(
+        client,
+        rows.map((r) => r.id),
+      );
       return rows.length;
     });
     if (count > 0) this.#o.metrics.published.inc(this.#label, count);

@@ -37,7 +37,8 @@ export function parseReadToken(header: string | string[] | undefined): ReadScope
   for (const part of text.split(',')) {
     const [shardText, lsnText, extra] = part.trim().split(':');
     const lsn = lsnText === undefined ? undefined : parseLsn(lsnText);
-    if (extra !== undefined || shardText === undefined || !/^[0-9]{1,4}$/.test(shardText) || lsn === undefined) return 'invalid';
+    if (extra !== undefined || shardText === undefined || !/^[0-9]{1,4}$/.test(shardText) || lsn === undefined)
+      return 'invalid';
     const shard = Number(shardText);
     // Several tokens for one shard: the newest write wins.
     if ((tokens.get(shard) ?? -1n) < lsn) tokens.set(shard, lsn);
@@ -46,7 +47,10 @@ export function parseReadToken(header: string | string[] | undefined): ReadScope
 }
 
 export function formatReadToken(writes: ReadonlyMap<number, bigint>): string {
-  return [...writes].sort(([a], [b]) => a - b).map(([shard, lsn]) => `${shard}:${formatLsn(lsn)}`).join(',');
+  return [...writes]
+    .sort(([a], [b]) => a - b)
+    .map(([shard, lsn]) => `${shard}:${formatLsn(lsn)}`)
+    .join(',');
 }
 
 /** The per-request scope, carried through async calls so repositories need no extra parameters. */

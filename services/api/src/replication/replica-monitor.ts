@@ -61,7 +61,10 @@ export class ReplicaMonitor {
     );
     const gauge = (name: string, help: string) =>
       new Gauge({ name, help, labelNames: ['shard'] as const, registers: [options.registry] });
-    this.#lagSeconds = gauge('api_replica_lag_seconds', 'Replica replay lag in time (age of the oldest primary WAL position not replayed)');
+    this.#lagSeconds = gauge(
+      'api_replica_lag_seconds',
+      'Replica replay lag in time (age of the oldest primary WAL position not replayed)',
+    );
     this.#lagBytes = gauge('api_replica_lag_bytes', 'Replica replay lag in WAL bytes behind the primary');
     this.#up = gauge('api_replica_up', '1 while the replica answers its probe as a hot standby');
   }
@@ -83,7 +86,9 @@ export class ReplicaMonitor {
 
   /** One probe round over every replica (exported for tests). */
   async probe(): Promise<void> {
-    await Promise.all(this.#states.map((state, shard) => (state === undefined ? undefined : this.#probeOne(shard, state))));
+    await Promise.all(
+      this.#states.map((state, shard) => (state === undefined ? undefined : this.#probeOne(shard, state))),
+    );
   }
 
   /**
@@ -123,7 +128,9 @@ export class ReplicaMonitor {
     const now = Date.now();
     try {
       // The primary first: a replay position read after it can only be newer, so the lag is never understated by the order.
-      const primary = await this.#o.primaries[shard]!.query<{ lsn: string }>('SELECT pg_current_wal_lsn()::text AS lsn');
+      const primary = await this.#o.primaries[shard]!.query<{ lsn: string }>(
+        'SELECT pg_current_wal_lsn()::text AS lsn',
+      );
       const primaryLsn = parseLsn(primary.rows[0]!.lsn);
       if (primaryLsn !== undefined && (state.samples.at(-1)?.lsn ?? -1n) < primaryLsn) {
         state.samples.push({ lsn: primaryLsn, at: now });

@@ -15,7 +15,10 @@ export interface AccountRoutesOptions {
   readonly cacheMode: string;
 }
 
-const IdParamsSchema = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) }, { additionalProperties: false });
+const IdParamsSchema = Type.Object(
+  { id: Type.String({ minLength: 1, maxLength: 64 }) },
+  { additionalProperties: false },
+);
 
 /** Accounts: create, get, update (PATCH), delete. */
 export async function accountRoutes(app: FastifyInstance, options: AccountRoutesOptions): Promise<void> {

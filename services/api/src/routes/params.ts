@@ -11,7 +11,10 @@ const Id = Type.String({ minLength: 1, maxLength: 64 });
 
 export const AccountParamsSchema = Type.Object({ accountId: Id }, { additionalProperties: false });
 export const PostParamsSchema = Type.Object({ accountId: Id, postId: Id }, { additionalProperties: false });
-export const SubscriptionParamsSchema = Type.Object({ accountId: Id, subscriptionId: Id }, { additionalProperties: false });
+export const SubscriptionParamsSchema = Type.Object(
+  { accountId: Id, subscriptionId: Id },
+  { additionalProperties: false },
+);
 
 export function checkAccountId(id: string): string {
   if (!isAccountId(id)) throw new AppError(ApiErrors.invalidId, { details: { id } });

@@ -1,7 +1,14 @@
 import { AppError, CommonErrors } from '@sdl/errors';
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
-import { CreatePostSchema, PostPageSchema, PostSchema, ViewsSchema, decodeCursor, type CreatePostInput } from '../domain/posts/post.js';
+import {
+  CreatePostSchema,
+  PostPageSchema,
+  PostSchema,
+  ViewsSchema,
+  decodeCursor,
+  type CreatePostInput,
+} from '../domain/posts/post.js';
 import type { PostService } from '../domain/posts/post-service.js';
 import { ApiErrors } from '../errors.js';
 import type { ViewCounter } from '../cache/write-back/view-counter.js';
@@ -49,7 +56,10 @@ export async function postRoutes(app: FastifyInstance, options: PostRoutesOption
       const accountId = checkAccountId(req.params.accountId);
       const limit = req.query.limit === undefined ? DEFAULT_LIMIT : Number(req.query.limit);
       if (limit < 1 || limit > 100) {
-        throw new AppError(CommonErrors.validation, { message: 'limit must be 1..100', details: { limit: req.query.limit } });
+        throw new AppError(CommonErrors.validation, {
+          message: 'limit must be 1..100',
+          details: { limit: req.query.limit },
+        });
       }
       let after: string | undefined;
       if (req.query.cursor !== undefined) {

@@ -2,7 +2,12 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { PLANS, PlanSchema } from '../domain/subscriptions/plans.js';
 import type { SubscriptionService } from '../domain/subscriptions/subscription-service.js';
-import { ChargeListSchema, ChoosePlanSchema, SubscriptionSchema, type ChoosePlanInput } from '../domain/subscriptions/subscription.js';
+import {
+  ChargeListSchema,
+  ChoosePlanSchema,
+  SubscriptionSchema,
+  type ChoosePlanInput,
+} from '../domain/subscriptions/subscription.js';
 import {
   AccountParamsSchema,
   SubscriptionParamsSchema,

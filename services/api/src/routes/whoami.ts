@@ -15,7 +15,12 @@ export async function whoamiRoutes(app: FastifyInstance, options: WhoamiOptions)
     {
       schema: {
         response: {
-          200: { type: 'object', properties: { node: { type: 'string' } }, required: ['node'], additionalProperties: false },
+          200: {
+            type: 'object',
+            properties: { node: { type: 'string' } },
+            required: ['node'],
+            additionalProperties: false,
+          },
         },
       },
     },

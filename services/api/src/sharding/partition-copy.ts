@@ -21,9 +21,17 @@ async function columnsOf(db: Queryable, table: PartitionedTable): Promise<string
  * Rows travel as JSON text, never parsed in between: timestamps keep their microseconds and
  * bigints their digits; `json_populate_recordset` turns them back into the table's own types.
  */
-async function upsert(dest: Queryable, table: PartitionedTable, columns: readonly string[], json: string): Promise<void> {
+async function upsert(
+  dest: Queryable,
+  table: PartitionedTable,
+  columns: readonly string[],
+  json: string,
+): Promise<void> {
   const list = columns.map((c) => `"${c}"`).join(', ');
-  const updates = columns.filter((c) => c !== 'id').map((c) => `"${c}" = EXCLUDED."${c}"`).join(', ');
+  const updates = columns
+    .filter((c) => c !== 'id')
+    .map((c) => `"${c}" = EXCLUDED."${c}"`)
+    .join(', ');
   await dest.query(
     `INSERT INTO ${table} (${list}) SELECT ${list} FROM json_populate_recordset(NULL::${table}, $1::json)
      ON CONFLICT (id) DO UPDATE SET ${updates}`,
@@ -32,11 +40,15 @@ async function upsert(dest: Queryable, table: PartitionedTable, columns: readonl
 }
 
 /** Copies every row of the partition from `source` to `dest` (upsert), in id-ordered batches. */
-export async function copyPartition(source: Queryable, dest: Queryable, partition: number): Promise<Record<PartitionedTable, number>> {
+export async function copyPartition(
+  source: Queryable,
+  dest: Queryable,
+  partition: number,
+): Promise<Record<PartitionedTable, number>> {
   const copied = { accounts: 0, posts: 0, subscriptions: 0, charges: 0 };
   for (const table of PARTITIONED_TABLES) {
     const columns = await columnsOf(source, table);
-    for (let after = ''; ; ) {
+    for (let after = ''; ;) {
       const { rows } = await source.query<{ rows: string; n: number; last: string | null }>(
         `SELECT coalesce(json_agg(t ORDER BY id), '[]')::text AS rows, count(*)::int AS n, max(id) AS last
            FROM (SELECT * FROM ${table} WHERE partition = $1 AND id > $2 ORDER BY id LIMIT ${BATCH}) t`,
@@ -53,7 +65,10 @@ export async function copyPartition(source: Queryable, dest: Queryable, partitio
 }
 
 async function digests(db: Queryable, table: PartitionedTable, partition: number): Promise<Map<string, string>> {
-  const { rows } = await db.query<{ id: string; h: string }>(`SELECT id, md5(t::text) AS h FROM ${table} t WHERE partition = $1`, [partition]);
+  const { rows } = await db.query<{ id: string; h: string }>(
+    `SELECT id, md5(t::text) AS h FROM ${table} t WHERE partition = $1`,
+    [partition],
+  );
   return new Map(rows.map((r) => [r.id, r.h]));
 }
 

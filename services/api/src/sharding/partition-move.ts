@@ -2,7 +2,13 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '@sdl/logging';
 import type pg from 'pg';
 import { withTransaction } from '@sdl/db';
-import { copyPartition, deletePartition, syncPartition, type PartitionedTable, type SyncResult } from './partition-copy.js';
+import {
+  copyPartition,
+  deletePartition,
+  syncPartition,
+  type PartitionedTable,
+  type SyncResult,
+} from './partition-copy.js';
 import type { ReadShardMap, ShardMapStore, StoredShardMap } from './shard-map-store.js';
 
 /** Advisory lock namespace shared with sdl_write_guard (004_partition_fences.sql). */
@@ -70,7 +76,10 @@ export async function movePartition(options: MovePartitionOptions): Promise<Move
   const fence = await fencePhase(plan, relayDraining, options, log);
   await switchPhase(plan, options.store);
   const fenceMs = performance.now() - fence.startedAt;
-  log.info({ version: plan.next.version, fenceMs: Math.round(fenceMs), underFence: fence.underFence }, 'partition move: map switched');
+  log.info(
+    { version: plan.next.version, fenceMs: Math.round(fenceMs), underFence: fence.underFence },
+    'partition move: map switched',
+  );
   const cleanedUp = await cleanupPhase(plan, options);
   const report: MoveReport = {
     partition: plan.partition,
@@ -105,10 +114,12 @@ async function planMove(options: MovePartitionOptions): Promise<MovePlan> {
   const current = await options.store.read();
   if (current === undefined) throw new PartitionMoveError('no shard map in etcd yet (start an api node first)');
   const from = current.map.assignments[partition];
-  if (from === undefined) throw new PartitionMoveError(`no partition ${partition}; only 0..${current.map.assignments.length - 1}`);
+  if (from === undefined)
+    throw new PartitionMoveError(`no partition ${partition}; only 0..${current.map.assignments.length - 1}`);
   const source = primaries[from];
   const dest = primaries[to];
-  if (dest === undefined || source === undefined) throw new PartitionMoveError(`no shard ${to}; only 0..${primaries.length - 1}`);
+  if (dest === undefined || source === undefined)
+    throw new PartitionMoveError(`no shard ${to}; only 0..${primaries.length - 1}`);
   if (from === to) throw new PartitionMoveError(`partition ${partition} is already on shard ${to}`);
   const next = {
     version: current.map.version + 1,
@@ -132,7 +143,9 @@ async function copyPhase(
   await deletePartition(dest, partition);
   const copied = await inSnapshot(source, (reader) => copyPartition(reader, dest, partition));
   // What changed during the copy, still without a fence: the fenced pass then has little to do.
-  const caughtUp = await inSnapshot(source, (reader) => withTransaction(dest, (d) => syncPartition(reader, d, partition)));
+  const caughtUp = await inSnapshot(source, (reader) =>
+    withTransaction(dest, (d) => syncPartition(reader, d, partition)),
+  );
   return { copied, caughtUp, relayDraining };
 }
 
@@ -161,7 +174,10 @@ async function fencePhase(
       return synced;
     });
     const outboxDrained = relayDraining && (await drainOutbox(source, lastEvent, options.fenceDrainMs ?? 1000));
-    if (!outboxDrained) log.warn('source outbox not drained in time (relay down?); events of this partition may reach consumers out of order');
+    if (!outboxDrained)
+      log.warn(
+        'source outbox not drained in time (relay down?); events of this partition may reach consumers out of order',
+      );
     await fencer.query(
       `INSERT INTO partition_fences (partition, moved_to, map_version) VALUES ($1, $2, $3)
        ON CONFLICT (partition) DO UPDATE SET moved_to = EXCLUDED.moved_to, map_version = EXCLUDED.map_version, fenced_at = now()`,
@@ -182,7 +198,9 @@ async function switchPhase(plan: MovePlan, store: Pick<ShardMapStore, 'read' | '
     }
   } catch (err) {
     if (!(err instanceof MapUnknownError)) {
-      await plan.source.query('DELETE FROM partition_fences WHERE partition = $1', [plan.partition]).catch(() => undefined);
+      await plan.source
+        .query('DELETE FROM partition_fences WHERE partition = $1', [plan.partition])
+        .catch(() => undefined);
     }
     throw err;
   }
@@ -205,7 +223,11 @@ export class MapUnknownError extends PartitionMoveError {
  * the old map write where nobody reads any more. If etcd cannot be read back either, the outcome
  * is unknown and the partition stays fenced.
  */
-async function switchMap(store: Pick<ShardMapStore, 'read' | 'swap'>, current: ReadShardMap, next: StoredShardMap): Promise<boolean> {
+async function switchMap(
+  store: Pick<ShardMapStore, 'read' | 'swap'>,
+  current: ReadShardMap,
+  next: StoredShardMap,
+): Promise<boolean> {
   try {
     return await store.swap(current, next);
   } catch (err) {
@@ -247,7 +269,11 @@ async function drainOutbox(pool: pg.Pool, maxId: string | null, timeoutMs: numbe
 }
 
 /** Lifts a fence left by a move that failed after fencing (the map still names that shard). */
-export async function unfencePartition(primaries: readonly pg.Pool[], store: Pick<ShardMapStore, 'read'>, partition: number): Promise<number> {
+export async function unfencePartition(
+  primaries: readonly pg.Pool[],
+  store: Pick<ShardMapStore, 'read'>,
+  partition: number,
+): Promise<number> {
   const current = await store.read();
   const owner = current?.map.assignments[partition];
   if (owner === undefined) throw new PartitionMoveError(`no partition ${partition} in the shard map`);

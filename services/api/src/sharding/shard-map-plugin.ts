@@ -68,7 +68,8 @@ export const shardMapPlugin = fp<ShardMapPluginOptions>(
       signal: options.signal,
       // A map that does not fit (wrong partition count, unknown shard) is a deployment error.
       shouldRetry: (err) => !(err instanceof ShardMapError),
-      onRetry: (err, _attempt, retryInMs) => log.warn({ err, retryInMs }, 'shard map not readable from etcd yet; retrying'),
+      onRetry: (err, _attempt, retryInMs) =>
+        log.warn({ err, retryInMs }, 'shard map not readable from etcd yet; retrying'),
     });
     apply(first.map);
     const watch = await store.watch(apply, (err) => {

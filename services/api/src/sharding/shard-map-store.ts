@@ -105,7 +105,10 @@ export class ShardMapStore {
   }
 
   /** Calls `onMap` with every valid value the key takes (`onInvalid` for the others). */
-  async watch(onMap: (map: StoredShardMap) => void, onInvalid: (err: unknown) => void): Promise<{ close(): Promise<void> }> {
+  async watch(
+    onMap: (map: StoredShardMap) => void,
+    onInvalid: (err: unknown) => void,
+  ): Promise<{ close(): Promise<void> }> {
     return this.#o.coordinator.watchPrefix(this.key, (entries) => {
       const raw = entries.get(this.key);
       if (raw === undefined) return;

@@ -3,14 +3,20 @@ import { createMetrics } from '@sdl/metrics';
 import { createRedisClient, closeRedis, type Redis } from '@sdl/redis';
 import { startRedis, type Started } from '@sdl/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createCacheMetrics, createEntityCache, type CacheMode, type EntityCache } from '../../src/cache/entity-cache.js';
+import {
+  createCacheMetrics,
+  createEntityCache,
+  type CacheMode,
+  type EntityCache,
+} from '../../src/cache/entity-cache.js';
 
 interface Item {
   id: string;
   v: number;
 }
 
-const asItem = (value: unknown): Item | undefined => (typeof (value as Item)?.v === 'number' ? (value as Item) : undefined);
+const asItem = (value: unknown): Item | undefined =>
+  typeof (value as Item)?.v === 'number' ? (value as Item) : undefined;
 
 // The cache-aside race: a fill that read the database before a write must not store its older
 // value over the write's. Every write ends the key's fill lease; a fill stores only while it holds

@@ -122,7 +122,9 @@ describe('cache fill lease and L1 across three api nodes', () => {
     const responses = await stampede(id);
 
     expect(responses.map((r) => r.statusCode)).toEqual(Array(REQUESTS).fill(404));
-    expect(new Set(responses.map((r) => r.json<{ code: string }>().code))).toEqual(new Set(['API_ERR_ACCOUNT_NOT_FOUND']));
+    expect(new Set(responses.map((r) => r.json<{ code: string }>().code))).toEqual(
+      new Set(['API_ERR_ACCOUNT_NOT_FOUND']),
+    );
     expect((await accountReads()) - readsBefore).toBe(1);
   });
 
@@ -138,7 +140,9 @@ describe('cache fill lease and L1 across three api nodes', () => {
     expect(res.statusCode).toBe(200);
     expect(res.json<{ name: string }>().name).toBe('orphan');
     expect(res.headers['x-cache']).toBe('miss');
-    expect((await sum('api_cache_fill_lease_total', { entity: 'account', outcome: 'fallback' })) - fallbacksBefore).toBe(1);
+    expect(
+      (await sum('api_cache_fill_lease_total', { entity: 'account', outcome: 'fallback' })) - fallbacksBefore,
+    ).toBe(1);
     expect((await accountReads()) - readsBefore).toBe(1);
   });
 
@@ -146,7 +150,11 @@ describe('cache fill lease and L1 across three api nodes', () => {
     const lease = createFillLease({ redis: redis!, leaseMs: 5000 });
     await redis!.set('lease-test:filled', 'v');
     let loads = 0;
-    const filled = await lease.fill({ key: 'lease-test:filled', load: async () => `db${++loads}`, decode: (raw) => raw });
+    const filled = await lease.fill({
+      key: 'lease-test:filled',
+      load: async () => `db${++loads}`,
+      decode: (raw) => raw,
+    });
     expect(filled).toEqual({ result: 'v', outcome: 'waited' });
     expect(loads).toBe(0);
   });
@@ -167,17 +175,30 @@ describe('cache fill lease and L1 across three api nodes', () => {
   });
 
   it('keeps serving a changed account from L1 until the change event arrives, then the new value', async () => {
-    const created = await nodes[0]!.app.inject({ method: 'POST', url: '/v1/accounts', payload: { email: 'l1@example.com', name: 'Old' } });
+    const created = await nodes[0]!.app.inject({
+      method: 'POST',
+      url: '/v1/accounts',
+      payload: { email: 'l1@example.com', name: 'Old' },
+    });
     expect(created.statusCode).toBe(201);
     const { id } = created.json<{ id: string }>();
     // Node 2 learns the account (Redis hit) and then answers from its L1.
     expect((await get(1, id)).json<{ name: string }>().name).toBe('Old');
-    const l1HitsBefore = await metricValue(nodes[1]!.metrics, 'api_cache_l1_requests_total', { entity: 'account', result: 'hit' });
+    const l1HitsBefore = await metricValue(nodes[1]!.metrics, 'api_cache_l1_requests_total', {
+      entity: 'account',
+      result: 'hit',
+    });
     expect((await get(1, id)).headers['x-cache']).toBe('hit');
-    expect(await metricValue(nodes[1]!.metrics, 'api_cache_l1_requests_total', { entity: 'account', result: 'hit' })).toBe(l1HitsBefore + 1);
+    expect(
+      await metricValue(nodes[1]!.metrics, 'api_cache_l1_requests_total', { entity: 'account', result: 'hit' }),
+    ).toBe(l1HitsBefore + 1);
 
     bus.paused = true; // Kafka is slow: the event of the update is held back.
-    const updated = await nodes[0]!.app.inject({ method: 'PATCH', url: `/v1/accounts/${id}`, payload: { name: 'New' } });
+    const updated = await nodes[0]!.app.inject({
+      method: 'PATCH',
+      url: `/v1/accounts/${id}`,
+      payload: { name: 'New' },
+    });
     expect(updated.statusCode).toBe(200);
     // The writing node and Redis have the new value; node 2's L1 is stale (bounded by its TTL).
     expect((await get(0, id)).json<{ name: string }>().name).toBe('New');
@@ -192,6 +213,8 @@ describe('cache fill lease and L1 across three api nodes', () => {
       },
       { timeout: 30_000, interval: 50 },
     );
-    expect(await metricValue(nodes[1]!.metrics, 'api_cache_l1_invalidations_total', { entity: 'account', source: 'event' })).toBeGreaterThanOrEqual(1);
+    expect(
+      await metricValue(nodes[1]!.metrics, 'api_cache_l1_invalidations_total', { entity: 'account', source: 'event' }),
+    ).toBeGreaterThanOrEqual(1);
   });
 });

@@ -20,8 +20,20 @@ function caches(): { account: EntityCache<Account>; post: EntityCache<Post> } {
     l1: { maxEntries: 10, ttlMs: 60_000 },
   };
   return {
-    account: createEntityCache<Account>({ ...common, entity: 'account', mode: 'write-through', parse: () => undefined, idOf: (a) => a.id }),
-    post: createEntityCache<Post>({ ...common, entity: 'post', mode: 'write-through', parse: () => undefined, idOf: (p) => postCacheId(p.accountId, p.id) }),
+    account: createEntityCache<Account>({
+      ...common,
+      entity: 'account',
+      mode: 'write-through',
+      parse: () => undefined,
+      idOf: (a) => a.id,
+    }),
+    post: createEntityCache<Post>({
+      ...common,
+      entity: 'post',
+      mode: 'write-through',
+      parse: () => undefined,
+      idOf: (p) => postCacheId(p.accountId, p.id),
+    }),
   };
 }
 
@@ -52,7 +64,14 @@ describe('L1 invalidation from outbox events', () => {
 
   it('drops a post by its account id and post id', async () => {
     const c = caches();
-    const post: Post = { id: createPrefixedId('pst'), accountId: createAccountId(), title: 't', body: '', createdAt: at, updatedAt: at };
+    const post: Post = {
+      id: createPrefixedId('pst'),
+      accountId: createAccountId(),
+      title: 't',
+      body: '',
+      createdAt: at,
+      updatedAt: at,
+    };
     await c.post.afterWrite(post);
     const key = postCacheId(post.accountId, post.id);
     expect((await c.post.get(key)).result).toBe('hit');
@@ -74,6 +93,10 @@ describe('L1 invalidation from outbox events', () => {
 describe('eviction policy check', () => {
   it('flags the policies that may evict keys without a TTL (the write-back counters)', () => {
     expect(['allkeys-lru', 'allkeys-lfu', 'allkeys-random'].map(evictsUnflushedCounters)).toEqual([true, true, true]);
-    expect(['volatile-lru', 'volatile-lfu', 'volatile-ttl', 'volatile-random', 'noeviction', 'unknown'].some(evictsUnflushedCounters)).toBe(false);
+    expect(
+      ['volatile-lru', 'volatile-lfu', 'volatile-ttl', 'volatile-random', 'noeviction', 'unknown'].some(
+        evictsUnflushedCounters,
+      ),
+    ).toBe(false);
   });
 });

@@ -64,7 +64,11 @@ describe('L1 invalidation through Kafka (librdkafka mock cluster)', () => {
   const [a, b] = [0, 1];
   const get = (node: number, id: string) => nodes[node]!.app.inject({ method: 'GET', url: `/v1/accounts/${id}` });
   const create = async (node: number, name: string) => {
-    const res = await nodes[node]!.app.inject({ method: 'POST', url: '/v1/accounts', payload: { email: `${name}@example.com`, name } });
+    const res = await nodes[node]!.app.inject({
+      method: 'POST',
+      url: '/v1/accounts',
+      payload: { email: `${name}@example.com`, name },
+    });
     expect(res.statusCode).toBe(201);
     return res.json<{ id: string }>().id;
   };
@@ -75,18 +79,29 @@ describe('L1 invalidation through Kafka (librdkafka mock cluster)', () => {
     await vi.waitFor(
       async () => {
         await create(a, 'probe');
-        expect(await metricValue(nodes[b]!.metrics, 'api_cache_l1_events_total', { result: 'applied' })).toBeGreaterThan(0);
+        expect(
+          await metricValue(nodes[b]!.metrics, 'api_cache_l1_events_total', { result: 'applied' }),
+        ).toBeGreaterThan(0);
       },
       { timeout: 60_000, interval: 1000 },
     );
 
     const id = await create(a, 'Old');
     expect((await get(b, id)).json<{ name: string }>().name).toBe('Old');
-    const hits = await metricValue(nodes[b]!.metrics, 'api_cache_l1_requests_total', { entity: 'account', result: 'hit' });
+    const hits = await metricValue(nodes[b]!.metrics, 'api_cache_l1_requests_total', {
+      entity: 'account',
+      result: 'hit',
+    });
     expect((await get(b, id)).json<{ name: string }>().name).toBe('Old');
-    expect(await metricValue(nodes[b]!.metrics, 'api_cache_l1_requests_total', { entity: 'account', result: 'hit' })).toBe(hits + 1);
+    expect(
+      await metricValue(nodes[b]!.metrics, 'api_cache_l1_requests_total', { entity: 'account', result: 'hit' }),
+    ).toBe(hits + 1);
 
-    const updated = await nodes[a]!.app.inject({ method: 'PATCH', url: `/v1/accounts/${id}`, payload: { name: 'New' } });
+    const updated = await nodes[a]!.app.inject({
+      method: 'PATCH',
+      url: `/v1/accounts/${id}`,
+      payload: { name: 'New' },
+    });
     expect(updated.statusCode).toBe(200);
 
     // Only the event can end b's 10-minute L1 entry.
@@ -94,6 +109,8 @@ describe('L1 invalidation through Kafka (librdkafka mock cluster)', () => {
       timeout: 30_000,
       interval: 50,
     });
-    expect(await metricValue(nodes[b]!.metrics, 'api_cache_l1_invalidations_total', { entity: 'account', source: 'event' })).toBeGreaterThanOrEqual(1);
+    expect(
+      await metricValue(nodes[b]!.metrics, 'api_cache_l1_invalidations_total', { entity: 'account', source: 'event' }),
+    ).toBeGreaterThanOrEqual(1);
   });
 });

@@ -45,9 +45,7 @@ describe('migrations', () => {
     expect(rows).toEqual([{ version: 1 }, { version: 2 }, { version: 3 }, { version: 4 }]);
     // Each file is idempotent on its own too (IF NOT EXISTS everywhere): re-running it is a no-op.
     for (const migration of migrations) await pool.query(migration.sql);
-    const tables = await pool.query(
-      "SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename",
-    );
+    const tables = await pool.query("SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename");
     expect(tables.rows.map((r: { tablename: string }) => r.tablename)).toEqual([
       'accounts',
       'charges',

@@ -38,7 +38,11 @@ describe('pool exhaustion on a slow shard', () => {
   });
 
   it('answers 503 API_ERR_SHARD_UNAVAILABLE within the connect timeout, stays up, and recovers', async () => {
-    const created = await app.inject({ method: 'POST', url: '/v1/accounts', payload: { email: 'slow@example.com', name: 'S' } });
+    const created = await app.inject({
+      method: 'POST',
+      url: '/v1/accounts',
+      payload: { email: 'slow@example.com', name: 'S' },
+    });
     expect(created.statusCode).toBe(201);
     const id = created.json<{ id: string }>().id;
     const get = (accountId = id) => app.inject({ method: 'GET', url: `/v1/accounts/${accountId}` });

@@ -110,8 +110,12 @@ describe('accounts against two Postgres shards and Redis', () => {
     const hit = await get(id);
     expect(hit.headers['x-cache']).toBe('hit');
     expect(hit.json()).toEqual(miss.json());
-    expect(await metricValue(metrics, 'api_cache_requests_total', { entity: 'account', result: 'hit' })).toBeGreaterThan(0);
-    expect(await metricValue(metrics, 'api_cache_requests_total', { entity: 'account', result: 'miss' })).toBeGreaterThan(0);
+    expect(
+      await metricValue(metrics, 'api_cache_requests_total', { entity: 'account', result: 'hit' }),
+    ).toBeGreaterThan(0);
+    expect(
+      await metricValue(metrics, 'api_cache_requests_total', { entity: 'account', result: 'miss' }),
+    ).toBeGreaterThan(0);
   });
 
   it('answers 404 for a well-formed id that does not exist', async () => {
@@ -126,7 +130,9 @@ describe('accounts against two Postgres shards and Redis', () => {
         $$ BEGIN RAISE EXCEPTION 'outbox refused by test'; END $$;
       CREATE TRIGGER refuse_outbox BEFORE INSERT ON outbox FOR EACH ROW EXECUTE FUNCTION refuse_outbox();`;
     const count = async () =>
-      Promise.all(db.map(async (pool) => (await pool.query('SELECT count(*)::int AS n FROM accounts')).rows[0].n as number));
+      Promise.all(
+        db.map(async (pool) => (await pool.query('SELECT count(*)::int AS n FROM accounts')).rows[0].n as number),
+      );
     await Promise.all(db.map((pool) => pool.query(breakOutbox)));
     try {
       const before = await count();
@@ -154,7 +160,9 @@ describe('accounts against two Postgres shards and Redis', () => {
     expect(event.headers?.['event-id']).toBe(value.eventId);
     await vi.waitFor(async () => {
       for (const pool of db) {
-        expect((await pool.query('SELECT count(*)::int AS n FROM outbox WHERE published_at IS NULL')).rows[0].n).toBe(0);
+        expect((await pool.query('SELECT count(*)::int AS n FROM outbox WHERE published_at IS NULL')).rows[0].n).toBe(
+          0,
+        );
       }
     });
   });
@@ -166,7 +174,9 @@ describe('accounts against two Postgres shards and Redis', () => {
     const { id } = res.json<{ id: string }>();
     const shard = Number(res.headers['x-shard']);
     await vi.waitFor(async () => {
-      expect(await metricValue(metrics, 'api_outbox_errors_total', { shard: String(shard) })).toBeGreaterThan(errorsBefore);
+      expect(await metricValue(metrics, 'api_outbox_errors_total', { shard: String(shard) })).toBeGreaterThan(
+        errorsBefore,
+      );
     });
     const pending = await db[shard]!.query('SELECT published_at FROM outbox WHERE aggregate_id = $1', [id]);
     expect(pending.rows).toEqual([{ published_at: null }]);
@@ -209,7 +219,10 @@ describe('accounts against two Postgres shards and Redis', () => {
       release();
       await closing;
       expect(blocking.sent.map((e) => e.key)).toContain(id);
-      const row = await db[Number(res.headers['x-shard'])]!.query('SELECT published_at FROM outbox WHERE aggregate_id = $1', [id]);
+      const row = await db[Number(res.headers['x-shard'])]!.query(
+        'SELECT published_at FROM outbox WHERE aggregate_id = $1',
+        [id],
+      );
       expect(row.rows[0].published_at).not.toBeNull();
     } finally {
       release();
@@ -231,8 +244,12 @@ describe('accounts against two Postgres shards and Redis', () => {
     const cachedBefore = await get(created[0]!.id);
     expect(cachedBefore.statusCode).toBe(200);
     expect(cachedBefore.headers['x-cache']).toBe('bypass');
-    expect(await metricValue(metrics, 'api_cache_degraded_total', { op: 'write_through' })).toBeGreaterThan(degradedBefore);
-    expect(await metricValue(metrics, 'api_cache_requests_total', { entity: 'account', result: 'bypass' })).toBeGreaterThan(0);
+    expect(await metricValue(metrics, 'api_cache_degraded_total', { op: 'write_through' })).toBeGreaterThan(
+      degradedBefore,
+    );
+    expect(
+      await metricValue(metrics, 'api_cache_requests_total', { entity: 'account', result: 'bypass' }),
+    ).toBeGreaterThan(0);
 
     const ready = await app.inject({ method: 'GET', url: '/readyz' });
     expect(ready.statusCode).toBe(200);

@@ -65,7 +65,9 @@ describe('domain API v1 against two Postgres shards and Redis', () => {
     expect(await outbox(accountId)).toEqual(['account.created', 'account.updated']);
 
     expect((await call('PATCH', `/v1/accounts/${accountId}`, {})).json()).toMatchObject({ code: 'ERR_VALIDATION' });
-    expect((await call('PATCH', `/v1/accounts/${accountId}`, { id: 'x' })).json()).toMatchObject({ code: 'ERR_VALIDATION' });
+    expect((await call('PATCH', `/v1/accounts/${accountId}`, { id: 'x' })).json()).toMatchObject({
+      code: 'ERR_VALIDATION',
+    });
     const missing = await call('PATCH', '/v1/accounts/acc_00000000000000000000000000', { name: 'x' });
     expect(missing.statusCode).toBe(404);
     expect(missing.json()).toMatchObject({ code: 'API_ERR_ACCOUNT_NOT_FOUND' });
@@ -73,11 +75,18 @@ describe('domain API v1 against two Postgres shards and Redis', () => {
 
   it('creates posts on the account shard, write-around (no cache entry), with outbox events', async () => {
     for (let i = 0; i < 5; i++) {
-      const res = await call('POST', `/v1/accounts/${accountId}/posts`, { title: `Post ${i}`, body: 'line one\nline two' });
+      const res = await call('POST', `/v1/accounts/${accountId}/posts`, {
+        title: `Post ${i}`,
+        body: 'line one\nline two',
+      });
       expect(res.statusCode).toBe(201);
       const post = res.json<Body>();
       expect(post).toMatchObject({ accountId, title: `Post ${i}` });
-      expect(res.headers).toMatchObject({ 'x-shard': String(shardOf(accountId)), 'x-cache': 'bypass', 'x-cache-mode': 'write-around' });
+      expect(res.headers).toMatchObject({
+        'x-shard': String(shardOf(accountId)),
+        'x-cache': 'bypass',
+        'x-cache-mode': 'write-around',
+      });
       expect(res.headers.location).toBe(`/v1/accounts/${accountId}/posts/${post.id as string}`);
       expect(await redis.exists(`post:${accountId}:${post.id as string}`)).toBe(0);
       postIds.push(post.id as string);
@@ -85,9 +94,12 @@ describe('domain API v1 against two Postgres shards and Redis', () => {
     const other = await db[1 - shardOf(accountId)]!.query('SELECT count(*)::int AS n FROM posts');
     expect(other.rows[0].n).toBe(0);
     expect(await outbox(postIds[0]!)).toEqual(['post.created']);
-    await vi.waitFor(() => expect(publisher.sent.filter((e) => e.topic === 'posts.events').length).toBeGreaterThanOrEqual(5), {
-      timeout: 5000,
-    });
+    await vi.waitFor(
+      () => expect(publisher.sent.filter((e) => e.topic === 'posts.events').length).toBeGreaterThanOrEqual(5),
+      {
+        timeout: 5000,
+      },
+    );
     expect(publisher.sent.find((e) => e.key === accountId)?.topic).toBe('accounts.events');
 
     const unknown = await call('POST', '/v1/accounts/acc_00000000000000000000000000/posts', { title: 't', body: '' });
@@ -125,7 +137,9 @@ describe('domain API v1 against two Postgres shards and Redis', () => {
     const id = postIds[1]!;
     const shard = String(shardOf(accountId));
     const before = await dbReads(metrics, shard, 'post_get');
-    const answers = await Promise.all(Array.from({ length: 50 }, () => call('GET', `/v1/accounts/${accountId}/posts/${id}`)));
+    const answers = await Promise.all(
+      Array.from({ length: 50 }, () => call('GET', `/v1/accounts/${accountId}/posts/${id}`)),
+    );
     expect(answers.every((r) => r.statusCode === 200)).toBe(true);
     expect((await dbReads(metrics, shard, 'post_get')) - before).toBe(1);
   });
@@ -172,14 +186,18 @@ describe('domain API v1 against two Postgres shards and Redis', () => {
     );
     expect((await call('GET', url)).json()).toEqual({ postId: id, views: 10 });
     expect(await outbox(id)).toContain('post.views_added');
-    expect((await call('POST', `/v1/accounts/${accountId}/posts/pst_00000000000000000000000001/views`)).statusCode).toBe(404);
+    expect(
+      (await call('POST', `/v1/accounts/${accountId}/posts/pst_00000000000000000000000001/views`)).statusCode,
+    ).toBe(404);
   });
 
   it('flushes pending views at shutdown, and sends increments straight to Postgres when Redis is down', async () => {
     const id = postIds[3]!;
     const url = `/v1/accounts/${accountId}/posts/${id}/views`;
     const viewsOf = async () =>
-      Number((await db[shardOf(accountId)]!.query('SELECT view_count FROM posts WHERE id = $1', [id])).rows[0].view_count);
+      Number(
+        (await db[shardOf(accountId)]!.query('SELECT view_count FROM posts WHERE id = $1', [id])).rows[0].view_count,
+      );
 
     const slow = (await buildTestApp({ ...env, NODE_ID: 'api-slow', VIEWS_FLUSH_MS: '600000' })).app;
     await slow.ready();
@@ -212,7 +230,9 @@ describe('domain API v1 against two Postgres shards and Redis', () => {
     const sub = res.json<Body>();
     expect(sub).toMatchObject({ accountId, plan: 'pro', status: 'active', amountCents: 1500, canceledAt: null });
     expect(typeof sub.nextBillingAt).toBe('string');
-    const { rows } = await db[shardOf(accountId)]!.query('SELECT next_billing_at FROM subscriptions WHERE id = $1', [sub.id]);
+    const { rows } = await db[shardOf(accountId)]!.query('SELECT next_billing_at FROM subscriptions WHERE id = $1', [
+      sub.id,
+    ]);
     expect(rows[0].next_billing_at).toBeInstanceOf(Date);
 
     const again = await call('POST', base, { plan: 'basic' });
@@ -233,7 +253,9 @@ describe('domain API v1 against two Postgres shards and Redis', () => {
     expect(twice.json()).toMatchObject({ code: 'API_ERR_SUBSCRIPTION_CANCELED' });
     expect((await call('POST', base, { plan: 'basic' })).statusCode).toBe(201);
     expect(await outbox(sub.id as string)).toEqual(['subscription.created', 'subscription.canceled']);
-    await vi.waitFor(() => expect(publisher.sent.some((e) => e.topic === 'subscriptions.events')).toBe(true), { timeout: 5000 });
+    await vi.waitFor(() => expect(publisher.sent.some((e) => e.topic === 'subscriptions.events')).toBe(true), {
+      timeout: 5000,
+    });
 
     const missing = await call('GET', `${base}/sub_00000000000000000000000000/charges`);
     expect(missing.statusCode).toBe(404);
@@ -247,7 +269,11 @@ describe('domain API v1 against two Postgres shards and Redis', () => {
     try {
       await other.ready();
       await redis.set(`account:${accountId}`, 'stale');
-      const patched = await other.inject({ method: 'PATCH', url: `/v1/accounts/${accountId}`, payload: { name: 'Bo Three' } });
+      const patched = await other.inject({
+        method: 'PATCH',
+        url: `/v1/accounts/${accountId}`,
+        payload: { name: 'Bo Three' },
+      });
       expect(patched.headers['x-cache-mode']).toBe('write-around');
       expect(await redis.exists(`account:${accountId}`)).toBe(0);
       const url = `/v1/accounts/${accountId}/posts/${postIds[4]!}`;
@@ -268,7 +294,12 @@ describe('domain API v1 against two Postgres shards and Redis', () => {
     const shard = db[shardOf(accountId)]!;
     expect((await shard.query('SELECT 1 FROM posts WHERE account_id = $1', [accountId])).rowCount).toBe(0);
     expect((await shard.query('SELECT 1 FROM subscriptions WHERE account_id = $1', [accountId])).rowCount).toBe(0);
-    expect(await outbox(accountId)).toEqual(['account.created', 'account.updated', 'account.updated', 'account.deleted']);
+    expect(await outbox(accountId)).toEqual([
+      'account.created',
+      'account.updated',
+      'account.updated',
+      'account.deleted',
+    ]);
     const gone = await call('GET', `/v1/accounts/${accountId}`);
     expect(gone.statusCode).toBe(404);
     expect(gone.headers['x-cache']).toBe('hit');

@@ -51,7 +51,10 @@ describe('outbox relay guarded by a Redlock per shard', () => {
 
   const start = async (nodeId: string, lockClients?: Redis[]): Promise<Node> => {
     const publisher = new FakePublisher();
-    const built = await buildTestApp({ ...env, NODE_ID: nodeId }, { publisher, ...(lockClients ? { lockClients } : {}) });
+    const built = await buildTestApp(
+      { ...env, NODE_ID: nodeId },
+      { publisher, ...(lockClients ? { lockClients } : {}) },
+    );
     await built.app.ready();
     const node = { ...built, publisher };
     running.push(node);

@@ -14,12 +14,29 @@ describe('read tokens', () => {
     expect(parseReadToken(undefined)).toEqual(new Map());
     expect(parseReadToken('')).toEqual(new Map());
     const tokens = parseReadToken('0:0/10, 1:0/20,0:0/30');
-    expect(tokens).toEqual(new Map([[0, 0x30n], [1, 0x20n]]));
-    expect(parseReadToken(['0:0/10', '1:0/5'])).toEqual(new Map([[0, 0x10n], [1, 0x5n]]));
+    expect(tokens).toEqual(
+      new Map([
+        [0, 0x30n],
+        [1, 0x20n],
+      ]),
+    );
+    expect(parseReadToken(['0:0/10', '1:0/5'])).toEqual(
+      new Map([
+        [0, 0x10n],
+        [1, 0x5n],
+      ]),
+    );
     for (const bad of ['0', '0:', 'a:0/1', '0:0/1:2', '0:zz', '-1:0/1', `0:0/1,${'x'.repeat(2000)}`]) {
       expect(parseReadToken(bad)).toBe('invalid');
     }
-    expect(formatReadToken(new Map([[1, 0x20n], [0, 0x10n]]))).toBe('0:0/10,1:0/20');
+    expect(
+      formatReadToken(
+        new Map([
+          [1, 0x20n],
+          [0, 0x10n],
+        ]),
+      ),
+    ).toBe('0:0/10,1:0/20');
   });
 
   it('records writes and reads in the scope of the async call chain only', async () => {

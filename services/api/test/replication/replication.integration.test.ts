@@ -46,7 +46,11 @@ describe('replica reads against a real primary + streaming replica', () => {
     return { id: res.json<{ id: string }>().id, token: String(res.headers['x-read-token']) };
   };
   const getAccount = (id: string, token?: string) =>
-    app.inject({ method: 'GET', url: `/v1/accounts/${id}`, headers: token === undefined ? {} : { 'x-read-token': token } });
+    app.inject({
+      method: 'GET',
+      url: `/v1/accounts/${id}`,
+      headers: token === undefined ? {} : { 'x-read-token': token },
+    });
 
   it('returns the write LSN as x-read-token, and a read with it sees the write', async () => {
     const { id, token } = await createAccount('ryw@example.com');
@@ -65,7 +69,11 @@ describe('replica reads against a real primary + streaming replica', () => {
 
   it('reads without a token from the primary by default (TOKENLESS_READS=primary)', async () => {
     const { id, token } = await createAccount('default@example.com');
-    const strict = await buildTestApp({ SHARD_PRIMARIES: pair.primaryUrl, SHARD_REPLICAS: pair.replicaUrl, REPLICA_PROBE_MS: '100' });
+    const strict = await buildTestApp({
+      SHARD_PRIMARIES: pair.primaryUrl,
+      SHARD_REPLICAS: pair.replicaUrl,
+      REPLICA_PROBE_MS: '100',
+    });
     try {
       await strict.app.ready();
       await vi.waitFor(async () => expect(await metricValue(strict.metrics, 'api_replica_up', { shard: '0' })).toBe(1));
@@ -73,7 +81,11 @@ describe('replica reads against a real primary + streaming replica', () => {
       expect(plain.statusCode).toBe(200);
       expect(plain.headers['x-read-from']).toBe('primary');
       await vi.waitFor(async () => {
-        const res = await strict.app.inject({ method: 'GET', url: `/v1/accounts/${id}`, headers: { 'x-read-token': token } });
+        const res = await strict.app.inject({
+          method: 'GET',
+          url: `/v1/accounts/${id}`,
+          headers: { 'x-read-token': token },
+        });
         expect(res.headers['x-read-from']).toBe('replica');
       });
     } finally {
@@ -97,7 +109,9 @@ describe('replica reads against a real primary + streaming replica', () => {
       const stale = await getAccount(id);
       expect(stale.headers['x-read-from']).toBe('replica');
       expect(stale.statusCode).toBe(404);
-      await vi.waitFor(async () => expect(await metricValue(metrics, 'api_replica_lag_bytes', { shard: '0' })).toBeGreaterThan(0));
+      await vi.waitFor(async () =>
+        expect(await metricValue(metrics, 'api_replica_lag_bytes', { shard: '0' })).toBeGreaterThan(0),
+      );
       expect(await metricValue(metrics, 'api_replica_lag_seconds', { shard: '0' })).toBeGreaterThanOrEqual(0);
 
       await replicaAdmin.query('SELECT pg_wal_replay_resume()');
@@ -113,15 +127,27 @@ describe('replica reads against a real primary + streaming replica', () => {
 
   it('reads posts (get and list) from the replica once the token is replayed; a bad token means primary', async () => {
     const { id } = await createAccount('posts@example.com');
-    const created = await app.inject({ method: 'POST', url: `/v1/accounts/${id}/posts`, payload: { title: 't', body: 'b' } });
+    const created = await app.inject({
+      method: 'POST',
+      url: `/v1/accounts/${id}/posts`,
+      payload: { title: 't', body: 'b' },
+    });
     expect(created.statusCode).toBe(201);
     const token = String(created.headers['x-read-token']);
     const postId = created.json<{ id: string }>().id;
     await vi.waitFor(async () => {
-      const list = await app.inject({ method: 'GET', url: `/v1/accounts/${id}/posts`, headers: { 'x-read-token': token } });
+      const list = await app.inject({
+        method: 'GET',
+        url: `/v1/accounts/${id}/posts`,
+        headers: { 'x-read-token': token },
+      });
       expect(list.json<{ items: unknown[] }>().items).toHaveLength(1);
       expect(list.headers['x-read-from']).toBe('replica');
-      const one = await app.inject({ method: 'GET', url: `/v1/accounts/${id}/posts/${postId}`, headers: { 'x-read-token': token } });
+      const one = await app.inject({
+        method: 'GET',
+        url: `/v1/accounts/${id}/posts/${postId}`,
+        headers: { 'x-read-token': token },
+      });
       expect(one.statusCode).toBe(200);
       expect(one.headers['x-read-from']).toBe('replica');
     });

@@ -14,7 +14,10 @@ describe('domain routes without reachable shards', () => {
   const sub = createPrefixedId('sub');
 
   beforeAll(async () => {
-    ({ app } = await buildTestApp({ SHARD_PRIMARIES: `${UNREACHABLE_PG},${UNREACHABLE_PG}`, PG_CONNECT_TIMEOUT_MS: '500' }));
+    ({ app } = await buildTestApp({
+      SHARD_PRIMARIES: `${UNREACHABLE_PG},${UNREACHABLE_PG}`,
+      PG_CONNECT_TIMEOUT_MS: '500',
+    }));
   });
   afterAll(async () => {
     await app?.close();

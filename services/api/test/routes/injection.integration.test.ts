@@ -22,7 +22,8 @@ describe('SQL injection against every parameter', () => {
     db = stack.db;
     ({ app } = await buildTestApp({ ...stack.env }));
     await app.ready();
-    accountId = (await call('POST', '/v1/accounts', { email: 'vic@example.com', name: 'Vic' })).json<Body>().id as string;
+    accountId = (await call('POST', '/v1/accounts', { email: 'vic@example.com', name: 'Vic' })).json<Body>()
+      .id as string;
     const post = await call('POST', `/v1/accounts/${accountId}/posts`, { title: 'Hello', body: 'World' });
     postId = post.json<Body>().id as string;
     await call('POST', `/v1/accounts/${accountId}/subscriptions`, { plan: 'basic' });
@@ -52,7 +53,7 @@ describe('SQL injection against every parameter', () => {
     const before = await snapshot();
     const payloads = [
       "' OR '1'='1",
-      "1; DROP TABLE accounts;--",
+      '1; DROP TABLE accounts;--',
       `${accountId}' OR 1=1--`,
       "'; UPDATE posts SET title = 'pwned';--",
       'pst_00000000000000000000000000; DELETE FROM posts',

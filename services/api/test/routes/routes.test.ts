@@ -8,7 +8,10 @@ describe('api routes without reachable shards', () => {
   let app: FastifyInstance;
 
   beforeAll(async () => {
-    ({ app } = await buildTestApp({ SHARD_PRIMARIES: `${UNREACHABLE_PG},${UNREACHABLE_PG}`, PG_CONNECT_TIMEOUT_MS: '500' }));
+    ({ app } = await buildTestApp({
+      SHARD_PRIMARIES: `${UNREACHABLE_PG},${UNREACHABLE_PG}`,
+      PG_CONNECT_TIMEOUT_MS: '500',
+    }));
   });
   afterAll(async () => {
     await app?.close();
@@ -62,7 +65,11 @@ describe('api routes without reachable shards', () => {
 
   it('answers a valid id on an unreachable shard with a fast, retriable 503', async () => {
     const started = performance.now();
-    const res = await app.inject({ method: 'GET', url: `/v1/accounts/${idOnShard(1)}`, headers: { 'x-request-id': 'req-1' } });
+    const res = await app.inject({
+      method: 'GET',
+      url: `/v1/accounts/${idOnShard(1)}`,
+      headers: { 'x-request-id': 'req-1' },
+    });
     expect(performance.now() - started).toBeLessThan(1500);
     expect(res.statusCode).toBe(503);
     expect(res.headers['x-request-id']).toBe('req-1');

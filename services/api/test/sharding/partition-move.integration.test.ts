@@ -2,7 +2,12 @@ import { createCoordinator, type Coordinator } from '@sdl/coord';
 import { partitionOf } from '@sdl/hashing';
 import { startEtcd, type Started } from '@sdl/testing';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { MapUnknownError, movePartition, unfencePartition, type MoveReport } from '../../src/sharding/partition-move.js';
+import {
+  MapUnknownError,
+  movePartition,
+  unfencePartition,
+  type MoveReport,
+} from '../../src/sharding/partition-move.js';
 import { createShardMapStore, type ShardMapStore } from '../../src/sharding/shard-map-store.js';
 import { buildTestApp, testLogger, type TestApp } from '../support/helpers.js';
 import { startShardedStack, type ShardedStack } from '../support/sharded-stack.js';
@@ -14,7 +19,10 @@ const KEY = '/sdl/test/shard-map';
 async function rowsOn(stack: ShardedStack, shard: number, partition: number): Promise<Record<string, number>> {
   const counts: Record<string, number> = {};
   for (const table of ['accounts', 'posts', 'subscriptions']) {
-    const { rows } = await stack.db[shard]!.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${table} WHERE partition = $1`, [partition]);
+    const { rows } = await stack.db[shard]!.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM ${table} WHERE partition = $1`,
+      [partition],
+    );
     counts[table] = rows[0]!.n;
   }
   return counts;
@@ -37,8 +45,15 @@ describe('moving a partition online, under concurrent writes through two api nod
     [stack, etcd] = await Promise.all([startShardedStack(), startEtcd()]);
     // A generous Redis timeout: a view increment whose HINCRBY timed out is retried on Postgres and may
     // count twice (documented); that is not what this test is about.
-    const env = { ...stack.env, SHARD_MAP_KEY: KEY, VIEWS_FLUSH_MS: '100', PG_POOL_MAX: '12', REDIS_TIMEOUT_MS: '2000' };
-    for (const id of ['api-a', 'api-b']) nodes.push(await buildTestApp({ ...env, NODE_ID: id }, { coordinator: coordinator() }));
+    const env = {
+      ...stack.env,
+      SHARD_MAP_KEY: KEY,
+      VIEWS_FLUSH_MS: '100',
+      PG_POOL_MAX: '12',
+      REDIS_TIMEOUT_MS: '2000',
+    };
+    for (const id of ['api-a', 'api-b'])
+      nodes.push(await buildTestApp({ ...env, NODE_ID: id }, { coordinator: coordinator() }));
     store = createShardMapStore({ coordinator: coordinator(), key: KEY, shardCount: 2, partitions: PARTITIONS });
   }, 180_000);
 
@@ -54,20 +69,31 @@ describe('moving a partition online, under concurrent writes through two api nod
     expect((await store.read())?.map.version).toBe(1);
     const accounts: string[] = [];
     for (let i = 0; i < 200; i++) {
-      const res = await a.app.inject({ method: 'POST', url: '/v1/accounts', payload: { email: `m${i}@lab.test`, name: 'n' } });
+      const res = await a.app.inject({
+        method: 'POST',
+        url: '/v1/accounts',
+        payload: { email: `m${i}@lab.test`, name: 'n' },
+      });
       expect(res.statusCode).toBe(201);
       accounts.push(res.json<{ id: string }>().id);
     }
     // The shard-0 partition with the most accounts moves to shard 1.
     const byPartition = new Map<number, string[]>();
-    for (const id of accounts) byPartition.set(partitionOf(id, PARTITIONS), [...(byPartition.get(partitionOf(id, PARTITIONS)) ?? []), id]);
-    const [partition, members] = [...byPartition].filter(([p]) => p < PARTITIONS / 2).sort((x, y) => y[1].length - x[1].length)[0]!;
+    for (const id of accounts)
+      byPartition.set(partitionOf(id, PARTITIONS), [...(byPartition.get(partitionOf(id, PARTITIONS)) ?? []), id]);
+    const [partition, members] = [...byPartition]
+      .filter(([p]) => p < PARTITIONS / 2)
+      .sort((x, y) => y[1].length - x[1].length)[0]!;
     expect(members.length).toBeGreaterThanOrEqual(2);
 
     const acked = { posts: new Set<string>(), views: new Map<string, number>(), names: new Map<string, string>() };
     const failures: string[] = [];
     let stop = false;
-    const post = await a.app.inject({ method: 'POST', url: `/v1/accounts/${members[0]}/posts`, payload: { title: 't', body: 'b' } });
+    const post = await a.app.inject({
+      method: 'POST',
+      url: `/v1/accounts/${members[0]}/posts`,
+      payload: { title: 't', body: 'b' },
+    });
     const viewed = `/v1/accounts/${members[0]}/posts/${post.json<{ id: string }>().id}/views`;
     // Each worker owns one account's name, so "the last acknowledged name" is well defined.
     const worker = async (w: number): Promise<void> => {
@@ -76,9 +102,15 @@ describe('moving a partition online, under concurrent writes through two api nod
       for (let i = 0; !stop; i++) {
         const target = members[i % members.length]!;
         const ops = [
-          node.app.inject({ method: 'POST', url: `/v1/accounts/${target}/posts`, payload: { title: `w${w}-${i}`, body: 'b' } }),
+          node.app.inject({
+            method: 'POST',
+            url: `/v1/accounts/${target}/posts`,
+            payload: { title: `w${w}-${i}`, body: 'b' },
+          }),
           node.app.inject({ method: 'POST', url: viewed }),
-          w < members.length ? node.app.inject({ method: 'PATCH', url: `/v1/accounts/${owned}`, payload: { name: `w${w}-${i}` } }) : undefined,
+          w < members.length
+            ? node.app.inject({ method: 'PATCH', url: `/v1/accounts/${owned}`, payload: { name: `w${w}-${i}` } })
+            : undefined,
         ];
         const [created, view, renamed] = await Promise.all(ops);
         if (created!.statusCode === 201) acked.posts.add(created!.json<{ id: string }>().id);
@@ -115,7 +147,8 @@ describe('moving a partition online, under concurrent writes through two api nod
 
     // Both nodes route by the new map, and every account of the partition reads from shard 1.
     await vi.waitFor(async () => {
-      for (const node of nodes) expect((await node.app.inject({ url: `/v1/accounts/${members[0]}` })).headers['x-shard']).toBe('1');
+      for (const node of nodes)
+        expect((await node.app.inject({ url: `/v1/accounts/${members[0]}` })).headers['x-shard']).toBe('1');
     });
     expect(await rowsOn(stack, 0, partition)).toEqual({ accounts: 0, posts: 0, subscriptions: 0 });
     const { rows } = await stack.db[1]!.query<{ id: string }>('SELECT id FROM posts WHERE partition = $1', [partition]);
@@ -128,15 +161,22 @@ describe('moving a partition online, under concurrent writes through two api nod
       expect(res.json()).toMatchObject({ name });
     }
     // Write-back counters flushed across the move: every acknowledged view counted once.
-    await vi.waitFor(async () => {
-      const res = await b.app.inject({ url: viewed });
-      expect(res.json()).toMatchObject({ views: acked.views.get(viewed) });
-    }, { timeout: 10_000 });
+    await vi.waitFor(
+      async () => {
+        const res = await b.app.inject({ url: viewed });
+        expect(res.json()).toMatchObject({ views: acked.views.get(viewed) });
+      },
+      { timeout: 10_000 },
+    );
 
     // A node that never saw the new map (no etcd) writes to shard 0, which refuses: 503, nothing written.
     const stale = await buildTestApp({ ...stack.env, NODE_ID: 'api-stale', VIEWS_MODE: 'off' });
     try {
-      const res = await stale.app.inject({ method: 'PATCH', url: `/v1/accounts/${members[0]}`, payload: { name: 'stale' } });
+      const res = await stale.app.inject({
+        method: 'PATCH',
+        url: `/v1/accounts/${members[0]}`,
+        payload: { name: 'stale' },
+      });
       expect(res.statusCode).toBe(503);
       expect(res.json()).toMatchObject({ code: 'API_ERR_PARTITION_MOVING', retriable: true });
       expect(res.headers['retry-after']).toBe('1');
@@ -160,7 +200,14 @@ describe('moving a partition online, under concurrent writes through two api nod
         throw new Error('deadline exceeded');
       },
     };
-    const done = await movePartition({ primaries: stack.db, store: lostAnswer, partition: first, to: 1, logger: testLogger(), cleanupGraceMs: 0 });
+    const done = await movePartition({
+      primaries: stack.db,
+      store: lostAnswer,
+      partition: first,
+      to: 1,
+      logger: testLogger(),
+      cleanupGraceMs: 0,
+    });
     expect((await store.read())!.map.assignments[first]).toBe(1);
     expect(done.version).toBe((await store.read())!.map.version);
     expect(await fenceOf(0, first)).toBe(1);
@@ -178,7 +225,16 @@ describe('moving a partition online, under concurrent writes through two api nod
         throw new Error('deadline exceeded');
       },
     };
-    await expect(movePartition({ primaries: stack.db, store: etcdGone, partition: second, to: 1, logger: testLogger(), cleanupGraceMs: 0 })).rejects.toBeInstanceOf(MapUnknownError);
+    await expect(
+      movePartition({
+        primaries: stack.db,
+        store: etcdGone,
+        partition: second,
+        to: 1,
+        logger: testLogger(),
+        cleanupGraceMs: 0,
+      }),
+    ).rejects.toBeInstanceOf(MapUnknownError);
     expect((await store.read())!.map).toMatchObject({ version });
     expect(await fenceOf(0, second)).toBe(1);
     // Writes to it now fail closed until the operator lifts the fence (the map still names shard 0).

@@ -9,7 +9,8 @@ describe('parseShardMap', () => {
 
   it('accepts the default map and refuses maps that do not fit the deployment', () => {
     expect(parseShardMap(good, 2, 64)).toMatchObject({ version: 1 });
-    const bad = (value: unknown, message: RegExp) => expect(() => parseShardMap(JSON.stringify(value), 2, 64)).toThrow(message);
+    const bad = (value: unknown, message: RegExp) =>
+      expect(() => parseShardMap(JSON.stringify(value), 2, 64)).toThrow(message);
     bad({ version: 0, assignments: [] }, /positive integer version/);
     bad({ version: 2, assignments: [0, 1] }, /exactly 64 assignments/);
     bad({ version: 2, assignments: Array.from({ length: 64 }, () => 2) }, /names shard 2/);
@@ -18,7 +19,10 @@ describe('parseShardMap', () => {
 });
 
 describe('ShardRouter.write', () => {
-  const moved = (partition: number) => ({ version: 2, assignments: Array.from({ length: 64 }, (_, p) => (p === partition ? 1 : Math.floor(p / 32))) });
+  const moved = (partition: number) => ({
+    version: 2,
+    assignments: Array.from({ length: 64 }, (_, p) => (p === partition ? 1 : Math.floor(p / 32))),
+  });
 
   it('retries a write refused by a fenced shard on the shard the re-read map names', async () => {
     const router = createShardRouter(2, undefined, { movedWaitMs: 1000, movedPollMs: 5 });
@@ -47,10 +51,12 @@ describe('ShardRouter.write', () => {
   it('passes other errors through without retrying', async () => {
     const router = createShardRouter(2);
     let calls = 0;
-    await expect(router.write('k', async () => {
-      calls++;
-      throw new Error('boom');
-    })).rejects.toThrow('boom');
+    await expect(
+      router.write('k', async () => {
+        calls++;
+        throw new Error('boom');
+      }),
+    ).rejects.toThrow('boom');
     expect(calls).toBe(1);
   });
 });

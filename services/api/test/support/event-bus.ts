@@ -26,7 +26,14 @@ export class EventBus implements EventPublisher {
 
   async publish(topic: string, events: readonly OutgoingEvent[]): Promise<void> {
     for (const e of events) {
-      this.#queued.push({ topic, partition: 0, offset: String(this.#offset++), key: e.key, value: e.value, headers: e.headers ?? {} });
+      this.#queued.push({
+        topic,
+        partition: 0,
+        offset: String(this.#offset++),
+        key: e.key,
+        value: e.value,
+        headers: e.headers ?? {},
+      });
     }
     if (!this.paused) await this.#deliver();
   }

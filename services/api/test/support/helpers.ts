@@ -39,7 +39,11 @@ export function idOnShard(shard: number, shardCount = 2): string {
 }
 
 /** The value of one series in the registry (0 when absent). */
-export async function metricValue(metrics: Metrics, name: string, labels: Record<string, string> = {}): Promise<number> {
+export async function metricValue(
+  metrics: Metrics,
+  name: string,
+  labels: Record<string, string> = {},
+): Promise<number> {
   const metric = metrics.registry.getSingleMetric(name);
   if (metric === undefined) return 0;
   const { values } = await metric.get();
@@ -53,7 +57,10 @@ export async function dbReads(metrics: Metrics, shard: string, op: string): Prom
   if (metric === undefined) return 0;
   const { values } = await metric.get();
   const match = values.find(
-    (v) => (v as { metricName?: string }).metricName === 'api_db_query_duration_seconds_count' && v.labels.shard === shard && v.labels.op === op,
+    (v) =>
+      (v as { metricName?: string }).metricName === 'api_db_query_duration_seconds_count' &&
+      v.labels.shard === shard &&
+      v.labels.op === op,
   );
   return match?.value ?? 0;
 }

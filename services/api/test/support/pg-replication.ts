@@ -16,21 +16,23 @@ const host = '127.0.0.1';
 const entrypointDir = fileURLToPath(new URL('../../../../infra/postgres', import.meta.url));
 
 function postgres(role: 'primary' | 'replica', net: StartedNetwork, alias: string): GenericContainer {
-  return new GenericContainer(labImages().postgres)
-    .withEntrypoint(['bash', '/infra/postgres/entrypoint.sh'])
-    .withBindMounts([{ source: entrypointDir, target: '/infra/postgres', mode: 'ro' }])
-    .withNetwork(net)
-    .withNetworkAliases(alias)
-    // The replica's replication slot is named after its hostname.
-    .withHostname(alias)
-    .withEnvironment({
-      PG_ROLE: role,
-      POSTGRES_PASSWORD: 'postgres',
-      PG_REPLICATION_PASSWORD: 'replicator',
-      ...(role === 'replica' ? { PG_PRIMARY_HOST: 'pg-primary' } : {}),
-    })
-    .withExposedPorts(5432)
-    .withWaitStrategy(Wait.forSuccessfulCommand('pg_isready -h 127.0.0.1 -U postgres'));
+  return (
+    new GenericContainer(labImages().postgres)
+      .withEntrypoint(['bash', '/infra/postgres/entrypoint.sh'])
+      .withBindMounts([{ source: entrypointDir, target: '/infra/postgres', mode: 'ro' }])
+      .withNetwork(net)
+      .withNetworkAliases(alias)
+      // The replica's replication slot is named after its hostname.
+      .withHostname(alias)
+      .withEnvironment({
+        PG_ROLE: role,
+        POSTGRES_PASSWORD: 'postgres',
+        PG_REPLICATION_PASSWORD: 'replicator',
+        ...(role === 'replica' ? { PG_PRIMARY_HOST: 'pg-primary' } : {}),
+      })
+      .withExposedPorts(5432)
+      .withWaitStrategy(Wait.forSuccessfulCommand('pg_isready -h 127.0.0.1 -U postgres'))
+  );
 }
 
 /**

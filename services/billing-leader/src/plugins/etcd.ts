@@ -26,7 +26,8 @@ export interface EtcdPluginOptions {
 export const etcdPlugin = fp<EtcdPluginOptions>(
   async (app: FastifyInstance, options) => {
     const owned = options.coordinator === undefined;
-    const coordinator = options.coordinator ?? createCoordinator({ endpoints: options.endpoints, logger: options.logger });
+    const coordinator =
+      options.coordinator ?? createCoordinator({ endpoints: options.endpoints, logger: options.logger });
     app.decorate('coordinator', coordinator);
     app.readiness.add('etcd', async (signal) => {
       try {

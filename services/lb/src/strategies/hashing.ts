@@ -52,13 +52,15 @@ function keyed(name: string, options: HashingOptions, build: (nodes: HashNode[])
 }
 
 /** Consistent-hash ring with virtual nodes (ketama style). */
-export const createRingHash = (o: HashingOptions): Strategy => keyed('ring-hash', o, (n) => createHashRing(n, { vnodes: o.vnodes }));
+export const createRingHash = (o: HashingOptions): Strategy =>
+  keyed('ring-hash', o, (n) => createHashRing(n, { vnodes: o.vnodes }));
 
 /** Rendezvous (highest random weight) hashing. */
 export const createRendezvousHash = (o: HashingOptions): Strategy => keyed('rendezvous', o, (n) => createRendezvous(n));
 
 /** Maglev lookup table. */
-export const createMaglevHash = (o: HashingOptions): Strategy => keyed('maglev', o, (n) => createMaglev(n, o.maglevSize));
+export const createMaglevHash = (o: HashingOptions): Strategy =>
+  keyed('maglev', o, (n) => createMaglev(n, o.maglevSize));
 
 /** Consistent hashing with bounded loads: the ring owner unless it carries more than c x average in-flight. */
 export function createBoundedLoad(options: HashingOptions): Strategy {
@@ -69,7 +71,10 @@ export function createBoundedLoad(options: HashingOptions): Strategy {
       if (hosts.length === 0) return undefined;
       const hash = murmur3(hashKeyOf(ctx, options.hashKey, options.trustedHops));
       const inflight = new Map(hosts.map((h) => [h.id, h.inflight]));
-      return byOwner(hosts, boundedLoadOwner(layoutFor(hosts), hash, (id) => inflight.get(id) ?? 0, options.boundedLoadFactor));
+      return byOwner(
+        hosts,
+        boundedLoadOwner(layoutFor(hosts), hash, (id) => inflight.get(id) ?? 0, options.boundedLoadFactor),
+      );
     },
   };
 }

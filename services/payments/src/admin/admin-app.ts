@@ -18,7 +18,11 @@ export interface AdminAppOptions {
  */
 export async function buildAdminApp(options: AdminAppOptions): Promise<FastifyInstance> {
   const { faults } = options;
-  const app = createApp({ logger: options.logger.child({ component: 'admin' }), metrics: options.metrics, bodyLimit: 4096 });
+  const app = createApp({
+    logger: options.logger.child({ component: 'admin' }),
+    metrics: options.metrics,
+    bodyLimit: 4096,
+  });
   const schema = { response: { 200: FaultFlagsReply } };
 
   app.get('/admin/faults', { schema }, async () => faults.flags());

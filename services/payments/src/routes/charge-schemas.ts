@@ -5,9 +5,7 @@ export const ChargeBody = Type.Object(
     amount: Type.Integer({ minimum: 1, maximum: 100_000_000, description: 'minor units' }),
     currency: Type.String({ pattern: '^[A-Z]{3}$' }),
     reference: Type.String({ minLength: 1, maxLength: 200 }),
-    metadata: Type.Optional(
-      Type.Record(Type.String(), Type.String({ maxLength: 500 }), { maxProperties: 50 }),
-    ),
+    metadata: Type.Optional(Type.Record(Type.String(), Type.String({ maxLength: 500 }), { maxProperties: 50 })),
   },
   { additionalProperties: false },
 );

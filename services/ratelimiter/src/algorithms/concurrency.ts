@@ -32,7 +32,8 @@ export function createConcurrencyLimiter(redis: Redis): ConcurrencyLimiter {
     async acquire(key, limit, leaseMs) {
       const id = randomUUID();
       const reply = await script.run(redis, [redisKey(key)], [limit, leaseMs, id]);
-      if (!Array.isArray(reply) || reply.length !== 3) throw new TypeError('concurrency script returned an unexpected reply');
+      if (!Array.isArray(reply) || reply.length !== 3)
+        throw new TypeError('concurrency script returned an unexpected reply');
       const [allowed, remaining, resetMs] = reply.map(Number) as [number, number, number];
       return { allowed: allowed === 1, remaining, resetMs, ...(allowed === 1 ? { lease: { key, id } } : {}) };
     },

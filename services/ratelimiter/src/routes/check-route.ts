@@ -63,7 +63,8 @@ export async function checkRoute(app: FastifyInstance, options: { limiter: Limit
   app.post<{ Body: CheckBody }>(
     '/v1/check',
     { schema: { body: CheckBody, response: { 200: CheckReply } } },
-    async (req) => options.limiter.check(req.body.descriptors, req.body.cost ?? 1, { partial: req.body.partial === true }),
+    async (req) =>
+      options.limiter.check(req.body.descriptors, req.body.cost ?? 1, { partial: req.body.partial === true }),
   );
   // Ends the in-flight leases of a finished request; unknown or expired leases are a no-op.
   app.post<{ Body: ReleaseBody }>('/v1/release', { schema: { body: ReleaseBody } }, async (req, reply) => {

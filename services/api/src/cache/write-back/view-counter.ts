@@ -20,7 +20,10 @@ export interface ViewCounterOptions {
   readonly registry: Registry;
 }
 
-const takePending = loadRedisScript('views-take-pending', new URL('../../../src/cache/write-back/scripts/', import.meta.url));
+const takePending = loadRedisScript(
+  'views-take-pending',
+  new URL('../../../src/cache/write-back/scripts/', import.meta.url),
+);
 
 /** Pending increments of every node: field `<accountId>:<postId>`, value = views not yet in Postgres. */
 export const DIRTY_KEY = 'views:dirty';

@@ -20,7 +20,11 @@ export type Account = Static<typeof AccountSchema>;
  */
 export const CreateAccountSchema = Type.Object(
   {
-    email: Type.String({ minLength: 3, maxLength: 254, pattern: '^[^@\\s\\x00-\\x1f\\x7f]+@[^@\\s\\x00-\\x1f\\x7f]+$' }),
+    email: Type.String({
+      minLength: 3,
+      maxLength: 254,
+      pattern: '^[^@\\s\\x00-\\x1f\\x7f]+@[^@\\s\\x00-\\x1f\\x7f]+$',
+    }),
     name: Type.String({ minLength: 1, maxLength: 100, pattern: '^(?=.*\\S)[^\\x00-\\x1f\\x7f]+$' }),
   },
   { additionalProperties: false },

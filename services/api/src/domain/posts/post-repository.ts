@@ -45,7 +45,10 @@ export class PostRepository {
     this.#shards = shards;
   }
 
-  async create(route: ShardRoute, input: { id: string; accountId: string; title: string; body: string }): Promise<Post> {
+  async create(
+    route: ShardRoute,
+    input: { id: string; accountId: string; title: string; body: string },
+  ): Promise<Post> {
     return this.#shards.partitionTransaction(route.shard, [route.partition], 'post_create', async (client) => {
       let rows: PostRow[];
       try {
@@ -61,7 +64,12 @@ export class PostRepository {
         throw err;
       }
       const post = toPost(rows[0]!);
-      await appendOutboxEvent(client, { aggregateType: 'post', aggregateId: post.id, eventType: 'post.created', payload: post });
+      await appendOutboxEvent(client, {
+        aggregateType: 'post',
+        aggregateId: post.id,
+        eventType: 'post.created',
+        payload: post,
+      });
       return post;
     });
   }

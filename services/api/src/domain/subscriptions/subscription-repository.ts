@@ -55,12 +55,21 @@ export class SubscriptionRepository {
         ({ rows } = await client.query<SubscriptionRow>(
           `INSERT INTO subscriptions (id, account_id, partition, plan, status, amount_cents, currency, period_months, next_billing_at)
            VALUES ($1, $2, $3, $4, 'active', $5, $6, $7, now()) RETURNING ${COLUMNS}`,
-          [input.id, input.accountId, route.partition, input.plan.id, input.plan.amountCents, input.plan.currency, input.plan.periodMonths],
+          [
+            input.id,
+            input.accountId,
+            route.partition,
+            input.plan.id,
+            input.plan.amountCents,
+            input.plan.currency,
+            input.plan.periodMonths,
+          ],
         ));
       } catch (err) {
         if (code(err) === '23503') throw new AppError(ApiErrors.accountNotFound, { details: { id: input.accountId } });
         // 23505 on subscriptions_one_active_idx: a concurrent or earlier choice is still active.
-        if (code(err) === '23505') throw new AppError(ApiErrors.subscriptionExists, { details: { accountId: input.accountId } });
+        if (code(err) === '23505')
+          throw new AppError(ApiErrors.subscriptionExists, { details: { accountId: input.accountId } });
         throw err;
       }
       const subscription = toSubscription(rows[0]!);
@@ -93,7 +102,10 @@ export class SubscriptionRepository {
         [id, accountId],
       );
       if (rows[0] === undefined) {
-        const { rowCount } = await client.query('SELECT 1 FROM subscriptions WHERE id = $1 AND account_id = $2', [id, accountId]);
+        const { rowCount } = await client.query('SELECT 1 FROM subscriptions WHERE id = $1 AND account_id = $2', [
+          id,
+          accountId,
+        ]);
         throw new AppError((rowCount ?? 0) > 0 ? ApiErrors.subscriptionCanceled : ApiErrors.subscriptionNotFound, {
           details: { accountId, id },
         });
@@ -112,7 +124,10 @@ export class SubscriptionRepository {
   /** Oldest period first; undefined when the subscription does not exist. */
   async charges(route: ShardRoute, accountId: string, id: string): Promise<Charge[] | undefined> {
     return this.#shards.withClient(route.shard, 'charges_list', async (client) => {
-      const exists = await client.query('SELECT 1 FROM subscriptions WHERE id = $1 AND account_id = $2', [id, accountId]);
+      const exists = await client.query('SELECT 1 FROM subscriptions WHERE id = $1 AND account_id = $2', [
+        id,
+        accountId,
+      ]);
       if ((exists.rowCount ?? 0) === 0) return undefined;
       const { rows } = await client.query<{
         id: string;

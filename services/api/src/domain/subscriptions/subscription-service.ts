@@ -47,6 +47,9 @@ export class SubscriptionService {
   }
 }
 
-export function createSubscriptionService(router: ShardRouter, repository: SubscriptionRepository): SubscriptionService {
+export function createSubscriptionService(
+  router: ShardRouter,
+  repository: SubscriptionRepository,
+): SubscriptionService {
   return new SubscriptionService(router, repository);
 }
