@@ -1,4 +1,10 @@
 export { createApp, type AppOptions } from './create-app.js';
+export {
+  createClientPlugin,
+  type ClientPluginOptions,
+  type ClientPluginSpec,
+  type PluginClient,
+} from './client-plugin.js';
 export { createReadiness, type Readiness, type ReadinessCheck } from './readiness.js';
 export { listenWithGrace, type ListenOptions } from './listen.js';
 export { runService, BaseConfigSchema, type BaseConfig, type ServiceContext } from './run-service.js';

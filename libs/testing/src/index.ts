@@ -1,2 +1,9 @@
 export { labImages, type LabImages } from './images.js';
 export { startAll, startEtcd, startPostgres, startRedis, type Started } from './containers.js';
+export {
+  createTestAppBuilder,
+  type ExtraDeps,
+  type TestApp,
+  type TestAppBuilder,
+  type TestAppSpec,
+} from './test-app.js';
