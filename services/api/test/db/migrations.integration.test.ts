@@ -38,20 +38,23 @@ describe('migrations', () => {
   it('applies every version once, however often it runs', async () => {
     const pool = poolFor(await freshDatabase('mig_twice'));
     const migrations = await loadMigrations();
-    expect(migrations.map((m) => m.version)).toEqual([1, 2, 3, 4]);
-    expect(await migrate(pool, migrations, logger)).toEqual([1, 2, 3, 4]);
+    expect(migrations.map((m) => m.version)).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(await migrate(pool, migrations, logger)).toEqual([1, 2, 3, 4, 5, 6]);
     expect(await migrate(pool, migrations, logger)).toEqual([]);
     const { rows } = await pool.query('SELECT version FROM schema_migrations ORDER BY version');
-    expect(rows).toEqual([{ version: 1 }, { version: 2 }, { version: 3 }, { version: 4 }]);
+    expect(rows).toEqual([1, 2, 3, 4, 5, 6].map((version) => ({ version })));
     // Each file is idempotent on its own too (IF NOT EXISTS everywhere): re-running it is a no-op.
     for (const migration of migrations) await pool.query(migration.sql);
     const tables = await pool.query("SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename");
     expect(tables.rows.map((r: { tablename: string }) => r.tablename)).toEqual([
       'accounts',
+      'billing_fence',
+      'billing_ledger',
       'charges',
       'outbox',
       'partition_fences',
       'posts',
+      'processed_events',
       'schema_migrations',
       'subscriptions',
     ]);
@@ -61,15 +64,19 @@ describe('migrations', () => {
     expect(unique.rows[0].def).toBe('UNIQUE (subscription_id, period_start)');
     const index = await pool.query("SELECT indexdef FROM pg_indexes WHERE indexname = 'outbox_unpublished_idx'");
     expect(index.rows[0].indexdef).toContain('WHERE (published_at IS NULL)');
+    // Billing's fence: one row per shard; a newer token advances it, an older one reads it back.
+    expect((await pool.query('SELECT token FROM billing_fence')).rows).toEqual([{ token: '0' }]);
+    expect((await pool.query('SELECT sdl_billing_fence(7) AS t')).rows[0].t).toBe('7');
+    expect((await pool.query('SELECT sdl_billing_fence(3) AS t')).rows[0].t).toBe('7');
   });
 
   it('lets nodes starting together race: exactly one applies, the others find nothing to do', async () => {
     const url = await freshDatabase('mig_race');
     const migrations = await loadMigrations();
     const results = await Promise.all(Array.from({ length: 4 }, () => migrate(poolFor(url), migrations, logger)));
-    expect(results.filter((r) => r.length > 0)).toEqual([[1, 2, 3, 4]]);
+    expect(results.filter((r) => r.length > 0)).toEqual([[1, 2, 3, 4, 5, 6]]);
     const { rows } = await poolFor(url).query('SELECT count(*)::int AS n FROM schema_migrations');
-    expect(rows[0].n).toBe(4);
+    expect(rows[0].n).toBe(6);
   });
 
   it('applies only the new version when one is added, and rolls back a failing one', async () => {
@@ -77,7 +84,7 @@ describe('migrations', () => {
     const dir = await mkdtemp(join(tmpdir(), 'sdl-migrations-'));
     try {
       await cp(MIGRATIONS_DIR, dir, { recursive: true });
-      expect(await migrate(pool, await loadMigrations(dir), logger)).toEqual([1, 2, 3, 4]);
+      expect(await migrate(pool, await loadMigrations(dir), logger)).toEqual([1, 2, 3, 4, 5, 6]);
 
       await writeFile(join(dir, '900_broken.sql'), 'CREATE TABLE half_done (id int); SELECT no_such_function();');
       await expect(migrate(pool, await loadMigrations(dir), logger)).rejects.toThrow(/no_such_function/);
