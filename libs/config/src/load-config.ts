@@ -28,11 +28,15 @@ function parseRaw(schema: TSchema, raw: string, key: string, issues: ConfigIssue
   return raw;
 }
 
+/** Checks that span several settings (two lists of equal length); returns what is wrong, if anything. */
+export type ConfigCheck<C> = (config: C) => readonly ConfigIssue[];
+
 /**
  * Reads the schema's properties from `env` (names by {@link envName}), applies defaults and
- * conversions, and validates. Throws a {@link ConfigError} naming every bad variable.
+ * conversions, validates, then runs `check` (cross-field rules) on a valid config. Throws a
+ * {@link ConfigError} naming every bad variable.
  */
-export function loadConfig<T extends TObject>(schema: T, env: Env): Static<T> {
+export function loadConfig<T extends TObject>(schema: T, env: Env, check?: ConfigCheck<Static<T>>): Static<T> {
   const issues: ConfigIssue[] = [];
   const raw: Record<string, unknown> = {};
   for (const [prop, propSchema] of Object.entries(schema.properties)) {
@@ -51,6 +55,7 @@ export function loadConfig<T extends TObject>(schema: T, env: Env): Static<T> {
     // Values are never echoed: a bad variable may hold a secret.
     issues.push({ key, message: env[key] === undefined ? `${error.message} (not set)` : error.message });
   }
+  if (issues.length === 0 && check !== undefined) issues.push(...check(converted as Static<T>));
   if (issues.length > 0) throw new ConfigError(issues);
   return converted as Static<T>;
 }

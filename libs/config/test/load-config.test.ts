@@ -39,4 +39,22 @@ describe('loadConfig', () => {
     expect(keys).toEqual(['LOG_LEVEL', 'PORT', 'REDIS_URL', 'SHARD_MAP']);
     expect((caught as ConfigError).message).toContain('PORT');
   });
+
+  it('runs cross-field checks on a valid config only, and reports their issues as ConfigError', () => {
+    const check = (c: { apiKeys: string[] }) =>
+      c.apiKeys.length === 2 ? [] : [{ key: 'API_KEYS', message: 'needs exactly two keys' }];
+    expect(loadConfig(schema, { REDIS_URL: 'redis://x', API_KEYS: 'a,b' }, check).apiKeys).toEqual(['a', 'b']);
+    expect(() => loadConfig(schema, { REDIS_URL: 'redis://x', API_KEYS: 'a' }, check)).toThrow(
+      expect.objectContaining({ issues: [{ key: 'API_KEYS', message: 'needs exactly two keys' }] }),
+    );
+    // A schema error wins: the check never sees a half-valid config.
+    let checked = false;
+    expect(() =>
+      loadConfig(schema, { PORT: 'abc', REDIS_URL: 'redis://x' }, () => {
+        checked = true;
+        return [];
+      }),
+    ).toThrow(ConfigError);
+    expect(checked).toBe(false);
+  });
 });

@@ -1,3 +1,3 @@
-export { AppError, isAppError, type AppErrorOptions, type ErrorSpec } from './app-error.js';
+export { AppError, type AppErrorOptions, type ErrorSpec } from './app-error.js';
 export { CommonErrors } from './common-errors.js';
 export { toProblem, type Problem } from './problem.js';

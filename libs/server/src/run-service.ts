@@ -1,4 +1,4 @@
-import { loadConfig, ConfigError } from '@sdl/config';
+import { loadConfig, ConfigError, type ConfigCheck } from '@sdl/config';
 import { createLogger, type Logger } from '@sdl/logging';
 import { createMetrics, type Metrics } from '@sdl/metrics';
 import { Type, type Static, type TObject } from '@sinclair/typebox';
@@ -29,6 +29,8 @@ export interface RunServiceOptions<S extends TObject> {
   readonly name: string;
   readonly schema: S;
   readonly env: Readonly<Record<string, string | undefined>>;
+  /** Cross-field rules of the service's config, reported with the schema's own errors. */
+  readonly check?: ConfigCheck<Static<S>>;
   readonly build: (ctx: ServiceContext<Static<S>>) => Promise<FastifyInstance>;
 }
 
@@ -41,7 +43,7 @@ export async function runService<S extends TObject>(options: RunServiceOptions<S
   let app: FastifyInstance;
   let logger: Logger;
   try {
-    config = loadConfig(options.schema, options.env);
+    config = loadConfig(options.schema, options.env, options.check);
     const base = config as unknown as BaseConfig;
     logger = createLogger({ name: options.name, level: base.logLevel, base: { node: base.nodeId } });
     const metrics = createMetrics({ service: options.name, node: base.nodeId });

@@ -1,4 +1,3 @@
-import { ConfigError } from '@sdl/config';
 import type { Coordinator } from '@sdl/coord';
 import type { Logger } from '@sdl/logging';
 import type { Metrics } from '@sdl/metrics';
@@ -64,11 +63,6 @@ export function registryEntry(config: ApiConfig): { key: string; value: string }
 export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
   const { config, logger, metrics } = deps;
   const registry = metrics.registry;
-  if (config.shardReplicas.length > 0 && config.shardReplicas.length !== config.shardPrimaries.length) {
-    throw new ConfigError([
-      { key: 'SHARD_REPLICAS', message: `needs one URL per shard primary (${config.shardPrimaries.length})` },
-    ]);
-  }
 
   const app = createApp({ logger, metrics });
   try {

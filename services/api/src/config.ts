@@ -1,3 +1,4 @@
+import type { ConfigIssue } from '@sdl/config';
 import { BaseConfigSchema } from '@sdl/server';
 import { Type, type Static } from '@sinclair/typebox';
 
@@ -66,3 +67,11 @@ export const ApiConfigSchema = Type.Object({
 });
 
 export type ApiConfig = Static<typeof ApiConfigSchema>;
+
+/** Rules that span settings: one replica URL (or `-`) per shard primary, when replicas are given. */
+export function checkApiConfig(config: ApiConfig): ConfigIssue[] {
+  if (config.shardReplicas.length > 0 && config.shardReplicas.length !== config.shardPrimaries.length) {
+    return [{ key: 'SHARD_REPLICAS', message: `needs one URL per shard primary (${config.shardPrimaries.length})` }];
+  }
+  return [];
+}

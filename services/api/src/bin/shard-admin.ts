@@ -64,8 +64,8 @@ async function main(): Promise<number> {
         partition,
         to: int(args[1])!,
         logger,
-        cleanupGraceMs: int(values['grace-ms']) ?? 2000,
-        outboxDrainMs: int(values['drain-ms']) ?? 3000,
+        cleanupGraceMs: int(values['grace-ms']),
+        outboxDrainMs: int(values['drain-ms']),
       });
       print({ ...report, fenceMs: Math.round(report.fenceMs * 10) / 10, totalMs: Math.round(report.totalMs) });
       return 0;

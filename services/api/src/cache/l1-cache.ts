@@ -60,10 +60,6 @@ export class L1Cache<V> {
   delete(key: string): boolean {
     return this.#entries.delete(key);
   }
-
-  clear(): void {
-    this.#entries.clear();
-  }
 }
 
 export function createL1Cache<V>(options: L1CacheOptions): L1Cache<V> {

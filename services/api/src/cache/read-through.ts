@@ -3,9 +3,17 @@ import type { ReadFrom, ReadScopes } from '../replication/read-scope.js';
 import type { ShardRoute } from '../sharding/shard-router.js';
 import type { SingleFlight } from './single-flight.js';
 
-/** The routing and cache headers, for answers (such as a 404) that are errors. */
-export function explainHeaders(route: ShardRoute, cache: CacheResult): Record<string, string> {
-  return { 'x-shard': String(route.shard), 'x-partition': String(route.partition), 'x-cache': cache };
+/**
+ * The explainability headers of an answer: `x-shard`, `x-partition`, `x-cache` and (when the
+ * entity has one) `x-cache-mode`. The one builder: replies and errors (a 404) both use it.
+ */
+export function explainHeaders(route: ShardRoute, cache: CacheResult | string, mode?: string): Record<string, string> {
+  return {
+    'x-shard': String(route.shard),
+    'x-partition': String(route.partition),
+    'x-cache': cache,
+    ...(mode === undefined ? {} : { 'x-cache-mode': mode }),
+  };
 }
 
 export interface ReadThroughResult<T> {

@@ -13,20 +13,21 @@ export interface ShardPoolsOptions {
   readonly urls: readonly string[];
   readonly logger: Logger;
   readonly registry: Registry;
-  /** Connections per shard (default 10). */
-  readonly poolMax?: number;
-  /** How long to wait for a connection before the shard counts as unavailable, ms (default 2000). */
-  readonly connectTimeoutMs?: number;
-  /** Server-side statement timeout, ms (default 5000); the client gives up 1 s later. */
-  readonly statementTimeoutMs?: number;
+  // The values below come from the api config, where their defaults are (PG_POOL_MAX, ...).
+  /** Connections per shard. */
+  readonly poolMax: number;
+  /** How long to wait for a connection before the shard counts as unavailable, ms. */
+  readonly connectTimeoutMs: number;
+  /** Server-side statement timeout, ms; the client gives up 1 s later. */
+  readonly statementTimeoutMs: number;
   /** Streaming replica URL of each shard (same index); a missing or empty entry = no replica. */
-  readonly replicaUrls?: readonly (string | undefined)[];
+  readonly replicaUrls: readonly (string | undefined)[];
   /** Replica probe period and the lag bounds of token-less replica reads (see ReplicaMonitor). */
-  readonly replicaProbeMs?: number;
-  readonly maxReplicaLagMs?: number;
-  readonly maxReplicaLagBytes?: number;
-  /** Reads without a token may use a replica within the lag bounds (default false: primary). */
-  readonly tokenlessReplicaReads?: boolean;
+  readonly replicaProbeMs: number;
+  readonly maxReplicaLagMs: number;
+  readonly maxReplicaLagBytes: number;
+  /** Reads without a token may use a replica within the lag bounds (otherwise: the primary). */
+  readonly tokenlessReplicaReads: boolean;
 }
 
 export type ShardClient = pg.PoolClient;
@@ -51,12 +52,12 @@ export class ShardPools {
   constructor(options: ShardPoolsOptions) {
     const log = options.logger.child({ component: 'shard-pools' });
     this.#log = log;
-    const statementTimeout = options.statementTimeoutMs ?? 5000;
+    const statementTimeout = options.statementTimeoutMs;
     const makePool = (url: string, shard: number, role: string): pg.Pool => {
       const pool = new pg.Pool({
         connectionString: url,
-        max: options.poolMax ?? 10,
-        connectionTimeoutMillis: options.connectTimeoutMs ?? 2000,
+        max: options.poolMax,
+        connectionTimeoutMillis: options.connectTimeoutMs,
         statement_timeout: statementTimeout,
         // The server-side timeout cannot fire when the server is gone; this one still does.
         query_timeout: statementTimeout + 1000,
@@ -72,7 +73,7 @@ export class ShardPools {
     this.#pools = options.urls.map((url, shard) => makePool(url, shard, 'primary'));
     // Same pool size and timeouts as the primary: a slow replica costs a read no more than a slow primary.
     const replicaPools = this.#pools.map((_, shard) => {
-      const url = options.replicaUrls?.[shard];
+      const url = options.replicaUrls[shard];
       return url === undefined || url === '' ? undefined : makePool(url, shard, 'replica');
     });
     this.#replicas = createReplicaMonitor({
@@ -80,11 +81,11 @@ export class ShardPools {
       replicas: replicaPools,
       logger: options.logger,
       registry: options.registry,
-      ...(options.replicaProbeMs === undefined ? {} : { probeMs: options.replicaProbeMs }),
-      ...(options.maxReplicaLagMs === undefined ? {} : { maxLagMs: options.maxReplicaLagMs }),
-      ...(options.maxReplicaLagBytes === undefined ? {} : { maxLagBytes: options.maxReplicaLagBytes }),
-      tokenlessReads: options.tokenlessReplicaReads === true,
-      connectTimeoutMs: options.connectTimeoutMs ?? 2000,
+      probeMs: options.replicaProbeMs,
+      maxLagMs: options.maxReplicaLagMs,
+      maxLagBytes: options.maxReplicaLagBytes,
+      tokenlessReads: options.tokenlessReplicaReads,
+      connectTimeoutMs: options.connectTimeoutMs,
     });
     this.#reads = new Counter({
       name: 'api_db_reads_total',
@@ -114,10 +115,6 @@ export class ShardPools {
 
   markMigrated(shard: number): void {
     this.#migrated.add(shard);
-  }
-
-  isMigrated(shard: number): boolean {
-    return this.#migrated.has(shard);
   }
 
   /** Runs `fn` with a pooled connection to the shard's primary; errors are mapped (see toShardError). */

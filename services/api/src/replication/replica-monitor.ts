@@ -10,18 +10,19 @@ export interface ReplicaMonitorOptions {
   readonly replicas: readonly (pg.Pool | undefined)[];
   readonly logger: Logger;
   readonly registry: Registry;
-  /** Probe period, ms (default 500). */
-  readonly probeMs?: number;
-  /** The pools' connect timeout (default 2000): a probe round waiting on a dead primary takes this long. */
-  readonly connectTimeoutMs?: number;
+  // Every value below comes from the api config (defaults there: REPLICA_PROBE_MS, ...).
+  /** Probe period, ms. */
+  readonly probeMs: number;
+  /** The pools' connect timeout: a probe round waiting on a dead primary takes this long. */
+  readonly connectTimeoutMs: number;
   /**
-   * Whether a read without a token may use the replica at all (default false: such a client may
-   * have just written through another node, and only the primary is sure to show it).
+   * Whether a read without a token may use the replica at all (the default is no: such a client
+   * may have just written through another node, and only the primary is sure to show it).
    */
-  readonly tokenlessReads?: boolean;
-  /** A token-less read uses the replica only within these bounds (defaults 1000 ms, 16 MiB). */
-  readonly maxLagMs?: number;
-  readonly maxLagBytes?: number;
+  readonly tokenlessReads: boolean;
+  /** A token-less read uses the replica only within these bounds. */
+  readonly maxLagMs: number;
+  readonly maxLagBytes: number;
 }
 
 interface ReplicaState {
@@ -70,7 +71,7 @@ export class ReplicaMonitor {
   }
 
   get probeMs(): number {
-    return this.#o.probeMs ?? 500;
+    return this.#o.probeMs;
   }
 
   /** Starts the periodic probe; the first round runs at once. */
@@ -97,11 +98,11 @@ export class ReplicaMonitor {
    */
   usable(shard: number, token: bigint | undefined): boolean {
     const state = this.#states[shard];
-    const staleAfterMs = this.probeMs * 3 + (this.#o.connectTimeoutMs ?? 2000);
+    const staleAfterMs = this.probeMs * 3 + this.#o.connectTimeoutMs;
     if (state === undefined || !state.up || Date.now() - state.probedAt > staleAfterMs) return false;
     if (token !== undefined) return state.replayLsn >= token;
-    if (this.#o.tokenlessReads !== true) return false;
-    return state.lagMs <= (this.#o.maxLagMs ?? 1000) && state.lagBytes <= (this.#o.maxLagBytes ?? 16 * 1024 * 1024);
+    if (!this.#o.tokenlessReads) return false;
+    return state.lagMs <= this.#o.maxLagMs && state.lagBytes <= this.#o.maxLagBytes;
   }
 
   replicaPool(shard: number): pg.Pool | undefined {

@@ -1,6 +1,7 @@
 import { AppError } from '@sdl/errors';
 import { Type } from '@sinclair/typebox';
 import type { FastifyReply } from 'fastify';
+import { explainHeaders } from '../cache/read-through.js';
 import { isAccountId, POST_ID_PATTERN, SUBSCRIPTION_ID_PATTERN } from '../domain/ids.js';
 import { ApiErrors } from '../errors.js';
 import type { ShardRoute } from '../sharding/shard-router.js';
@@ -31,12 +32,7 @@ export function checkSubscriptionId(id: string): string {
   return id;
 }
 
-/** `x-shard`, `x-partition`, `x-cache` and (when the entity has one) `x-cache-mode`. */
+/** Sets the explainability headers (see explainHeaders) on a reply. */
 export function explain(reply: FastifyReply, route: ShardRoute, cache: string, mode?: string): void {
-  void reply.headers({
-    'x-shard': String(route.shard),
-    'x-partition': String(route.partition),
-    'x-cache': cache,
-    ...(mode === undefined ? {} : { 'x-cache-mode': mode }),
-  });
+  void reply.headers(explainHeaders(route, cache, mode));
 }

@@ -27,14 +27,31 @@ export interface MovePartitionOptions {
   readonly partition: number;
   readonly to: number;
   readonly logger: Logger;
-  /** Wait between the map switch and deleting the old copy, for nodes still reading the old map, ms. */
-  readonly cleanupGraceMs?: number;
-  /** Longest wait, under the fence, for the source's outbox to publish what was written before it, ms. */
-  readonly outboxDrainMs?: number;
-  /** The same wait under the fence (only when the relay drained the backlog before it), ms. */
-  readonly fenceDrainMs?: number;
-  /** How long the fence waits for the writes in flight on the partition, ms. */
-  readonly lockTimeoutMs?: number;
+  /** Wait between the map switch and deleting the old copy, for nodes still reading the old map, ms (default 2000). */
+  readonly cleanupGraceMs?: number | undefined;
+  /** Longest wait, before the fence, for the source's outbox to publish its backlog, ms (default 3000). */
+  readonly outboxDrainMs?: number | undefined;
+  /** The same wait under the fence (only when the relay drained the backlog before it), ms (default 1000). */
+  readonly fenceDrainMs?: number | undefined;
+  /** How long the fence waits for the writes in flight on the partition, ms (default 5000). */
+  readonly lockTimeoutMs?: number | undefined;
+}
+
+interface Timings {
+  readonly cleanupGraceMs: number;
+  readonly outboxDrainMs: number;
+  readonly fenceDrainMs: number;
+  readonly lockTimeoutMs: number;
+}
+
+/** The options' waits with their defaults (written here only). */
+function timings(o: MovePartitionOptions): Timings {
+  return {
+    cleanupGraceMs: o.cleanupGraceMs ?? 2000,
+    outboxDrainMs: o.outboxDrainMs ?? 3000,
+    fenceDrainMs: o.fenceDrainMs ?? 1000,
+    lockTimeoutMs: o.lockTimeoutMs ?? 5000,
+  };
 }
 
 export interface MoveReport {
@@ -70,17 +87,18 @@ export interface MoveReport {
 export async function movePartition(options: MovePartitionOptions): Promise<MoveReport> {
   const started = performance.now();
   const plan = await planMove(options);
+  const t = timings(options);
   const log = options.logger.child({ component: 'partition-move', partition: plan.partition, to: plan.to });
   log.info({ from: plan.from, version: plan.current.map.version }, 'partition move: bulk copy');
-  const { copied, caughtUp, relayDraining } = await copyPhase(plan, options);
-  const fence = await fencePhase(plan, relayDraining, options, log);
+  const { copied, caughtUp, relayDraining } = await copyPhase(plan, t.outboxDrainMs);
+  const fence = await fencePhase(plan, relayDraining, t, log);
   await switchPhase(plan, options.store);
   const fenceMs = performance.now() - fence.startedAt;
   log.info(
     { version: plan.next.version, fenceMs: Math.round(fenceMs), underFence: fence.underFence },
     'partition move: map switched',
   );
-  const cleanedUp = await cleanupPhase(plan, options);
+  const cleanedUp = await cleanupPhase(plan, t.cleanupGraceMs);
   const report: MoveReport = {
     partition: plan.partition,
     from: plan.from,
@@ -133,12 +151,12 @@ async function planMove(options: MovePartitionOptions): Promise<MovePlan> {
 /** Phase 1, no lock: the bulk copy from one snapshot, then a catch-up of what changed meanwhile. */
 async function copyPhase(
   plan: MovePlan,
-  options: MovePartitionOptions,
+  outboxDrainMs: number,
 ): Promise<{ copied: Record<PartitionedTable, number>; caughtUp: SyncResult; relayDraining: boolean }> {
   const { source, dest, partition } = plan;
   // The outbox backlog is published before the fence, so the wait under it is short; a relay that
   // is not draining at all (Kafka down) is not waited for under the fence either.
-  const relayDraining = await drainOutbox(source, await maxOutboxId(source), options.outboxDrainMs ?? 3000);
+  const relayDraining = await drainOutbox(source, await maxOutboxId(source), outboxDrainMs);
   // Leftovers of an earlier failed attempt would otherwise survive as rows the source lacks.
   await deletePartition(dest, partition);
   const copied = await inSnapshot(source, (reader) => copyPartition(reader, dest, partition));
@@ -157,13 +175,13 @@ async function copyPhase(
 async function fencePhase(
   plan: MovePlan,
   relayDraining: boolean,
-  options: MovePartitionOptions,
+  t: Timings,
   log: Logger,
 ): Promise<{ startedAt: number; underFence: SyncResult; outboxDrained: boolean }> {
   const { source, dest, partition } = plan;
   let startedAt = 0;
   return withTransaction(source, async (fencer) => {
-    await fencer.query(`SET LOCAL lock_timeout = ${Math.trunc(options.lockTimeoutMs ?? 5000)}`);
+    await fencer.query(`SET LOCAL lock_timeout = ${Math.trunc(t.lockTimeoutMs)}`);
     await fencer.query('SELECT pg_advisory_xact_lock($1, $2)', [FENCE_LOCK_SPACE, partition]);
     startedAt = performance.now();
     const lastEvent = await maxOutboxId(fencer);
@@ -173,7 +191,7 @@ async function fencePhase(
       await d.query('DELETE FROM partition_fences WHERE partition = $1', [partition]);
       return synced;
     });
-    const outboxDrained = relayDraining && (await drainOutbox(source, lastEvent, options.fenceDrainMs ?? 1000));
+    const outboxDrained = relayDraining && (await drainOutbox(source, lastEvent, t.fenceDrainMs));
     if (!outboxDrained)
       log.warn(
         'source outbox not drained in time (relay down?); events of this partition may reach consumers out of order',
@@ -207,8 +225,8 @@ async function switchPhase(plan: MovePlan, store: Pick<ShardMapStore, 'read' | '
 }
 
 /** Phase 4: after a grace period for nodes still on the old map, the source's copy is deleted. */
-async function cleanupPhase(plan: MovePlan, options: MovePartitionOptions): Promise<number> {
-  await sleep(options.cleanupGraceMs ?? 2000);
+async function cleanupPhase(plan: MovePlan, graceMs: number): Promise<number> {
+  await sleep(graceMs);
   return deletePartition(plan.source, plan.partition);
 }
 

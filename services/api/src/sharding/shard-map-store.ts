@@ -2,7 +2,6 @@ import type { Coordinator } from '@sdl/coord';
 import type { ShardMapSpec } from '@sdl/hashing';
 
 /** The etcd key of the shard map (one JSON value; every api node watches it). */
-export const DEFAULT_SHARD_MAP_KEY = '/sdl/shard-map';
 
 /** What etcd holds: the spec plus when and why it last changed (for operators). */
 export interface StoredShardMap extends ShardMapSpec {
@@ -63,7 +62,7 @@ export function parseShardMap(raw: string, shardCount: number, partitions: numbe
 
 export interface ShardMapStoreOptions {
   readonly coordinator: Coordinator;
-  readonly key?: string;
+  readonly key: string;
   readonly shardCount: number;
   readonly partitions: number;
 }
@@ -75,7 +74,7 @@ export class ShardMapStore {
 
   constructor(options: ShardMapStoreOptions) {
     this.#o = options;
-    this.key = options.key ?? DEFAULT_SHARD_MAP_KEY;
+    this.key = options.key;
   }
 
   parse(raw: string): StoredShardMap {

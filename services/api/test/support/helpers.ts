@@ -4,14 +4,14 @@ import { createMetrics, type Metrics } from '@sdl/metrics';
 import type { FastifyInstance } from 'fastify';
 import { buildApp, type ApiDeps } from '../../src/app.js';
 import { createAccountId } from '../../src/domain/ids.js';
-import { ApiConfigSchema, type ApiConfig } from '../../src/config.js';
+import { ApiConfigSchema, checkApiConfig, type ApiConfig } from '../../src/config.js';
 import { createShardRouter } from '../../src/sharding/shard-router.js';
 
 /** Nothing listens on port 1: connecting is refused at once, like a stopped shard. */
 export const UNREACHABLE_PG = 'postgres://lab:lab@127.0.0.1:1/lab';
 
 export function testConfig(env: Record<string, string>): ApiConfig {
-  return loadConfig(ApiConfigSchema, { NODE_ID: 'api-test', ...env });
+  return loadConfig(ApiConfigSchema, { NODE_ID: 'api-test', ...env }, checkApiConfig);
 }
 
 export function testLogger(): Logger {

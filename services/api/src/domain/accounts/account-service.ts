@@ -37,10 +37,6 @@ export class AccountService {
     this.#cache = deps.cache;
   }
 
-  route(id: string): ShardRoute {
-    return this.#router.route(id);
-  }
-
   async create(input: CreateAccountInput): Promise<AccountResult> {
     const id = createAccountId();
     const { account, route } = await this.#router.write(id, async (route) => ({
