@@ -1,5 +1,5 @@
 import type { AddressInfo } from 'node:net';
-import { loadConfig } from '@sdl/config';
+import { loadConfig, type ConfigCheck } from '@sdl/config';
 import { createLogger, type Logger } from '@sdl/logging';
 import { createMetrics, type Metrics } from '@sdl/metrics';
 import type { BaseConfig, ServiceContext } from '@sdl/server';
@@ -12,6 +12,8 @@ export interface TestAppSpec<S extends TObject, D extends ServiceContext<Static<
   readonly name: string;
   /** The service's config schema: every test app's config is loaded from an environment through it. */
   readonly schema: S;
+  /** The service's cross-field config rules, as its main.ts gives them to runService. Default: none. */
+  readonly check?: ConfigCheck<Static<S>>;
   /** The service's `buildApp`. */
   readonly build: (deps: D) => Promise<FastifyInstance>;
   /**
@@ -50,7 +52,7 @@ export type TestAppBuilder<C, D> =
 
 /**
  * The one test-app builder (after fastify/demo's test/helper.ts): the service's `buildApp` called
- * as `runService` calls it (config from an environment through the service's schema, a logger,
+ * as `runService` calls it (config from an environment through the service's schema and checks, a logger,
  * the service's own metrics registry), but silent, without default process metrics, and not
  * listening. A service's test/helpers.ts makes its builder once:
  * `export const buildTestApp = createTestAppBuilder({ name: 'lb', schema: LbConfigSchema, build: buildApp })`.
@@ -62,7 +64,7 @@ export function createTestAppBuilder<S extends TObject, D extends ServiceContext
     env: Readonly<Record<string, string>> = {},
     extra?: ExtraDeps<D>,
   ): Promise<TestApp<Static<S>>> => {
-    const config = loadConfig(spec.schema, { ...spec.env, ...env });
+    const config = loadConfig(spec.schema, { ...spec.env, ...env }, spec.check);
     const node = (config as Partial<BaseConfig>).nodeId;
     const logger = createLogger({
       name: spec.name,

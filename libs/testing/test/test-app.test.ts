@@ -50,9 +50,18 @@ describe('createTestAppBuilder', () => {
     }
   });
 
-  it('rejects a bad environment as loadConfig does, naming the variable', async () => {
+  it('rejects a bad environment as loadConfig does, naming the variable, cross-field checks included', async () => {
     await expect(buildTestApp({ READY_AFTER: '-1' })).rejects.toMatchObject({
       issues: [expect.objectContaining({ key: 'READY_AFTER' })],
+    });
+    const checked = createTestAppBuilder({
+      name: 'probe',
+      schema: ProbeConfigSchema,
+      build: buildProbeApp,
+      check: (config) => (config.greeting === '' ? [] : [{ key: 'GREETING', message: 'must be empty here' }]),
+    });
+    await expect(checked({ GREETING: 'x' })).rejects.toMatchObject({
+      issues: [{ key: 'GREETING', message: 'must be empty here' }],
     });
   });
 
