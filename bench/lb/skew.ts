@@ -2,8 +2,13 @@
 // Runs the lb's own strategy modules in-process: each request stays "in flight" for the next
 // CONCURRENCY arrivals, so the load-aware strategies see a realistic inflight count.
 // `npx tsc -b services/lb && node bench/lb/skew.ts [zipfS] [hosts]`.
-import { parseHashKey } from '../../services/lb/dist/hash-key.js';
-import { createStrategy, DEFAULT_STRATEGY_OPTIONS, strategyNames, type Host } from '../../services/lb/dist/strategy.js';
+import { parseHashKey } from '../../services/lb/dist/strategies/hash-key.js';
+import {
+  createStrategy,
+  DEFAULT_STRATEGY_OPTIONS,
+  strategyNames,
+  type Host,
+} from '../../services/lb/dist/strategies/strategy.js';
 
 const S = Number(process.argv[2] ?? 1.1);
 const HOSTS = Number(process.argv[3] ?? 5);

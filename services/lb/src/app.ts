@@ -1,22 +1,21 @@
 import type { AddressInfo } from 'node:net';
-import { createCoordinator, type Coordinator } from '@sdl/coord';
+import type { Coordinator } from '@sdl/coord';
 import type { Logger } from '@sdl/logging';
 import type { Metrics } from '@sdl/metrics';
 import { createApp } from '@sdl/server';
 import type { FastifyInstance } from 'fastify';
-import { createMaglev } from '@sdl/hashing';
-import { registerAdminRoutes } from './admin-routes.js';
 import { createBalancer, type Balancer } from './balancer.js';
 import type { LbConfig } from './config.js';
-import { startDiscovery, type Discovery } from './discovery.js';
-import { createHealthChecker } from './health-checker.js';
-import { parseStaticUpstreams } from './host-spec.js';
-import { createLbMetrics } from './lb-metrics.js';
-import { createOutlierDetector } from './outlier-detector.js';
-import { createProxyHandler } from './proxy.js';
-import { parseRoutes } from './routes.js';
-import { createProxyServer } from './proxy-server.js';
-import { createUpstreamSet, type UpstreamSet } from './upstream-set.js';
+import { createLbMetrics } from './metrics.js';
+import { parsePathRoutes } from './proxy/path-routes.js';
+import { createProxyHandler } from './proxy/proxy.js';
+import { createProxyServer } from './proxy/proxy-server.js';
+import { registerAdminRoutes } from './routes/admin-routes.js';
+import { etcdPlugin, startDiscovery, type Discovery } from './upstreams/discovery.js';
+import { createHealthChecker } from './upstreams/health-checker.js';
+import { parseStaticUpstreams } from './upstreams/host-spec.js';
+import { createOutlierDetector } from './upstreams/outlier-detector.js';
+import { createUpstreamSet, type UpstreamSet } from './upstreams/upstream-set.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -38,7 +37,7 @@ export interface LbDeps {
   readonly config: LbConfig;
   readonly logger: Logger;
   readonly metrics: Metrics;
-  /** Injected by tests; otherwise made from ETCD_ENDPOINTS (none: discovery off) and closed with the app. */
+  /** Injected by tests (and not closed by the app); by default made from ETCD_ENDPOINTS (none: discovery off). */
   readonly coordinator?: Coordinator;
 }
 
@@ -50,6 +49,8 @@ export interface LbDeps {
 export async function buildApp(deps: LbDeps): Promise<FastifyInstance> {
   const { config, logger, metrics } = deps;
   const app = createApp({ logger, metrics });
+  // Discovery's etcd client first: it closes after everything below has stopped using it.
+  await app.register(etcdPlugin, { endpoints: config.etcdEndpoints, logger, client: deps.coordinator });
 
   const upstreams = createUpstreamSet({
     logger,
@@ -61,8 +62,6 @@ export async function buildApp(deps: LbDeps): Promise<FastifyInstance> {
     health: { fall: config.healthFall, rise: config.healthRise },
     warmup: { slowStartMs: config.slowStartMs },
   });
-  // A non-prime MAGLEV_TABLE_SIZE fails at boot, not at the first switch to maglev.
-  createMaglev([], config.maglevTableSize);
   upstreams.reconcile('static', parseStaticUpstreams(config.staticUpstreams));
   const balancer = createBalancer(upstreams, {
     strategy: config.strategy,
@@ -72,7 +71,7 @@ export async function buildApp(deps: LbDeps): Promise<FastifyInstance> {
     boundedLoadFactor: config.boundedLoadFactor,
     maglevSize: config.maglevTableSize,
     panicThresholdPercent: config.panicThresholdPercent,
-    routes: parseRoutes(config.routes),
+    routes: parsePathRoutes(config.routes),
   });
   const lbMetrics = createLbMetrics(metrics.registry, upstreams);
   const outliers = createOutlierDetector(
@@ -104,11 +103,7 @@ export async function buildApp(deps: LbDeps): Promise<FastifyInstance> {
     logger.child({ component: 'proxy' }),
   );
 
-  const ownsCoordinator = deps.coordinator === undefined && config.etcdEndpoints.length > 0;
-  const coordinator =
-    deps.coordinator ?? (ownsCoordinator ? createCoordinator({ endpoints: config.etcdEndpoints, logger }) : undefined);
   let discovery: Discovery | undefined;
-  if (coordinator !== undefined) app.readiness.add('etcd', (signal) => coordinator.ping(signal));
 
   const listenProxy = async (): Promise<AddressInfo> => {
     const address = await proxy.listen(config.host, config.proxyPort);
@@ -123,9 +118,9 @@ export async function buildApp(deps: LbDeps): Promise<FastifyInstance> {
   registerAdminRoutes(app, balancer, upstreams);
 
   app.addHook('onReady', async () => {
-    if (coordinator !== undefined) {
+    if (app.etcd !== undefined) {
       discovery = startDiscovery({
-        coordinator,
+        coordinator: app.etcd,
         prefix: config.discoveryPrefix,
         logger,
         onHosts: (specs) => upstreams.reconcile('etcd', specs),
@@ -140,7 +135,6 @@ export async function buildApp(deps: LbDeps): Promise<FastifyInstance> {
     await health.stop();
     await discovery?.close();
     await upstreams.close();
-    if (ownsCoordinator) await coordinator?.close();
   });
 
   return app;

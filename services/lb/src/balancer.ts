@@ -1,8 +1,8 @@
-import { parseHashKey } from './hash-key.js';
-import { createRouter, type RouteSpec } from './routes.js';
-import { createStrategy, type PickContext, type Strategy, type StrategyOptions } from './strategy.js';
-import type { UpstreamHost } from './upstream-host.js';
-import type { UpstreamSet } from './upstream-set.js';
+import { parseHashKey } from './strategies/hash-key.js';
+import { createPathRouter, type PathRouteSpec } from './proxy/path-routes.js';
+import { createStrategy, type PickContext, type Strategy, type StrategyOptions } from './strategies/strategy.js';
+import type { UpstreamHost } from './upstreams/upstream-host.js';
+import type { UpstreamSet } from './upstreams/upstream-set.js';
 
 /** Chooses the upstream for one try: the strategy sees only available hosts not yet tried. */
 export interface Balancer {
@@ -27,7 +27,7 @@ export interface BalancerOptions extends Omit<StrategyOptions, 'hashKey'> {
   readonly hashKey: string;
   /** Below this share (percent) of available hosts, spread over every host (Envoy's panic mode); 0: off. */
   readonly panicThresholdPercent: number;
-  readonly routes?: readonly RouteSpec[];
+  readonly routes?: readonly PathRouteSpec[];
 }
 
 export function createBalancer(upstreams: UpstreamSet, options: BalancerOptions): Balancer {
@@ -37,10 +37,10 @@ export function createBalancer(upstreams: UpstreamSet, options: BalancerOptions)
   let hashKey = options.hashKey;
   let panicking = false;
   // Routes keep the hash key given at boot; the admin switch changes the main strategy only.
-  const router = createRouter(options.routes ?? [], { ...options, hashKey: parseHashKey(options.hashKey) });
+  const router = createPathRouter(options.routes ?? [], { ...options, hashKey: parseHashKey(options.hashKey) });
   const routes = router.routes.map((r) => ({
     prefix: r.prefix,
-    strategy: r.strategy,
+    strategy: r.strategy.name,
     hosts: r.hosts ?? ('all' as const),
   }));
   return {
@@ -65,7 +65,7 @@ export function createBalancer(upstreams: UpstreamSet, options: BalancerOptions)
       const pool = panicking ? all : availableCount === all.length ? all : all.filter((h) => h.available);
       // The common case (every host up, first try) hands the strategy the live list, no copy.
       const candidates = exclude.size === 0 ? pool : pool.filter((h) => !exclude.has(h.id));
-      return (route?.balancer ?? strategy).pick(candidates, ctx);
+      return (route?.strategy ?? strategy).pick(candidates, ctx);
     },
     use(name, nextKey = hashKey) {
       // One assignment: a pick running concurrently sees either the old strategy or the new one.

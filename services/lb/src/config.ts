@@ -1,8 +1,11 @@
+import type { ConfigIssue } from '@sdl/config';
+import { createMaglev } from '@sdl/hashing';
 import { BaseConfigSchema } from '@sdl/server';
 import { Type, type Static } from '@sinclair/typebox';
-import { HASH_KEY_PATTERN } from './hash-key.js';
-import { ROUTE_PATTERN } from './routes.js';
-import { strategyNames } from './strategy.js';
+import { parsePathRoutes, PATH_ROUTE_PATTERN } from './proxy/path-routes.js';
+import { DEFAULT_HASH_KEY, HASH_KEY_PATTERN } from './strategies/hash-key.js';
+import { DEFAULT_STRATEGY_OPTIONS, isStrategyName, strategyNames } from './strategies/strategy.js';
+import { parseStaticUpstreams } from './upstreams/host-spec.js';
 
 const ms = (defaultValue: number, minimum = 1) => Type.Integer({ minimum, default: defaultValue });
 
@@ -23,17 +26,21 @@ export const LbConfigSchema = Type.Object({
     { default: 'round-robin' },
   ),
   /** Path routes, `<prefix>=<strategy>[@<id>|<id>...]`, e.g. `/reports=least-request@api-3`; the rest uses STRATEGY. */
-  routes: Type.Array(Type.String({ pattern: ROUTE_PATTERN }), { default: [] }),
+  routes: Type.Array(Type.String({ pattern: PATH_ROUTE_PATTERN }), { default: [] }),
   /** What the hashing strategies hash: `client`, `header:<name>` or `path:<index>`. */
-  hashKey: Type.String({ pattern: HASH_KEY_PATTERN, default: 'client' }),
+  hashKey: Type.String({ pattern: HASH_KEY_PATTERN, default: DEFAULT_HASH_KEY }),
   /** Proxies in front of the lb whose X-Forwarded-For entries are trusted (the gateway: 1). */
-  trustedHops: Type.Integer({ minimum: 0, maximum: 10, default: 0 }),
+  trustedHops: Type.Integer({ minimum: 0, maximum: 10, default: DEFAULT_STRATEGY_OPTIONS.trustedHops }),
   /** Ring points per unit of weight (ring-hash, bounded-load). */
-  ringVnodes: Type.Integer({ minimum: 1, maximum: 10_000, default: 160 }),
+  ringVnodes: Type.Integer({ minimum: 1, maximum: 10_000, default: DEFAULT_STRATEGY_OPTIONS.vnodes }),
   /** bounded-load: a host takes at most this factor x the average in-flight load. */
-  boundedLoadFactor: Type.Number({ exclusiveMinimum: 1, maximum: 10, default: 1.25 }),
+  boundedLoadFactor: Type.Number({
+    exclusiveMinimum: 1,
+    maximum: 10,
+    default: DEFAULT_STRATEGY_OPTIONS.boundedLoadFactor,
+  }),
   /** Maglev lookup table size; must be prime. */
-  maglevTableSize: Type.Integer({ minimum: 7, maximum: 1_000_003, default: 65537 }),
+  maglevTableSize: Type.Integer({ minimum: 7, maximum: 1_000_003, default: DEFAULT_STRATEGY_OPTIONS.maglevSize }),
   healthIntervalMs: ms(1000, 10),
   healthTimeoutMs: ms(500),
   healthFall: Type.Integer({ minimum: 1, default: 2 }),
@@ -64,3 +71,30 @@ export const LbConfigSchema = Type.Object({
 });
 
 export type LbConfig = Static<typeof LbConfigSchema>;
+
+/**
+ * What the schema cannot say: a prime MAGLEV_TABLE_SIZE, ROUTES naming known strategies,
+ * STATIC_UPSTREAMS urls that parse. Run by loadConfig (runService's `check`), so a bad setting is
+ * listed with the others at boot, not found at the first switch to maglev.
+ */
+export function checkLbConfig(config: LbConfig): ConfigIssue[] {
+  const issues: ConfigIssue[] = [];
+  const check = (key: string, run: () => unknown): void => {
+    try {
+      run();
+    } catch (err) {
+      issues.push({ key, message: err instanceof Error ? err.message : String(err) });
+    }
+  };
+  check('MAGLEV_TABLE_SIZE', () => createMaglev([], config.maglevTableSize));
+  check('STATIC_UPSTREAMS', () => parseStaticUpstreams(config.staticUpstreams));
+  for (const route of parsePathRoutes(config.routes)) {
+    if (isStrategyName(route.strategy)) continue;
+    const known = strategyNames.join(', ');
+    issues.push({
+      key: 'ROUTES',
+      message: `unknown strategy "${route.strategy}" for ${route.prefix} (known: ${known})`,
+    });
+  }
+  return issues;
+}

@@ -1,10 +1,11 @@
 import { runService } from '@sdl/server';
 import { buildApp } from './app.js';
-import { LbConfigSchema } from './config.js';
+import { checkLbConfig, LbConfigSchema } from './config.js';
 
 await runService({
   name: 'lb',
   schema: LbConfigSchema,
+  check: checkLbConfig,
   env: process.env,
   build: async (ctx) => {
     const app = await buildApp(ctx);

@@ -8,7 +8,7 @@ import {
   staticList,
   type TestLb,
   type TestUpstream,
-} from './helpers.js';
+} from './support/helpers.js';
 
 const agent = new Agent({ keepAliveTimeout: 1000 });
 const started: TestLb[] = [];

@@ -1,6 +1,6 @@
 import { boundedLoadOwner, createHashRing, createMaglev, createRendezvous, murmur3, type HashNode } from '@sdl/hashing';
-import { hashKeyOf, type HashKey } from '../hash-key.js';
-import type { Host, PickContext, Strategy } from '../strategy.js';
+import { hashKeyOf, type HashKey } from './hash-key.js';
+import type { Host, PickContext, Strategy } from './strategy.js';
 
 export interface HashingOptions {
   readonly hashKey: HashKey;

@@ -1,4 +1,4 @@
-import type { Host, PickContext, Strategy } from '../strategy.js';
+import type { Host, PickContext, Strategy } from './strategy.js';
 
 /** In-flight requests per unit of weight: the load measure of both least-request strategies. */
 export const loadOf = (host: Host): number => (host.inflight + 1) / (host.weight > 0 ? host.weight : 1e-9);

@@ -1,4 +1,4 @@
-import type { Host, PickContext, Strategy } from '../strategy.js';
+import type { Host, PickContext, Strategy } from './strategy.js';
 
 /** Uniform random choice: no shared state, the baseline the smarter strategies are measured against. */
 export function createRandom(): Strategy {

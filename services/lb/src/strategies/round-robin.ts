@@ -1,4 +1,4 @@
-import type { Host, PickContext, Strategy } from '../strategy.js';
+import type { Host, PickContext, Strategy } from './strategy.js';
 
 /**
  * Plain round robin over the candidates: with a stable host set, N * hosts requests land exactly

@@ -1,4 +1,4 @@
-import type { Host, PickContext, Strategy } from '../strategy.js';
+import type { Host, PickContext, Strategy } from './strategy.js';
 
 /**
  * nginx's smooth weighted round robin: every pick adds each host's weight to its running score,

@@ -6,9 +6,9 @@ import type { UpstreamHost } from './upstream-host.js';
 export interface HealthCheckerOptions {
   readonly upstreams: UpstreamSet;
   readonly logger: Logger;
-  /** Default 1000 ms. */
+  /** HEALTH_INTERVAL_MS. */
   readonly intervalMs: number;
-  /** Per check, connect included. Default 500 ms. */
+  /** Per check, connect included (HEALTH_TIMEOUT_MS). */
   readonly timeoutMs: number;
 }
 

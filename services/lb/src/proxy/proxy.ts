@@ -2,22 +2,22 @@ import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:
 import { AppError, toProblem, type ErrorSpec } from '@sdl/errors';
 import type { Logger } from '@sdl/logging';
 import { requestIdFrom } from '@sdl/server';
-import type { Balancer } from './balancer.js';
-import { LbErrors } from './errors.js';
+import type { Balancer } from '../balancer.js';
+import { LbErrors } from '../errors.js';
 import { downstreamResponseHeaders, upstreamRequestHeaders } from './forward-headers.js';
-import type { LbMetrics } from './lb-metrics.js';
-import type { OutlierDetector } from './outlier-detector.js';
+import type { LbMetrics } from '../metrics.js';
+import type { OutlierDetector } from '../upstreams/outlier-detector.js';
 import { createRequestBody, type RequestBody } from './request-body.js';
 import { classifyFailure, isRetriable, type FailureKind } from './upstream-errors.js';
-import type { PickContext } from './strategy.js';
-import type { UpstreamHost } from './upstream-host.js';
+import type { PickContext } from '../strategies/strategy.js';
+import type { UpstreamHost } from '../upstreams/upstream-host.js';
 import { UpstreamTry } from './upstream-try.js';
 
 export interface ProxyOptions {
   readonly balancer: Balancer;
   readonly metrics: LbMetrics;
   readonly logger: Logger;
-  /** Extra tries on other hosts (default 1). */
+  /** Extra tries on other hosts (RETRIES). */
   readonly retries: number;
   readonly outliers: OutlierDetector;
   /** Concurrent retries may be at most `percent` of concurrent requests, or `minConcurrent`. */

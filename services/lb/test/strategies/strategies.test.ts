@@ -1,8 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { loadBound } from '@sdl/hashing';
-import { clientAddress, hashKeyOf, parseHashKey } from '../src/hash-key.js';
-import { createLeastRequest } from '../src/strategies/least-connections.js';
-import { createStrategy, DEFAULT_STRATEGY_OPTIONS, type Host, type PickContext } from '../src/strategy.js';
+import { clientAddress, hashKeyOf, parseHashKey } from '../../src/strategies/hash-key.js';
+import { createLeastRequest } from '../../src/strategies/least-connections.js';
+import {
+  createStrategy,
+  DEFAULT_STRATEGY_OPTIONS,
+  type Host,
+  type PickContext,
+} from '../../src/strategies/strategy.js';
 
 interface TestHost extends Host {
   weight: number;

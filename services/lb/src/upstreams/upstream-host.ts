@@ -1,6 +1,6 @@
 import { Pool } from 'undici';
 import type { HostSource, HostSpec } from './host-spec.js';
-import type { Host } from './strategy.js';
+import type { Host } from '../strategies/strategy.js';
 
 export interface PoolSettings {
   readonly connections: number;

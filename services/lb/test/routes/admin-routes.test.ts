@@ -1,7 +1,7 @@
 import { Agent, request } from 'undici';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { strategyNames } from '../src/strategy.js';
-import { adminHosts, startLb, startUpstream, staticList, type TestLb, type TestUpstream } from './helpers.js';
+import { strategyNames } from '../../src/strategies/strategy.js';
+import { adminHosts, startLb, startUpstream, staticList, type TestLb, type TestUpstream } from '../support/helpers.js';
 
 const agent = new Agent({ keepAliveTimeout: 1000, connections: 64 });
 const started: TestLb[] = [];

@@ -11,7 +11,7 @@ import {
   startUpstream,
   type TestLb,
   type TestUpstream,
-} from './helpers.js';
+} from '../support/helpers.js';
 
 const prefix = '/sdl/services/api/';
 const entry = (u: TestUpstream) => JSON.stringify({ id: u.id, url: u.url, weight: 1 });

@@ -1,5 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { DEFAULT_MAGLEV_SIZE } from '@sdl/hashing';
+import { DEFAULT_HASH_KEY, parseHashKey } from './hash-key.js';
 import {
   createBoundedLoad,
   createIpHash,
@@ -7,11 +8,11 @@ import {
   createRendezvousHash,
   createRingHash,
   type HashingOptions,
-} from './strategies/hashing.js';
-import { createLeastConnections, createLeastRequest } from './strategies/least-connections.js';
-import { createRandom } from './strategies/random.js';
-import { createRoundRobin } from './strategies/round-robin.js';
-import { createWeightedRoundRobin } from './strategies/weighted-round-robin.js';
+} from './hashing.js';
+import { createLeastConnections, createLeastRequest } from './least-connections.js';
+import { createRandom } from './random.js';
+import { createRoundRobin } from './round-robin.js';
+import { createWeightedRoundRobin } from './weighted-round-robin.js';
 
 /** What a strategy may know about an upstream: a read-only view of its live state. */
 export interface Host {
@@ -48,8 +49,9 @@ export interface Strategy {
 /** Settings the hashing strategies read (the others ignore them). */
 export type StrategyOptions = HashingOptions;
 
+/** The defaults of the hashing settings; the config schema takes its defaults from here. */
 export const DEFAULT_STRATEGY_OPTIONS: StrategyOptions = {
-  hashKey: { kind: 'client' },
+  hashKey: parseHashKey(DEFAULT_HASH_KEY),
   trustedHops: 0,
   vnodes: 160,
   boundedLoadFactor: 1.25,

@@ -1,11 +1,11 @@
 import { AppError } from '@sdl/errors';
 import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
-import type { Balancer } from './balancer.js';
-import { LbAdminErrors } from './errors.js';
-import { parseHashKey } from './hash-key.js';
-import { isStrategyName, strategyNames } from './strategy.js';
-import type { UpstreamSet } from './upstream-set.js';
+import type { Balancer } from '../balancer.js';
+import { LbAdminErrors } from '../errors.js';
+import { parseHashKey } from '../strategies/hash-key.js';
+import { isStrategyName, strategyNames } from '../strategies/strategy.js';
+import type { UpstreamSet } from '../upstreams/upstream-set.js';
 
 const StrategyBody = Type.Object(
   {

@@ -1,5 +1,5 @@
 import { Counter, Gauge, Histogram, type Registry } from '@sdl/metrics';
-import type { UpstreamSet } from './upstream-set.js';
+import type { UpstreamSet } from './upstreams/upstream-set.js';
 
 /** What a failed try (or a failed response stream) is counted as in `lb_upstream_errors_total`. */
 export type ErrorKind = 'connect' | 'timeout' | 'reset' | 'other' | 'client_abort';

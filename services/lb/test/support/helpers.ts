@@ -1,12 +1,10 @@
 import { createServer, type IncomingHttpHeaders, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Coordinator } from '@sdl/coord';
-import { loadConfig } from '@sdl/config';
-import { createLogger } from '@sdl/logging';
-import { createMetrics } from '@sdl/metrics';
+import { createTestAppBuilder } from '@sdl/testing';
 import type { FastifyInstance } from 'fastify';
-import { buildApp } from '../src/app.js';
-import { LbConfigSchema } from '../src/config.js';
+import { buildApp } from '../../src/app.js';
+import { checkLbConfig, LbConfigSchema } from '../../src/config.js';
 
 /** What a test upstream saw of one request. */
 export interface Seen {
@@ -101,12 +99,19 @@ export interface TestLb {
   close(): Promise<void>;
 }
 
+/** The lb's app as main.ts builds it: both listeners on 127.0.0.1, the proxy on a free port. */
+export const buildTestApp = createTestAppBuilder({
+  name: 'lb',
+  schema: LbConfigSchema,
+  check: checkLbConfig,
+  build: buildApp,
+  env: { HOST: '127.0.0.1', PROXY_PORT: '0', SHUTDOWN_GRACE_MS: '2000' },
+  logLevel: process.env.LB_TEST_LOG ?? 'silent',
+});
+
 /** The real lb (admin app + proxy on 127.0.0.1:0), configured through its env schema. */
 export async function startLb(env: Record<string, string>, coordinator?: Coordinator): Promise<TestLb> {
-  const config = loadConfig(LbConfigSchema, { HOST: '127.0.0.1', PROXY_PORT: '0', SHUTDOWN_GRACE_MS: '2000', ...env });
-  const logger = createLogger({ name: 'lb', level: process.env.LB_TEST_LOG ?? 'silent' });
-  const metrics = createMetrics({ service: 'lb', defaults: false });
-  const app = await buildApp({ config, logger, metrics, ...(coordinator === undefined ? {} : { coordinator }) });
+  const { app } = await buildTestApp(env, { coordinator });
   await app.ready();
   const address = await app.lb.listenProxy();
   return { app, url: `http://127.0.0.1:${address.port}`, close: () => app.close() };

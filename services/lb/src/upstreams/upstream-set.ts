@@ -6,6 +6,7 @@ export interface UpstreamSetOptions {
   readonly logger: Logger;
   readonly pool: PoolSettings;
   readonly health: HealthThresholds;
+  /** Slow start for hosts joining a running set. Default: none (slowStartMs 0). */
   readonly warmup?: WarmupSettings;
 }
 

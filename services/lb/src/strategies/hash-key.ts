@@ -9,6 +9,9 @@ export type HashKey =
 /** HASH_KEY syntax: `client`, `header:<name>` or `path:<index>` (0 = first non-empty segment). */
 export const HASH_KEY_PATTERN = "^(client|header:[A-Za-z0-9!#$%&'*+.^_`|~-]+|path:\\d{1,2})$";
 
+/** What HASH_KEY is unless set: the client address. */
+export const DEFAULT_HASH_KEY = 'client';
+
 /** Parses a HASH_KEY value; throws a TypeError naming the accepted forms. */
 export function parseHashKey(spec: string): HashKey {
   if (spec === 'client') return { kind: 'client' };

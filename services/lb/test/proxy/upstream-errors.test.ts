@@ -1,0 +1,27 @@
+import { describe, expect, it } from 'vitest';
+import { classifyFailure, isRetriable } from '../../src/proxy/upstream-errors.js';
+
+describe('failure classification and retries', () => {
+  const err = (code: string) => Object.assign(new Error(code), { code });
+
+  it('classifies undici and socket errors', () => {
+    expect(classifyFailure(err('ECONNREFUSED'))).toBe('connect');
+    expect(classifyFailure(err('EHOSTUNREACH'))).toBe('connect');
+    expect(classifyFailure(err('UND_ERR_CONNECT_TIMEOUT'))).toBe('connect');
+    expect(classifyFailure(new AggregateError([err('ECONNREFUSED')]))).toBe('connect');
+    expect(classifyFailure(err('UND_ERR_HEADERS_TIMEOUT'))).toBe('timeout');
+    expect(classifyFailure(err('UND_ERR_SOCKET'))).toBe('reset');
+    expect(classifyFailure(err('UND_ERR_ABORTED'))).toBe('aborted');
+    expect(classifyFailure(new Error('?'))).toBe('other');
+  });
+
+  it('retries any method when nothing was sent, idempotent ones after timeouts and resets', () => {
+    expect(isRetriable('connect', 'POST', false)).toBe(true);
+    expect(isRetriable('timeout', 'POST', false)).toBe(false);
+    expect(isRetriable('reset', 'PATCH', false)).toBe(false);
+    expect(isRetriable('timeout', 'GET', false)).toBe(true);
+    expect(isRetriable('reset', 'DELETE', false)).toBe(true);
+    expect(isRetriable('timeout', 'PUT', true)).toBe(false); // its streamed body is gone
+    expect(isRetriable('other', 'GET', false)).toBe(false);
+  });
+});
