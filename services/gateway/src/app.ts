@@ -2,16 +2,16 @@ import type { Logger } from '@sdl/logging';
 import type { Metrics } from '@sdl/metrics';
 import { createApp } from '@sdl/server';
 import type { FastifyInstance } from 'fastify';
-import { createApiKeys } from './api-keys.js';
+import { createApiKeys } from './auth/api-keys.js';
 import type { GatewayConfig } from './config.js';
-import { createLocalStage } from './local-stage.js';
+import { createLocalStage } from './rate-limit/local-stage.js';
 import { createGatewayMetrics } from './metrics.js';
-import { createRateLimitGate } from './rate-limit-gate.js';
-import { createRateLimitClient } from './ratelimit-client.js';
+import { createRateLimitGate } from './rate-limit/rate-limit-gate.js';
+import { rateLimitClientPlugin } from './rate-limit/ratelimit-client.js';
 import { proxyRoutes } from './routes/proxy-routes.js';
-import { createUpstreamProxy } from './upstream-proxy.js';
+import { upstreamProxyPlugin } from './proxy/upstream-proxy.js';
 
-export { GatewayConfigSchema, type GatewayConfig } from './config.js';
+export { checkGatewayConfig, GatewayConfigSchema, type GatewayConfig } from './config.js';
 
 export interface GatewayDeps {
   readonly config: GatewayConfig;
@@ -25,25 +25,25 @@ export async function buildApp(deps: GatewayDeps): Promise<FastifyInstance> {
   const metrics = createGatewayMetrics(deps.metrics);
   const app = createApp({ logger, metrics: deps.metrics, bodyLimit: config.bodyLimitBytes });
 
-  const upstream = createUpstreamProxy({
+  // Parsed before any client exists: a bad API_KEYS leaves nothing to close.
+  const apiKeys = createApiKeys(config.apiKeys);
+
+  // Clients first (closed after the routes stop using them): the lb pool, then the ratelimiter's.
+  await app.register(upstreamProxyPlugin, {
     url: config.lbUrl,
     timeoutMs: config.upstreamTimeoutMs,
     connections: config.upstreamConnections,
   });
-  const limiter = config.ratelimitEnabled
-    ? createRateLimitClient({ url: config.ratelimiterUrl, timeoutMs: config.ratelimitTimeoutMs })
-    : undefined;
-  app.addHook('onClose', async () => {
-    await Promise.all([upstream.close(), limiter?.close()]);
+  await app.register(rateLimitClientPlugin, {
+    enabled: config.ratelimitEnabled,
+    url: config.ratelimiterUrl,
+    timeoutMs: config.ratelimitTimeoutMs,
   });
 
-  app.readiness.add('lb', (signal) => upstream.ping(signal));
-  if (limiter !== undefined) app.readiness.add('ratelimiter', (signal) => limiter.ping(signal));
-
   await app.register(proxyRoutes, {
-    apiKeys: createApiKeys(config.apiKeys),
+    apiKeys,
     gate: createRateLimitGate({
-      client: limiter,
+      client: app.ratelimiter,
       local: config.ratelimitLocalEnabled
         ? createLocalStage({
             maxKeys: config.ratelimitLocalMaxKeys,
@@ -55,7 +55,7 @@ export async function buildApp(deps: GatewayDeps): Promise<FastifyInstance> {
       metrics,
       logger,
     }),
-    upstream,
+    upstream: app.upstream,
     metrics,
   });
   return app;

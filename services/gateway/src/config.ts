@@ -1,6 +1,7 @@
-import { FailModeSchema } from '@sdl/config';
+import { ConfigError, FailModeSchema, type ConfigIssue } from '@sdl/config';
 import { BaseConfigSchema } from '@sdl/server';
 import { Type, type Static } from '@sinclair/typebox';
+import { createApiKeys } from './auth/api-keys.js';
 
 export { type FailMode } from '@sdl/config';
 
@@ -24,7 +25,7 @@ export const GatewayConfigSchema = Type.Object({
   ratelimitLocalMaxKeys: Type.Integer({ minimum: 1, default: 10_000 }),
   /**
    * A lease is max(1, floor(limit x fraction / rule cost)) requests: the cluster may admit up to
-   * N gateways x (batch - 1) beyond the global limit per window (see local-stage.ts).
+   * N gateways x (batch - 1) beyond the global limit per window (see rate-limit/local-stage.ts).
    */
   ratelimitLocalBatchFraction: Type.Number({ exclusiveMinimum: 0, maximum: 1, default: 0.1 }),
   /** The largest lease, in requests (the ratelimiter accepts costs up to 1000). */
@@ -35,3 +36,14 @@ export const GatewayConfigSchema = Type.Object({
   upstreamConnections: Type.Integer({ minimum: 1, default: 128 }),
 });
 export type GatewayConfig = Static<typeof GatewayConfigSchema>;
+
+/** What the schema cannot say: API_KEYS names each client once. Run by loadConfig (runService's `check`). */
+export function checkGatewayConfig(config: GatewayConfig): ConfigIssue[] {
+  try {
+    createApiKeys(config.apiKeys);
+    return [];
+  } catch (err) {
+    if (err instanceof ConfigError) return [...err.issues];
+    throw err;
+  }
+}

@@ -1,5 +1,11 @@
 import { runService } from '@sdl/server';
 import { buildApp } from './app.js';
-import { GatewayConfigSchema } from './config.js';
+import { checkGatewayConfig, GatewayConfigSchema } from './config.js';
 
-await runService({ name: 'gateway', schema: GatewayConfigSchema, env: process.env, build: buildApp });
+await runService({
+  name: 'gateway',
+  schema: GatewayConfigSchema,
+  check: checkGatewayConfig,
+  env: process.env,
+  build: buildApp,
+});

@@ -1,7 +1,14 @@
 import { startRedis, type Started } from '@sdl/testing';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { deadUrl, startGateway, startRateLimiter, startUpstream, type Listening, type Upstream } from './servers.js';
+import {
+  deadUrl,
+  startGateway,
+  startRateLimiter,
+  startUpstream,
+  type Listening,
+  type Upstream,
+} from './support/servers.js';
 
 const DEMO = 'lab-demo-key';
 const LIMITED = 'lab-limited-key';

@@ -1,11 +1,11 @@
 import { AppError } from '@sdl/errors';
 import type { FastifyInstance } from 'fastify';
-import { presentedKey, type ApiKeys } from '../api-keys.js';
+import { presentedKey, type ApiKeys } from '../auth/api-keys.js';
 import { GatewayErrors } from '../errors.js';
-import { upstreamRequestHeaders } from '../forward-headers.js';
+import { upstreamRequestHeaders } from '../proxy/forward-headers.js';
 import type { GatewayMetrics } from '../metrics.js';
-import { routeTemplate, type RateLimitGate } from '../rate-limit-gate.js';
-import type { UpstreamProxy } from '../upstream-proxy.js';
+import { routeTemplate, type RateLimitGate } from '../rate-limit/rate-limit-gate.js';
+import type { UpstreamProxy } from '../proxy/upstream-proxy.js';
 
 declare module 'fastify' {
   interface FastifyRequest {

@@ -1,12 +1,10 @@
 import { createServer as createHttpServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import { createServer as createNetServer, type AddressInfo } from 'node:net';
-import { loadConfig } from '@sdl/config';
-import { createLogger } from '@sdl/logging';
-import { createMetrics } from '@sdl/metrics';
 import { buildApp as buildRateLimiter, RateLimiterConfigSchema } from '@sdl/ratelimiter';
+import { createTestAppBuilder } from '@sdl/testing';
 import type { FastifyInstance } from 'fastify';
-import { buildApp } from '../src/app.js';
-import { GatewayConfigSchema } from '../src/config.js';
+import { buildApp } from '../../src/app.js';
+import { checkGatewayConfig, GatewayConfigSchema } from '../../src/config.js';
 
 /** What the stand-in lb saw of one request. */
 export interface Seen {
@@ -78,35 +76,36 @@ export interface Listening {
   readonly url: string;
 }
 
-async function listen(app: FastifyInstance): Promise<Listening> {
-  await app.listen({ host: '127.0.0.1', port: 0 });
-  return { app, url: `http://127.0.0.1:${(app.server.address() as AddressInfo).port}` };
-}
+/** The real ratelimiter service, as its main.ts builds it. */
+const buildRateLimiterApp = createTestAppBuilder({
+  name: 'ratelimiter',
+  schema: RateLimiterConfigSchema,
+  build: buildRateLimiter,
+  // Generous bounds unless a test sets its own: on a loaded 2-core machine a 100 ms Redis call
+  // can time out, and a fail-open answer would then be mistaken for the algorithm's.
+  env: { REDIS_TIMEOUT_MS: '2000' },
+});
 
-/** The real ratelimiter service against a real Redis. */
+/** The gateway, as its main.ts builds it. */
+const buildGatewayApp = createTestAppBuilder({
+  name: 'gateway',
+  schema: GatewayConfigSchema,
+  check: checkGatewayConfig,
+  build: buildApp,
+  env: { RATELIMIT_TIMEOUT_MS: '2000' },
+});
+
+/** The real ratelimiter service against a real Redis, ready and listening on a free port. */
 export async function startRateLimiter(env: Record<string, string>): Promise<Listening> {
-  const app = await buildRateLimiter({
-    // Generous bounds unless a test sets its own: on a loaded 2-core machine a 100 ms Redis call
-    // can time out, and a fail-open answer would then be mistaken for the algorithm's.
-    config: loadConfig(RateLimiterConfigSchema, { REDIS_TIMEOUT_MS: '2000', ...env }),
-    logger: createLogger({ name: 'ratelimiter', level: 'silent' }),
-    metrics: createMetrics({ service: 'ratelimiter', defaults: false }),
-  });
+  const limiter = await buildRateLimiterApp(env);
   // Its Redis client has no offline queue: a check sent before the connection is ready would be
   // answered by the fail mode, not counted. Tests start from a ready ratelimiter, as compose does.
-  for (let tries = 0; (await app.inject({ url: '/readyz' })).statusCode !== 200; tries += 1) {
-    if (tries >= 100) throw new Error('the ratelimiter did not become ready within 5 s');
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  return listen(app);
+  await limiter.untilReady();
+  return { app: limiter.app, url: await limiter.listen() };
 }
 
 /** A gateway configured from an environment, as main.ts would, listening on a free port. */
 export async function startGateway(env: Record<string, string>): Promise<Listening> {
-  const app = await buildApp({
-    config: loadConfig(GatewayConfigSchema, { RATELIMIT_TIMEOUT_MS: '2000', ...env }),
-    logger: createLogger({ name: 'gateway', level: 'silent' }),
-    metrics: createMetrics({ service: 'gateway', defaults: false }),
-  });
-  return listen(app);
+  const gateway = await buildGatewayApp(env);
+  return { app: gateway.app, url: await gateway.listen() };
 }

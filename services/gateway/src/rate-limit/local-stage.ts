@@ -57,7 +57,7 @@ export interface LocalStage {
 
 export interface LocalStageOptions {
   readonly maxKeys: number;
-  /** Batch = max(1, floor(limit x fraction / unitCost)) requests per lease (default 0.1). */
+  /** Batch = max(1, floor(limit x fraction / unitCost)) requests per lease (RATELIMIT_LOCAL_BATCH_FRACTION). */
   readonly batchFraction: number;
   /** Upper bound on a batch (the ratelimiter accepts costs up to 1000). */
   readonly batchMax: number;

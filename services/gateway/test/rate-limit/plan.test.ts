@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { startRedis, type Started } from '@sdl/testing';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startGateway, startRateLimiter, startUpstream, type Listening, type Upstream } from './servers.js';
+import { startGateway, startRateLimiter, startUpstream, type Listening, type Upstream } from '../support/servers.js';
 
 // A client's plan (API_KEYS `name@plan:secret`) travels to the ratelimiter as a descriptor, where
 // a rule matching on it decides.

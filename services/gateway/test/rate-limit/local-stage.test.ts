@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { batchSize, createLocalStage, type Grant } from '../src/local-stage.js';
-import { rateLimitHeaders } from '../src/rate-limit-gate.js';
+import { batchSize, createLocalStage, type Grant } from '../../src/rate-limit/local-stage.js';
+import { rateLimitHeaders } from '../../src/rate-limit/rate-limit-gate.js';
 
 describe('local stage', () => {
   const options = { maxKeys: 10, batchFraction: 0.1, batchMax: 1000 };

@@ -1,6 +1,14 @@
 import { AppError } from '@sdl/errors';
+import { createClientPlugin } from '@sdl/server';
 import { Pool } from 'undici';
-import { GatewayErrors } from './errors.js';
+import { GatewayErrors } from '../errors.js';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** The ratelimiter service's client; undefined when rate limiting is off (RATELIMIT_ENABLED=false). */
+    ratelimiter: RateLimitClient | undefined;
+  }
+}
 
 /** An in-flight lease from a concurrency rule, released when the response ends. */
 export interface Lease {
@@ -126,3 +134,16 @@ export function createRateLimitClient(options: RateLimitClientOptions): RateLimi
     close: () => pool.close(),
   };
 }
+
+/**
+ * The ratelimiter's client as `app.ratelimiter` (none when `enabled` is false), closed in onClose;
+ * `/readyz` checks it as `ratelimiter`.
+ */
+export const rateLimitClientPlugin = createClientPlugin({
+  name: 'ratelimiter',
+  decorate: 'ratelimiter',
+  create: (options: RateLimitClientOptions & { readonly enabled: boolean }) =>
+    options.enabled ? createRateLimitClient(options) : undefined,
+  close: (client) => client.close(),
+  ready: (client, signal) => client.ping(signal),
+});

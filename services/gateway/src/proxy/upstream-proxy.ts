@@ -1,9 +1,17 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Readable } from 'node:stream';
 import { AppError } from '@sdl/errors';
+import { createClientPlugin } from '@sdl/server';
 import { Pool } from 'undici';
-import { GatewayErrors } from './errors.js';
+import { GatewayErrors } from '../errors.js';
 import { downstreamResponseHeaders, type HeaderMap } from './forward-headers.js';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** The keep-alive pool to the lb that every proxied request goes through. */
+    upstream: UpstreamProxy;
+  }
+}
 
 export interface UpstreamRequest {
   readonly method: string;
@@ -83,3 +91,12 @@ export function createUpstreamProxy(options: UpstreamProxyOptions): UpstreamProx
     close: () => pool.close(),
   };
 }
+
+/** The pool to the lb as `app.upstream`, closed in onClose; `/readyz` checks it as `lb`. */
+export const upstreamProxyPlugin = createClientPlugin({
+  name: 'lb',
+  decorate: 'upstream',
+  create: (options: UpstreamProxyOptions) => createUpstreamProxy(options),
+  close: (upstream) => upstream.close(),
+  ready: (upstream, signal) => upstream.ping(signal),
+});

@@ -1,9 +1,9 @@
 import { AppError } from '@sdl/errors';
 import type { Logger } from '@sdl/logging';
-import type { FailMode } from './config.js';
-import { GatewayErrors } from './errors.js';
+import type { FailMode } from '../config.js';
+import { GatewayErrors } from '../errors.js';
 import type { LocalStage, Quota } from './local-stage.js';
-import type { GatewayMetrics } from './metrics.js';
+import type { GatewayMetrics } from '../metrics.js';
 import type { CheckDescriptors, Lease, RateLimitAnswer, RateLimitClient } from './ratelimit-client.js';
 
 export interface Admission {
