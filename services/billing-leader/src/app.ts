@@ -4,9 +4,11 @@ import type { Logger } from '@sdl/logging';
 import type { Metrics } from '@sdl/metrics';
 import { createApp } from '@sdl/server';
 import type { FastifyInstance } from 'fastify';
-import { createSkeletonBillingWork, type BillingWork } from './billing-work.js';
+import type { BillingWork } from './billing-work.js';
+import { setUpBilling } from './billing/billing-setup.js';
 import type { BillingLeaderConfig } from './config.js';
 import { createLeadership } from './leadership.js';
+import type { ShardPrimaries } from './shards/shard-primaries.js';
 import { etcdPlugin } from './plugins/etcd.js';
 import { statusRoutes } from './routes/status.js';
 
@@ -16,8 +18,10 @@ export interface BillingLeaderDeps {
   readonly metrics: Metrics;
   /** Replaces the etcd coordinator built from ETCD_ENDPOINTS (tests); not closed by the app. */
   readonly coordinator?: Coordinator;
-  /** Replaces the skeleton work the leader runs every tick. */
+  /** Replaces the charging work the leader runs every tick. */
   readonly work?: BillingWork;
+  /** Replaces the shard primaries built from SHARD_PRIMARIES (tests); not closed by the app. */
+  readonly shards?: ShardPrimaries;
 }
 
 /**
@@ -40,6 +44,12 @@ export async function buildApp(deps: BillingLeaderDeps): Promise<FastifyInstance
     ...(deps.coordinator === undefined ? {} : { coordinator: deps.coordinator }),
   });
 
+  const billing = await setUpBilling(app, {
+    config,
+    logger,
+    metrics,
+    ...(deps.shards === undefined ? {} : { shards: deps.shards }),
+  });
   const leadership = createLeadership({
     campaign: () =>
       app.coordinator.campaign({
@@ -48,7 +58,7 @@ export async function buildApp(deps: BillingLeaderDeps): Promise<FastifyInstance
         ttlSeconds: config.electionTtlS,
         marginMs: config.electionMarginMs,
       }),
-    work: deps.work ?? createSkeletonBillingWork({ logger }),
+    work: deps.work ?? billing,
     nodeId: config.nodeId,
     tickMs: config.tickMs,
     logger,

@@ -1,0 +1,85 @@
+import { AppError } from '@sdl/errors';
+import type { Logger } from '@sdl/logging';
+import pg from 'pg';
+import { BillingErrors } from '../errors.js';
+
+export interface ShardPrimariesOptions {
+  /** Postgres URL of each shard primary; the index is the shard number. */
+  readonly urls: readonly string[];
+  readonly logger: Logger;
+  readonly poolMax: number;
+  readonly connectTimeoutMs: number;
+  readonly statementTimeoutMs: number;
+}
+
+/**
+ * One pg.Pool per shard primary, the only databases billing talks to: it never reads a replica.
+ * The schema belongs to the api (its nodes migrate every shard at start-up), so billing may start
+ * first: `hasSchema` tells whether a shard is migrated yet, and the tick skips a shard that is not.
+ */
+export class ShardPrimaries {
+  readonly #pools: pg.Pool[];
+  readonly #migrated = new Set<number>();
+
+  constructor(options: ShardPrimariesOptions) {
+    const log = options.logger.child({ component: 'shards' });
+    this.#pools = options.urls.map((url, shard) => {
+      const pool = new pg.Pool({
+        connectionString: url,
+        max: options.poolMax,
+        connectionTimeoutMillis: options.connectTimeoutMs,
+        statement_timeout: options.statementTimeoutMs,
+        // The server-side timeout cannot fire when the server is gone; this one still does.
+        query_timeout: options.statementTimeoutMs + 1000,
+        // A leader frozen inside a transaction must not hold the fence's share lock for long.
+        idle_in_transaction_session_timeout: options.statementTimeoutMs,
+        keepAlive: true,
+        application_name: 'sdl-billing',
+      });
+      // An idle client whose server died emits here; without a listener the process would crash.
+      pool.on('error', (err) => log.warn({ err, shard }, 'idle shard connection failed'));
+      return pool;
+    });
+  }
+
+  get count(): number {
+    return this.#pools.length;
+  }
+
+  pool(shard: number): pg.Pool {
+    const pool = this.#pools[shard];
+    if (pool === undefined) throw new RangeError(`no shard ${shard}; only 0..${this.#pools.length - 1}`);
+    return pool;
+  }
+
+  /** Whether the shard has the billing schema (the fence function is created last, in one migration). */
+  async hasSchema(shard: number): Promise<boolean> {
+    if (this.#migrated.has(shard)) return true;
+    const { rows } = await this.pool(shard).query<{ ok: boolean }>(
+      "SELECT to_regprocedure('sdl_billing_fence(bigint)') IS NOT NULL AS ok",
+    );
+    if (rows[0]?.ok !== true) return false;
+    this.#migrated.add(shard);
+    return true;
+  }
+
+  /** Readiness: every shard primary answers and has the billing schema. */
+  async check(): Promise<void> {
+    await Promise.all(
+      this.#pools.map(async (_, shard) => {
+        let migrated: boolean;
+        try {
+          migrated = await this.hasSchema(shard);
+        } catch (err) {
+          throw new AppError(BillingErrors.shardUnavailable, { message: `shard ${shard} did not answer`, cause: err });
+        }
+        if (!migrated)
+          throw new AppError(BillingErrors.schemaNotMigrated, { message: `shard ${shard} is not migrated yet` });
+      }),
+    );
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.#pools.map((pool) => pool.end()));
+  }
+}
