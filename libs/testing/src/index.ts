@@ -1,5 +1,6 @@
 export { labImages, type LabImages } from './images.js';
 export { startAll, startEtcd, startPostgres, startRedis, type Started } from './containers.js';
+export { closedPort } from './ports.js';
 export {
   createTestAppBuilder,
   type ExtraDeps,

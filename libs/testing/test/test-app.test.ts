@@ -1,7 +1,7 @@
 import { BaseConfigSchema, createApp, type ServiceContext } from '@sdl/server';
 import { Type, type Static } from '@sinclair/typebox';
 import { describe, expect, it } from 'vitest';
-import { createTestAppBuilder } from '../src/index.js';
+import { closedPort, createTestAppBuilder } from '../src/index.js';
 
 const ProbeConfigSchema = Type.Object({
   ...BaseConfigSchema.properties,
@@ -85,5 +85,12 @@ describe('createTestAppBuilder', () => {
     } finally {
       await app.close();
     }
+  });
+});
+
+describe('closedPort', () => {
+  it('names a local port that refuses connections', async () => {
+    const port = await closedPort();
+    await expect(fetch(`http://127.0.0.1:${port}/`)).rejects.toMatchObject({ cause: { code: 'ECONNREFUSED' } });
   });
 });
