@@ -1,14 +1,7 @@
+import { closedPort } from '@sdl/testing';
 import { Agent, request } from 'undici';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
-import {
-  adminHosts,
-  refusedPort,
-  startLb,
-  startUpstream,
-  staticList,
-  type TestLb,
-  type TestUpstream,
-} from './support/helpers.js';
+import { adminHosts, startLb, startUpstream, staticList, type TestLb, type TestUpstream } from './support/helpers.js';
 
 const agent = new Agent({ keepAliveTimeout: 1000 });
 const started: TestLb[] = [];
@@ -93,7 +86,7 @@ describe('resilience', () => {
   it('a spent retry budget answers the failure instead of retrying', async () => {
     const live = await startUpstream('live');
     upstreams.push(live);
-    const dead = await refusedPort();
+    const dead = await closedPort();
     const lb = await startLb({
       STATIC_UPSTREAMS: `a-dead=http://127.0.0.1:${dead},${staticList([live])}`,
       RETRY_BUDGET_PERCENT: '0',

@@ -25,10 +25,15 @@ function codeOf(err: unknown): string | undefined {
   return cause === undefined ? undefined : codeOf(cause);
 }
 
+// undici's RequestAbortedError and AbortError, Node's AbortError (an aborted stream or signal).
+const ABORTED = new Set(['UND_ERR_ABORTED', 'UND_ERR_ABORT', 'ABORT_ERR']);
+
 export function classifyFailure(err: unknown): FailureKind {
   const code = codeOf(err);
-  if (code === 'UND_ERR_ABORTED' || (err instanceof Error && err.name === 'AbortError')) return 'aborted';
+  // An AbortSignal's default reason is a DOMException, whose code is a number.
+  if (err instanceof DOMException && err.code === DOMException.ABORT_ERR) return 'aborted';
   if (code === undefined) return 'other';
+  if (ABORTED.has(code)) return 'aborted';
   if (CONNECT.has(code)) return 'connect';
   if (TIMEOUT.has(code)) return 'timeout';
   if (RESET.has(code)) return 'reset';

@@ -1,14 +1,7 @@
+import { closedPort } from '@sdl/testing';
 import { Agent, request } from 'undici';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
-import {
-  adminHosts,
-  refusedPort,
-  startLb,
-  startUpstream,
-  staticList,
-  type TestLb,
-  type TestUpstream,
-} from '../support/helpers.js';
+import { adminHosts, startLb, startUpstream, staticList, type TestLb, type TestUpstream } from '../support/helpers.js';
 
 const agent = new Agent({ keepAliveTimeout: 1000 });
 const started: TestLb[] = [];
@@ -166,7 +159,7 @@ describe('lb proxy against real upstreams', () => {
 
   it('retries a POST on another host only when its connection failed before anything was sent', async () => {
     a = await upstream('b-live');
-    const dead = await refusedPort();
+    const dead = await closedPort();
     const { url, app } = await lb({ STATIC_UPSTREAMS: `a-dead=http://127.0.0.1:${dead},${staticList([a])}` });
     const res = await request(`${url}/posts`, { dispatcher: agent, method: 'POST', body: 'payload' });
     expect(res.statusCode).toBe(200);
@@ -177,7 +170,7 @@ describe('lb proxy against real upstreams', () => {
   });
 
   it('answers 502 LB_ERR_UPSTREAM_UNAVAILABLE when every try fails to connect', async () => {
-    const [p1, p2] = await Promise.all([refusedPort(), refusedPort()]);
+    const [p1, p2] = await Promise.all([closedPort(), closedPort()]);
     const { url } = await lb({ STATIC_UPSTREAMS: `x=http://127.0.0.1:${p1},y=http://127.0.0.1:${p2}` });
     const res = await get(url);
     expect(res.status).toBe(502);

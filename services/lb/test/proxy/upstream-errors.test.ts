@@ -15,6 +15,14 @@ describe('failure classification and retries', () => {
     expect(classifyFailure(new Error('?'))).toBe('other');
   });
 
+  it('knows an aborted try by its code, never by its name', () => {
+    expect(classifyFailure(err('UND_ERR_ABORT'))).toBe('aborted');
+    expect(classifyFailure(err('ABORT_ERR'))).toBe('aborted');
+    expect(classifyFailure(new DOMException('gone', 'AbortError'))).toBe('aborted');
+    expect(classifyFailure(AbortSignal.abort().reason)).toBe('aborted');
+    expect(classifyFailure(Object.assign(new Error('x'), { name: 'AbortError' }))).toBe('other');
+  });
+
   it('retries any method when nothing was sent, idempotent ones after timeouts and resets', () => {
     expect(isRetriable('connect', 'POST', false)).toBe(true);
     expect(isRetriable('timeout', 'POST', false)).toBe(false);

@@ -84,14 +84,6 @@ export async function startUpstream(id: string): Promise<TestUpstream> {
   return upstream;
 }
 
-/** A port on 127.0.0.1 that refuses connections (bound once, then released). */
-export async function refusedPort(): Promise<number> {
-  const server = createServer();
-  const port = await listen(server, 0);
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
 export interface TestLb {
   readonly app: FastifyInstance;
   /** The proxy's base url. */

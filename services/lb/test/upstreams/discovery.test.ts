@@ -1,17 +1,9 @@
 import { createCoordinator, type Coordinator, type Registration } from '@sdl/coord';
 import { createLogger } from '@sdl/logging';
-import { startEtcd, type Started } from '@sdl/testing';
+import { closedPort, startEtcd, type Started } from '@sdl/testing';
 import { Agent, request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import {
-  adminHosts,
-  refusedPort,
-  startLb,
-  staticList,
-  startUpstream,
-  type TestLb,
-  type TestUpstream,
-} from '../support/helpers.js';
+import { adminHosts, startLb, staticList, startUpstream, type TestLb, type TestUpstream } from '../support/helpers.js';
 
 const prefix = '/sdl/services/api/';
 const entry = (u: TestUpstream) => JSON.stringify({ id: u.id, url: u.url, weight: 1 });
@@ -83,7 +75,7 @@ describe('discovery while etcd is unreachable', () => {
   it('still serves static upstreams, and readiness says etcd is down', async () => {
     const up = await startUpstream('static-1');
     const lb = await startLb({
-      ETCD_ENDPOINTS: `http://127.0.0.1:${await refusedPort()}`,
+      ETCD_ENDPOINTS: `http://127.0.0.1:${await closedPort()}`,
       STATIC_UPSTREAMS: staticList([up]),
     });
     try {
