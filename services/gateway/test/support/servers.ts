@@ -1,7 +1,7 @@
 import { createServer as createHttpServer, type IncomingHttpHeaders, type Server } from 'node:http';
-import { createServer as createNetServer, type AddressInfo } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { buildApp as buildRateLimiter, RateLimiterConfigSchema } from '@sdl/ratelimiter';
-import { createTestAppBuilder } from '@sdl/testing';
+import { closedPort, createTestAppBuilder } from '@sdl/testing';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../src/app.js';
 import { checkGatewayConfig, GatewayConfigSchema } from '../../src/config.js';
@@ -62,13 +62,9 @@ export async function startUpstream(): Promise<Upstream> {
   };
 }
 
-/** A localhost URL that nothing listens on (port taken, then released). */
+/** A localhost URL that nothing listens on. */
 export async function deadUrl(): Promise<string> {
-  const server = createNetServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return `http://127.0.0.1:${port}`;
+  return `http://127.0.0.1:${await closedPort()}`;
 }
 
 export interface Listening {
