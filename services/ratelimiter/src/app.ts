@@ -8,10 +8,10 @@ import { createAlgorithms } from './algorithms/index.js';
 import type { RateLimiterConfig } from './config.js';
 import { createLimiter } from './limiter.js';
 import { createRateLimiterMetrics } from './metrics.js';
-import redisPlugin from './redis-plugin.js';
+import { redisPlugin } from './algorithms/redis-plugin.js';
 import { checkRoute } from './routes/check-route.js';
-import { rulesFromLimits } from './rules.js';
-import { createRulesSource } from './rules-source.js';
+import { rulesFromLimits } from './rules/rule-set.js';
+import { createRulesSource } from './rules/rules-source.js';
 
 export { RateLimiterConfigSchema, type RateLimiterConfig } from './config.js';
 
@@ -32,7 +32,7 @@ export async function buildApp(deps: RateLimiterDeps): Promise<FastifyInstance> 
     url: config.redisUrl,
     timeoutMs: config.redisTimeoutMs,
     logger,
-    ...(deps.redis === undefined ? {} : { client: deps.redis }),
+    client: deps.redis,
   });
 
   const rlMetrics = createRateLimiterMetrics(metrics);

@@ -5,9 +5,9 @@ import type { AlgorithmName, RateLimitAlgorithm } from './algorithms/rate-limit-
 import type { FailMode } from './config.js';
 import { RateLimiterErrors } from './errors.js';
 import type { RateLimiterMetrics } from './metrics.js';
-import type { Descriptors, Rule, RuleSet } from './rules.js';
+import type { Descriptors, Rule, RuleSet } from './rules/rule-set.js';
 
-export type { Descriptors } from './rules.js';
+export type { Descriptors } from './rules/rule-set.js';
 
 /** The body of a `/v1/check` answer. */
 export interface CheckAnswer {

@@ -3,7 +3,7 @@ import { promisify } from 'node:util';
 import { startRedis, type Started } from '@sdl/testing';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { buildTestApp, check } from './helpers.js';
+import { buildTestApp, check } from '../support/helpers.js';
 
 const execFileAsync = promisify(execFile);
 
@@ -11,13 +11,6 @@ const LIMITS = JSON.stringify({
   default: { limit: 100, windowMs: 1000 },
   clients: { limited: { limit: 5, windowMs: 60000 }, other: { limit: 5, windowMs: 60000 } },
 });
-
-async function waitReady(app: FastifyInstance): Promise<void> {
-  await vi.waitFor(async () => expect((await app.inject({ method: 'GET', url: '/readyz' })).statusCode).toBe(200), {
-    timeout: 10_000,
-    interval: 50,
-  });
-}
 
 // Against a real Redis: the Lua script, its expiry, and what happens when Redis goes away.
 describe('fixed window against Redis', () => {
@@ -29,9 +22,16 @@ describe('fixed window against Redis', () => {
     redis = await startRedis();
     // 500 ms: long enough that a loaded machine never trips it on a healthy Redis, short enough to
     // see the fail mode while Redis is stalled for 3 s below.
-    open = await buildTestApp({ REDIS_URL: redis.url, LIMITS, REDIS_TIMEOUT_MS: '500' });
-    closed = await buildTestApp({ REDIS_URL: redis.url, LIMITS, FAIL_MODE: 'closed', REDIS_TIMEOUT_MS: '500' });
-    await Promise.all([waitReady(open), waitReady(closed)]);
+    const openApp = await buildTestApp({ REDIS_URL: redis.url, LIMITS, REDIS_TIMEOUT_MS: '500' });
+    open = openApp.app;
+    const closedApp = await buildTestApp({
+      REDIS_URL: redis.url,
+      LIMITS,
+      FAIL_MODE: 'closed',
+      REDIS_TIMEOUT_MS: '500',
+    });
+    closed = closedApp.app;
+    await Promise.all([openApp.untilReady(), closedApp.untilReady()]);
   });
   afterAll(async () => {
     await open?.close();

@@ -7,12 +7,12 @@ import { startRedis, type Started } from '@sdl/testing';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createMetrics } from '@sdl/metrics';
-import { createConcurrencyLimiter } from '../src/algorithms/concurrency.js';
-import { ALGORITHM_NAMES, createAlgorithms, type RateLimitAlgorithm } from '../src/algorithms/index.js';
-import { createLimiter } from '../src/limiter.js';
-import { createRateLimiterMetrics } from '../src/metrics.js';
-import { parseRules } from '../src/rules.js';
-import { buildTestApp, check } from './helpers.js';
+import { createConcurrencyLimiter } from '../../src/algorithms/concurrency.js';
+import { ALGORITHM_NAMES, createAlgorithms, type RateLimitAlgorithm } from '../../src/algorithms/index.js';
+import { createLimiter } from '../../src/limiter.js';
+import { createRateLimiterMetrics } from '../../src/metrics.js';
+import { parseRules } from '../../src/rules/rule-set.js';
+import { buildTestApp, check } from '../support/helpers.js';
 
 // Windows of an hour: refills/leaks during a test are far below one unit, so "exactly limit" is exact.
 const HOUR = 3_600_000;
@@ -184,11 +184,9 @@ describe('concurrency rules through the app', () => {
         ],
       }),
     );
-    app = await buildTestApp({ REDIS_URL: redis.url, RULES_FILE: file });
-    await vi.waitFor(async () => expect((await app.inject({ method: 'GET', url: '/readyz' })).statusCode).toBe(200), {
-      timeout: 10_000,
-      interval: 50,
-    });
+    const built = await buildTestApp({ REDIS_URL: redis.url, RULES_FILE: file });
+    app = built.app;
+    await built.untilReady();
   });
   afterAll(async () => {
     await app?.close();

@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createLogger } from '@sdl/logging';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { parseRules, RulesError, rulesFromLimits } from '../src/rules.js';
-import { createRulesSource, type RulesSource } from '../src/rules-source.js';
+import { parseRules, RulesError, rulesFromLimits } from '../../src/rules/rule-set.js';
+import { createRulesSource, type RulesSource } from '../../src/rules/rules-source.js';
 
 const rule = (over: Record<string, unknown> = {}) => ({
   name: 'r',
@@ -64,7 +64,7 @@ describe('rules', () => {
   });
 
   it('accepts the example rules file, which keeps the compose limits', async () => {
-    const set = parseRules(JSON.parse(await readFile(new URL('../rules.example.json', import.meta.url), 'utf8')));
+    const set = parseRules(JSON.parse(await readFile(new URL('../../rules.example.json', import.meta.url), 'utf8')));
     expect(set.match({ client: 'limited' }).enforcing).toMatchObject({ limit: 5, windowMs: 60000 });
     expect(set.match({ client: 'demo', route: 'GET /v1/posts' }).enforcing).toMatchObject({
       name: 'default',

@@ -2,7 +2,7 @@ import { watch, type FSWatcher } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
 import type { Logger } from '@sdl/logging';
-import { parseRules, RulesError, type RuleSet } from './rules.js';
+import { parseRules, RulesError, type RuleSet } from './rule-set.js';
 
 export interface RulesSource {
   /** The rules in force. */

@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildTestApp, check, closedPort } from './helpers.js';
+import { closedPort } from '@sdl/testing';
+import { buildTestApp, check } from '../support/helpers.js';
 
 // No Redis here: nothing listens on REDIS_URL, so every check exercises the fail mode.
 describe('POST /v1/check validation and fail modes without Redis', () => {
@@ -12,12 +13,12 @@ describe('POST /v1/check validation and fail modes without Redis', () => {
 
   beforeAll(async () => {
     const redisUrl = `redis://127.0.0.1:${await closedPort()}`;
-    open = await buildTestApp({ REDIS_URL: redisUrl });
-    closed = await buildTestApp({
+    ({ app: open } = await buildTestApp({ REDIS_URL: redisUrl }));
+    ({ app: closed } = await buildTestApp({
       REDIS_URL: redisUrl,
       FAIL_MODE: 'closed',
       LIMITS: JSON.stringify({ default: { limit: 10, windowMs: 60000 } }),
-    });
+    }));
   });
   afterAll(async () => {
     await open?.close();
@@ -122,11 +123,11 @@ describe('per-rule fail mode without Redis', () => {
         ],
       }),
     );
-    app = await buildTestApp({
+    ({ app } = await buildTestApp({
       REDIS_URL: `redis://127.0.0.1:${await closedPort()}`,
       FAIL_MODE: 'open',
       RULES_FILE: file,
-    });
+    }));
   });
   afterAll(async () => {
     await app?.close();

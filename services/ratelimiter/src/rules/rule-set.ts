@@ -1,8 +1,8 @@
 import { FailModeSchema } from '@sdl/config';
 import { Type, type Static } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
-import { ALGORITHM_NAMES, type AlgorithmName } from './algorithms/rate-limit-algorithm.js';
-import type { FailMode, Limits } from './config.js';
+import { ALGORITHM_NAMES, type AlgorithmName } from '../algorithms/rate-limit-algorithm.js';
+import type { FailMode, Limits } from '../config.js';
 
 export const DESCRIPTOR_NAMES = ['client', 'route', 'address', 'plan'] as const;
 export type DescriptorName = (typeof DESCRIPTOR_NAMES)[number];
@@ -72,7 +72,9 @@ export interface RuleSet {
   match(d: Descriptors): { enforcing: Rule | undefined; shadows: Rule[]; concurrency: Rule[] };
 }
 
+/** A rules document that fails validation; `errors` lists every problem (JSON-pointer paths). */
 export class RulesError extends Error {
+  readonly code = 'RL_ERR_RULES_INVALID';
   constructor(readonly errors: readonly string[]) {
     super(`invalid rules: ${errors.join('; ')}`);
     this.name = 'RulesError';
