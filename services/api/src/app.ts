@@ -18,9 +18,9 @@ import { createSubscriptionRepository } from './domain/subscriptions/subscriptio
 import { createSubscriptionService } from './domain/subscriptions/subscription-service.js';
 import { createViewCounter } from './cache/write-back/view-counter.js';
 import type { EventPublisher } from './outbox/kafka-publisher.js';
-import { outboxPlugin } from './outbox/outbox-plugin.js';
+import { kafkaPublisherPlugin, lockRedisPlugin, outboxPlugin } from './outbox/outbox-plugin.js';
 import { postgresPlugin } from './db/postgres-plugin.js';
-import { redisPlugin } from './cache/redis-plugin.js';
+import { cacheHealthPlugin, redisPlugin } from './cache/redis-plugin.js';
 import { cacheInvalidationPlugin, type EventSubscriber } from './cache/l1-invalidation.js';
 import { coordinatorPlugin } from './coordination/coordinator-plugin.js';
 import { registrationPlugin } from './coordination/registration-plugin.js';
@@ -87,17 +87,25 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
       registry,
       viewsWriteBack: config.viewsMode === 'write-back',
     });
-    await app.register(outboxPlugin, {
+    await app.register(cacheHealthPlugin);
+    await app.register(kafkaPublisherPlugin, {
       brokers: config.kafkaBrokers,
-      ...(deps.publisher === undefined ? {} : { publisher: deps.publisher }),
       clientId: `api-${config.nodeId}`,
+      logger,
+      client: deps.publisher,
+    });
+    await app.register(lockRedisPlugin, {
+      urls: config.redisLockUrls,
+      timeoutMs: config.redisTimeoutMs,
+      logger,
+      client: deps.lockClients,
+    });
+    await app.register(outboxPlugin, {
       topic: config.accountsTopic,
       // One topic per aggregate type, keyed by aggregate id (per-aggregate order).
       topics: { account: config.accountsTopic, post: config.postsTopic, subscription: config.subscriptionsTopic },
       batchSize: config.outboxBatch,
       pollMs: config.outboxPollMs,
-      lockUrls: config.redisLockUrls,
-      ...(deps.lockClients === undefined ? {} : { lockClients: deps.lockClients }),
       lockTtlMs: config.outboxLockTtlMs,
       lockTimeoutMs: config.redisTimeoutMs,
       logger,
@@ -105,7 +113,7 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
     });
     await app.register(coordinatorPlugin, {
       endpoints: config.etcdEndpoints,
-      ...(deps.coordinator === undefined ? {} : { coordinator: deps.coordinator }),
+      client: deps.coordinator,
       logger,
     });
     await app.register(registrationPlugin, {

@@ -51,6 +51,8 @@ export const ApiConfigSchema = Type.Object({
   accountsTopic: Type.String({ minLength: 1, default: 'accounts.events' }),
   postsTopic: Type.String({ minLength: 1, default: 'posts.events' }),
   subscriptionsTopic: Type.String({ minLength: 1, default: 'subscriptions.events' }),
+  /** Charge events, written to the outbox by billing-leader; the billing ledger projection consumes them. */
+  billingTopic: Type.String({ minLength: 1, default: 'billing.events' }),
   accountsCacheMode: CacheMode('write-through'),
   postsCacheMode: CacheMode('write-around'),
   /** TTL of the marker that remembers a missing id (negative caching). */

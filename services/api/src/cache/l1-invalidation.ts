@@ -1,4 +1,4 @@
-import { createEventConsumer, type IncomingEvent } from '@sdl/events';
+import { createEventConsumer, parseEnvelope, type IncomingEvent } from '@sdl/events';
 import type { Logger } from '@sdl/logging';
 import { Counter, type Registry } from '@sdl/metrics';
 import { retry } from '@sdl/retry';
@@ -17,25 +17,6 @@ export interface InvalidatedCaches {
   readonly post: EntityCache<Post>;
 }
 
-/** The part of an outbox event (see outbox-relay.ts `toMessage`) that names what changed. */
-interface ChangeEvent {
-  readonly aggregateType: string;
-  readonly aggregateId: string;
-  readonly data: unknown;
-}
-
-function asChangeEvent(value: string): ChangeEvent | undefined {
-  try {
-    const parsed: unknown = JSON.parse(value);
-    if (typeof parsed !== 'object' || parsed === null) return undefined;
-    const { aggregateType, aggregateId, data } = parsed as Record<string, unknown>;
-    if (typeof aggregateType !== 'string' || typeof aggregateId !== 'string') return undefined;
-    return { aggregateType, aggregateId, data };
-  } catch {
-    return undefined;
-  }
-}
-
 /**
  * The handler of `accounts.events` / `posts.events` for the L1: every account or post event
  * drops that entity's L1 entry on this node (Redis was already updated by the writing node).
@@ -50,7 +31,7 @@ export function createCacheInvalidationHandler(
 ): (event: IncomingEvent) => Promise<void> {
   const log = logger.child({ component: 'cache-invalidation' });
   return async (event) => {
-    const change = asChangeEvent(event.value);
+    const change = parseEnvelope(event.value);
     events?.inc({ result: change === undefined ? 'skipped' : 'applied' });
     if (change === undefined) {
       log.debug({ topic: event.topic, offset: event.offset }, 'unreadable event; skipped');

@@ -3,6 +3,7 @@ import { Gauge, type Registry } from '@sdl/metrics';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { closeRedis, createRedisClient, type Redis } from '@sdl/redis';
+import { createClientPlugin } from '@sdl/server';
 import { createEvictionPolicyReporter } from './eviction-policy.js';
 
 declare module 'fastify' {
@@ -19,23 +20,21 @@ export interface RedisPluginOptions {
   readonly logger: Logger;
   readonly registry: Registry;
   /** Views write-back shares this Redis: warn when its eviction policy may drop counters. */
-  readonly viewsWriteBack?: boolean;
+  readonly viewsWriteBack: boolean;
 }
 
 /**
- * The cache's Redis as `app.cacheRedis`. Commands fail fast while it is down (no offline queue,
- * one retry, a short command timeout) and it reconnects in the background with backoff, so the
- * node keeps serving from Postgres. Not a readiness dependency; its state is on `/readyz` under
- * `optional` and in `api_cache_up`; its eviction policy is logged and exposed on every connect
- * (`api_cache_redis_maxmemory_policy`). Closed in onClose.
+ * The cache's Redis as `app.cacheRedis` (null without REDIS_CACHE_URL). Commands fail fast while
+ * it is down (no offline queue, one retry, a short command timeout) and it reconnects in the
+ * background with backoff, so the node keeps serving from Postgres. Not a readiness dependency:
+ * its state is in `api_cache_up` and on `/readyz` under `optional` (cacheHealthPlugin); its eviction
+ * policy is logged and exposed on every connect (`api_cache_redis_maxmemory_policy`). Closed in onClose.
  */
-export const redisPlugin = fp<RedisPluginOptions>(
-  async (app: FastifyInstance, options) => {
-    if (options.url === undefined) {
-      app.decorate('cacheRedis', null);
-      return;
-    }
-    const log = options.logger.child({ component: 'redis-cache' });
+export const redisPlugin = createClientPlugin({
+  name: 'redis-cache',
+  decorate: 'cacheRedis',
+  create: async (options: RedisPluginOptions) => {
+    if (options.url === undefined) return null;
     const redis = createRedisClient({
       url: options.url,
       timeoutMs: options.timeoutMs,
@@ -51,29 +50,33 @@ export const redisPlugin = fp<RedisPluginOptions>(
         this.set(redis.status === 'ready' ? 1 : 0);
       },
     });
-
     const eviction = createEvictionPolicyReporter({
       redis,
       registry: options.registry,
       logger: options.logger,
-      viewsWriteBack: options.viewsWriteBack ?? false,
+      viewsWriteBack: options.viewsWriteBack,
     });
     // On every (re)connect: a restarted or replaced server may run with another policy.
     redis.on('ready', () => void eviction.report());
+    await redis.connect().catch((err: unknown) => {
+      options.logger.child({ component: 'redis-cache' }).warn({ err }, 'cache Redis not reachable at start-up');
+    });
+    return redis;
+  },
+  close: (redis) => closeRedis(redis),
+});
 
-    await redis.connect().catch((err: unknown) => log.warn({ err }, 'cache Redis not reachable at start-up'));
-
-    app.decorate('cacheRedis', redis);
+/** Adds the cache Redis's state to `/readyz` under `optional` (it never makes the node unready). */
+export const cacheHealthPlugin = fp(
+  async (app: FastifyInstance) => {
+    const redis = app.cacheRedis;
+    if (redis === null) return;
     app.addHook('preSerialization', async (req, _reply, payload: unknown) => {
       if (req.routeOptions.url !== '/readyz' || typeof payload !== 'object' || payload === null) return payload;
-      const state = await ping(redis);
-      return { ...payload, optional: { redis: state } };
-    });
-    app.addHook('onClose', async () => {
-      await closeRedis(redis);
+      return { ...payload, optional: { redis: await ping(redis) } };
     });
   },
-  { name: 'redis-cache' },
+  { name: 'cache-health', dependencies: ['redis-cache'] },
 );
 
 async function ping(redis: Redis): Promise<string> {

@@ -1,31 +1,25 @@
 import { createCoordinator, type Coordinator } from '@sdl/coord';
 import type { Logger } from '@sdl/logging';
-import type { FastifyInstance } from 'fastify';
-import fp from 'fastify-plugin';
+import { createClientPlugin } from '@sdl/server';
 
 declare module 'fastify' {
   interface FastifyInstance {
     /** The etcd coordinator; undefined when ETCD_ENDPOINTS is empty (a node run alone). */
-    coord: Coordinator | undefined;
+    etcd: Coordinator | undefined;
   }
 }
 
-export interface CoordinatorPluginOptions {
-  readonly endpoints: readonly string[];
-  /** An existing coordinator (tests); the plugin then leaves closing it to the caller. */
-  readonly coordinator?: Coordinator;
-  readonly logger: Logger;
-}
-
-/** One etcd client per node, shared by registration and the shard map; closed last, in onClose. */
-export const coordinatorPlugin = fp<CoordinatorPluginOptions>(
-  async (app: FastifyInstance, options) => {
-    const owned = options.coordinator === undefined && options.endpoints.length > 0;
-    const coordinator =
-      options.coordinator ??
-      (owned ? createCoordinator({ endpoints: options.endpoints, logger: options.logger }) : undefined);
-    app.decorate('coord', coordinator);
-    if (owned) app.addHook('onClose', async () => coordinator?.close());
-  },
-  { name: 'coordinator' },
-);
+/**
+ * One etcd client per node as `app.etcd`, shared by registration and the shard map; made from
+ * `endpoints` (none: no etcd) unless one is passed in, closed in onClose when the plugin made it.
+ * Not a readiness check: a node serves without etcd (it then keeps the map it has).
+ */
+export const coordinatorPlugin = createClientPlugin({
+  name: 'etcd',
+  decorate: 'etcd',
+  create: (options: { readonly endpoints: readonly string[]; readonly logger: Logger }) =>
+    options.endpoints.length === 0
+      ? undefined
+      : createCoordinator({ endpoints: options.endpoints, logger: options.logger }),
+  close: (coordinator) => coordinator.close(),
+});

@@ -28,7 +28,7 @@ export const registrationPlugin = fp<RegistrationPluginOptions>(
   async (app: FastifyInstance, options) => {
     // No etcd (the coordinator plugin made none): registration is off (a node run alone, or
     // behind a static lb).
-    const coordinator = app.coord;
+    const coordinator = app.etcd;
     if (coordinator === undefined) return;
     const log = options.logger.child({ component: 'registration', key: options.key });
     const stop = new AbortController();
@@ -62,5 +62,5 @@ export const registrationPlugin = fp<RegistrationPluginOptions>(
       registration = undefined;
     });
   },
-  { name: 'registration', dependencies: ['coordinator'] },
+  { name: 'registration', dependencies: ['etcd'] },
 );

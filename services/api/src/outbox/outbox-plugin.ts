@@ -3,25 +3,46 @@ import type { Registry } from '@sdl/metrics';
 import { closeRedis, createRedisClient, type Redis } from '@sdl/redis';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
+import { createClientPlugin } from '@sdl/server';
 import { createKafkaPublisher, type EventPublisher } from './kafka-publisher.js';
 import { createOutboxMetrics, createOutboxRelay, type OutboxRelay } from './outbox-relay.js';
 import { createRelayLocks } from './relay-locks.js';
 
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Where the outbox relays publish; undefined without KAFKA_BROKERS (relay off). */
+    outboxPublisher: EventPublisher | undefined;
+    /** One client per independent lock Redis (REDIS_LOCK_URLS); empty: no relay locks. */
+    lockRedis: readonly Redis[];
+  }
+}
+
+/** The relays' Kafka publisher as `app.outboxPublisher` (none without brokers); closed in onClose if made here. */
+export const kafkaPublisherPlugin = createClientPlugin({
+  name: 'kafka-publisher',
+  decorate: 'outboxPublisher',
+  create: (options: { readonly brokers: readonly string[]; readonly clientId: string; readonly logger: Logger }) =>
+    options.brokers.length === 0 ? undefined : createKafkaPublisher(options),
+  close: (publisher) => publisher.close(),
+});
+
+/** The Redlock instances' clients as `app.lockRedis`, one per URL; closed in onClose if made here. */
+export const lockRedisPlugin = createClientPlugin({
+  name: 'lock-redis',
+  decorate: 'lockRedis',
+  create: (options: { readonly urls: readonly string[]; readonly timeoutMs: number; readonly logger: Logger }) =>
+    options.urls.map((url, i) =>
+      createRedisClient({ url, timeoutMs: options.timeoutMs, logger: options.logger, name: `sdl-api-lock-${i + 1}` }),
+    ),
+  close: (clients) => Promise.all(clients.map((redis) => closeRedis(redis))),
+});
+
 export interface OutboxPluginOptions {
-  /** Empty (and no `publisher`): the relay is off; outbox rows accumulate until a node relays them. */
-  readonly brokers: readonly string[];
-  /** A stand-in publisher (tests); when given, the plugin does not close it. */
-  readonly publisher?: EventPublisher;
-  readonly clientId: string;
   readonly topic: string;
   /** Topic per aggregate type; unlisted types go to `topic`. */
   readonly topics?: Readonly<Record<string, string>>;
   readonly batchSize: number;
   readonly pollMs: number;
-  /** One URL per independent lock Redis; empty (and no `lockClients`): every node relays every shard. */
-  readonly lockUrls: readonly string[];
-  /** Stand-in lock clients (tests); when given, the plugin does not close them. */
-  readonly lockClients?: readonly Redis[];
   /** TTL of each shard's relay lock, ms; extended every third of it. */
   readonly lockTtlMs: number;
   /** Bound on each lock instance's answer, ms. */
@@ -31,35 +52,23 @@ export interface OutboxPluginOptions {
 }
 
 /**
- * One outbox relay per shard, started once the app is ready and stopped in preClose (so the
- * tick in progress finishes before the pools end in onClose); the Kafka publisher closes last.
- * With lock Redis instances, a shard's relay runs only on the node holding its Redlock, and the
+ * One outbox relay per shard, publishing through `app.outboxPublisher` (none: the relay is off,
+ * and outbox rows wait for a node that relays them); started once the app is ready and stopped in
+ * preClose (so the tick in progress finishes before the pools end in onClose). With lock Redis
+ * instances (`app.lockRedis`), a shard's relay runs only on the node holding its Redlock, and the
  * locks are released in preClose, after the relays stopped, so another node takes over at once.
- * Needs the postgres plugin (`app.shards`).
+ * Needs the postgres, kafka-publisher and lock-redis plugins.
  */
 export const outboxPlugin = fp<OutboxPluginOptions>(
   async (app: FastifyInstance, options) => {
     const log = options.logger.child({ component: 'outbox' });
-    const owned = options.publisher === undefined;
-    if (owned && options.brokers.length === 0) {
+    const publisher = app.outboxPublisher;
+    if (publisher === undefined) {
       log.info('no KAFKA_BROKERS: outbox relay disabled');
       return;
     }
-    const publisher =
-      options.publisher ??
-      createKafkaPublisher({ brokers: options.brokers, clientId: options.clientId, logger: options.logger });
     const metrics = createOutboxMetrics(options.registry);
-    const ownsLockClients = options.lockClients === undefined;
-    const lockClients =
-      options.lockClients ??
-      options.lockUrls.map((url, i) =>
-        createRedisClient({
-          url,
-          timeoutMs: options.lockTimeoutMs,
-          logger: options.logger,
-          name: `sdl-api-lock-${i + 1}`,
-        }),
-      );
+    const lockClients = app.lockRedis;
     const locks =
       lockClients.length === 0
         ? undefined
@@ -91,16 +100,13 @@ export const outboxPlugin = fp<OutboxPluginOptions>(
       for (const relay of relays) relay.start();
       log.info({ shards: relays.length, topic: options.topic, locked: locks !== undefined }, 'outbox relays started');
     });
-    app.addHook('preClose', async () => {
+    const stop = async (): Promise<void> => {
       await Promise.all(relays.map((relay) => relay.stop()));
       await locks?.stop();
-    });
-    app.addHook('onClose', async () => {
-      await Promise.all(relays.map((relay) => relay.stop()));
-      await locks?.stop();
-      if (ownsLockClients) await Promise.all(lockClients.map((redis) => closeRedis(redis)));
-      if (owned) await publisher.close();
-    });
+    };
+    app.addHook('preClose', stop);
+    // Again in onClose (an app closed before it was ready skips preClose); the clients close after.
+    app.addHook('onClose', stop);
   },
-  { name: 'outbox', dependencies: ['postgres'] },
+  { name: 'outbox', dependencies: ['postgres', 'kafka-publisher', 'lock-redis'] },
 );

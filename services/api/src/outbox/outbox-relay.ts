@@ -1,4 +1,4 @@
-import type { OutgoingEvent } from '@sdl/events';
+import { encodeEnvelope, type OutgoingEvent } from '@sdl/events';
 import type { Logger } from '@sdl/logging';
 import { Counter, Gauge, type Registry } from '@sdl/metrics';
 import type { EventPublisher } from './kafka-publisher.js';
@@ -63,17 +63,17 @@ const PENDING_CAP = 100_000;
 
 /** The Kafka message for an outbox row: keyed by aggregate so one aggregate's events stay ordered. */
 export function toMessage(row: OutboxRow): OutgoingEvent {
-  const value = {
+  const value = encodeEnvelope({
     eventId: row.eventId,
     type: row.eventType,
     aggregateType: row.aggregateType,
     aggregateId: row.aggregateId,
     occurredAt: row.createdAt.toISOString(),
     data: row.payload,
-  };
+  });
   return {
     key: row.aggregateId,
-    value: JSON.stringify(value),
+    value,
     headers: { 'event-id': row.eventId, 'event-type': row.eventType },
   };
 }

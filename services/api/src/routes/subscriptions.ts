@@ -6,6 +6,7 @@ import {
   ChargeListSchema,
   ChoosePlanSchema,
   SubscriptionSchema,
+  lastWriteToken,
   type ChoosePlanInput,
 } from '../domain/subscriptions/subscription.js';
 import {
@@ -72,6 +73,9 @@ export async function subscriptionRoutes(app: FastifyInstance, options: Subscrip
       const accountId = checkAccountId(req.params.accountId);
       const items = await subscriptions.charges(accountId, checkSubscriptionId(req.params.subscriptionId));
       explain(reply, subscriptions.route(accountId), 'bypass');
+      // The fencing token of the last billing write: which leader's hand is on these rows.
+      const fence = lastWriteToken(items);
+      if (fence !== undefined) void reply.header('x-fence', fence);
       return { items };
     },
   );

@@ -1,7 +1,15 @@
 import type pg from 'pg';
 
 /** The partitioned tables, parents first (foreign keys point from later to earlier ones). */
-export const PARTITIONED_TABLES = ['accounts', 'posts', 'subscriptions', 'charges'] as const;
+export const PARTITIONED_TABLES = [
+  'accounts',
+  'posts',
+  'subscriptions',
+  'charges',
+  // Billing's idempotent consumer: its de-duplication record moves with the effect it guards.
+  'processed_events',
+  'billing_ledger',
+] as const;
 export type PartitionedTable = (typeof PARTITIONED_TABLES)[number];
 
 type Queryable = Pick<pg.PoolClient, 'query'>;
@@ -45,7 +53,7 @@ export async function copyPartition(
   dest: Queryable,
   partition: number,
 ): Promise<Record<PartitionedTable, number>> {
-  const copied = { accounts: 0, posts: 0, subscriptions: 0, charges: 0 };
+  const copied = Object.fromEntries(PARTITIONED_TABLES.map((t) => [t, 0])) as Record<PartitionedTable, number>;
   for (const table of PARTITIONED_TABLES) {
     const columns = await columnsOf(source, table);
     for (let after = ''; ;) {

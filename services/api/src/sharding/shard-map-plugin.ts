@@ -35,7 +35,7 @@ export const shardMapPlugin = fp<ShardMapPluginOptions>(
       registers: [options.registry],
     });
     version.set(router.version);
-    const coordinator = app.coord;
+    const coordinator = app.etcd;
     if (coordinator === undefined) {
       log.info({ version: router.version }, 'no etcd: static default shard map');
       return;
@@ -78,5 +78,5 @@ export const shardMapPlugin = fp<ShardMapPluginOptions>(
     });
     app.addHook('onClose', async () => watch.close());
   },
-  { name: 'shard-map', dependencies: ['coordinator'] },
+  { name: 'shard-map', dependencies: ['etcd'] },
 );

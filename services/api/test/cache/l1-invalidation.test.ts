@@ -38,12 +38,19 @@ function caches(): { account: EntityCache<Account>; post: EntityCache<Post> } {
 }
 
 const at = '2026-01-01T00:00:00.000Z';
+// An object becomes an envelope as the relay writes it (event id and time added when absent).
+let seq = 0;
 const event = (value: unknown): IncomingEvent => ({
   topic: 't',
   partition: 0,
   offset: '0',
   key: undefined,
-  value: typeof value === 'string' ? value : JSON.stringify(value),
+  value:
+    typeof value === 'string'
+      ? value
+      : JSON.stringify(
+          value !== null && typeof value === 'object' ? { eventId: `e${++seq}`, occurredAt: at, ...value } : value,
+        ),
   headers: {},
 });
 

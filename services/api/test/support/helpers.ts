@@ -1,8 +1,8 @@
 import { loadConfig } from '@sdl/config';
 import { createLogger, type Logger } from '@sdl/logging';
-import { createMetrics, type Metrics } from '@sdl/metrics';
-import type { FastifyInstance } from 'fastify';
-import { buildApp, type ApiDeps } from '../../src/app.js';
+import type { Metrics } from '@sdl/metrics';
+import { createTestAppBuilder, type TestApp as TestAppOf } from '@sdl/testing';
+import { buildApp } from '../../src/app.js';
 import { createAccountId } from '../../src/domain/ids.js';
 import { ApiConfigSchema, checkApiConfig, type ApiConfig } from '../../src/config.js';
 import { createShardRouter } from '../../src/sharding/shard-router.js';
@@ -18,16 +18,18 @@ export function testLogger(): Logger {
   return createLogger({ name: 'api-test', level: process.env.TEST_LOG_LEVEL ?? 'silent' });
 }
 
-export interface TestApp {
-  readonly app: FastifyInstance;
-  readonly metrics: Metrics;
-}
+/** A built api node under test (see createTestAppBuilder). */
+export type TestApp = TestAppOf<ApiConfig>;
 
-export async function buildTestApp(env: Record<string, string>, extra: Partial<ApiDeps> = {}): Promise<TestApp> {
-  const metrics = createMetrics({ service: 'api', node: 'api-test', defaults: false });
-  const app = await buildApp({ config: testConfig(env), logger: testLogger(), metrics, ...extra });
-  return { app, metrics };
-}
+/** An api node as main.ts builds it (config through the schema and its checks), silent, not listening. */
+export const buildTestApp = createTestAppBuilder({
+  name: 'api',
+  schema: ApiConfigSchema,
+  check: checkApiConfig,
+  build: buildApp,
+  env: { NODE_ID: 'api-test' },
+  logLevel: process.env.TEST_LOG_LEVEL ?? 'silent',
+});
 
 /** A fresh account id that the default map routes to `shard` (of `shardCount`). */
 export function idOnShard(shard: number, shardCount = 2): string {

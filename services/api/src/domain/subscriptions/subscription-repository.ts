@@ -137,9 +137,15 @@ export class SubscriptionRepository {
         amount_cents: number;
         currency: string;
         status: string;
+        token: string;
+        idempotency_key: string | null;
+        provider_charge_id: string | null;
+        failure_code: string | null;
         created_at: Date;
+        updated_at: Date;
       }>(
-        `SELECT id, subscription_id, period_start, period_end, amount_cents, currency, status, created_at
+        `SELECT id, subscription_id, period_start, period_end, amount_cents, currency, status, token::text AS token,
+                idempotency_key, provider_charge_id, failure_code, created_at, updated_at
            FROM charges WHERE subscription_id = $1 ORDER BY period_start LIMIT 1000`,
         [id],
       );
@@ -151,7 +157,12 @@ export class SubscriptionRepository {
         amountCents: r.amount_cents,
         currency: r.currency,
         status: r.status,
+        token: r.token,
+        idempotencyKey: r.idempotency_key,
+        providerChargeId: r.provider_charge_id,
+        failureCode: r.failure_code,
         createdAt: r.created_at.toISOString(),
+        updatedAt: r.updated_at.toISOString(),
       }));
     });
   }

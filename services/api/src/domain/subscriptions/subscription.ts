@@ -34,11 +34,26 @@ export const ChargeSchema = Type.Object(
     periodEnd: Type.String(),
     amountCents: Type.Integer(),
     currency: Type.String(),
+    /** `pending` (the provider call in flight or to be retried), `succeeded`, `failed`. */
     status: Type.String(),
+    /** The fencing token of the billing leader that wrote the row last (decimal). */
+    token: Type.String(),
+    /** What billing sends the provider: `sub:<subscription id>:<period start, microseconds>`. */
+    idempotencyKey: Type.Union([Type.String(), Type.Null()]),
+    providerChargeId: Type.Union([Type.String(), Type.Null()]),
+    failureCode: Type.Union([Type.String(), Type.Null()]),
     createdAt: Type.String(),
+    updatedAt: Type.String(),
   },
   { additionalProperties: false },
 );
 export type Charge = Static<typeof ChargeSchema>;
+
+/** The token of the charge written last (the `x-fence` answer header); undefined without charges. */
+export function lastWriteToken(charges: readonly Charge[]): string | undefined {
+  let last: Charge | undefined;
+  for (const charge of charges) if (last === undefined || charge.updatedAt > last.updatedAt) last = charge;
+  return last?.token;
+}
 
 export const ChargeListSchema = Type.Object({ items: Type.Array(ChargeSchema) }, { additionalProperties: false });

@@ -1,0 +1,64 @@
+import { createEventConsumer, type IncomingEvent } from '@sdl/events';
+import type { Logger } from '@sdl/logging';
+import { retry } from '@sdl/retry';
+import type { FastifyInstance } from 'fastify';
+
+/** Starts delivering events to `onEvent`; rejects when the source cannot be reached (retried). */
+export type EventSubscriber = (onEvent: (event: IncomingEvent) => Promise<void>) => Promise<{ close(): Promise<void> }>;
+
+export interface KafkaSubscriberOptions {
+  readonly brokers: readonly string[];
+  readonly clientId: string;
+  /** Nodes sharing a group split the partitions (each event reaches one of them); separate groups each see all. */
+  readonly groupId: string;
+  readonly topics: readonly string[];
+  /** Where a group without committed offsets starts. */
+  readonly fromBeginning: boolean;
+  readonly logger: Logger;
+}
+
+/** A Kafka consumer-group member as an EventSubscriber (offsets commit after `onEvent` resolves). */
+export function kafkaSubscriber(options: KafkaSubscriberOptions): EventSubscriber {
+  return async (onEvent) => createEventConsumer({ ...options, onEvent });
+}
+
+export interface BackgroundSubscriptionOptions {
+  readonly subscribe: EventSubscriber;
+  readonly onEvent: (event: IncomingEvent) => Promise<void>;
+  /** A child logger of the consumer's component. */
+  readonly log: Logger;
+  /** What to log while the source is unreachable (what the node does meanwhile). */
+  readonly whileDown: string;
+  /** Backoff between subscribe attempts (default 1000 ms, doubling to 10 s). */
+  readonly retryMs?: number;
+}
+
+/**
+ * How the api's consumers subscribe: once the app is ready, in the background and again after a
+ * failure (with backoff, until shutdown), so a Kafka outage never delays start-up. Closed in onClose.
+ */
+export function subscribeInBackground(app: FastifyInstance, options: BackgroundSubscriptionOptions): void {
+  const { log } = options;
+  const stop = new AbortController();
+  let source: { close(): Promise<void> } | undefined;
+  let running: Promise<void> | undefined;
+
+  const subscribeUntilDone = async (): Promise<void> => {
+    source = await retry(() => options.subscribe(options.onEvent), {
+      minMs: options.retryMs ?? 1000,
+      maxMs: 10_000,
+      signal: stop.signal,
+      onRetry: (err, _attempt, retryInMs) => log.warn({ err, retryInMs }, options.whileDown),
+    }).catch(() => undefined); // only shutdown ends the retries early
+    if (source !== undefined) log.info('subscribed');
+  };
+
+  app.addHook('onReady', async () => {
+    running = subscribeUntilDone();
+  });
+  app.addHook('onClose', async () => {
+    stop.abort();
+    await running;
+    await source?.close().catch((err: unknown) => log.warn({ err }, 'closing the event source failed'));
+  });
+}
