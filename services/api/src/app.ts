@@ -16,6 +16,8 @@ import { createPostService } from './domain/posts/post-service.js';
 import { viewsFlusherPlugin } from './cache/write-back/views-flusher-plugin.js';
 import { createSubscriptionRepository } from './domain/subscriptions/subscription-repository.js';
 import { createSubscriptionService } from './domain/subscriptions/subscription-service.js';
+import { BillingLedgerRepository } from './domain/billing/billing-ledger.js';
+import { billingLedgerPlugin } from './domain/billing/billing-ledger-consumer.js';
 import { createViewCounter } from './cache/write-back/view-counter.js';
 import type { EventPublisher } from './outbox/kafka-publisher.js';
 import { kafkaPublisherPlugin, lockRedisPlugin, outboxPlugin } from './outbox/outbox-plugin.js';
@@ -28,6 +30,7 @@ import { shardMapPlugin } from './sharding/shard-map-plugin.js';
 import { accountRoutes } from './routes/accounts.js';
 import { postRoutes } from './routes/posts.js';
 import { subscriptionRoutes } from './routes/subscriptions.js';
+import { billingRoutes } from './routes/billing.js';
 import { whoamiRoutes } from './routes/whoami.js';
 import { createShardRouter } from './sharding/shard-router.js';
 
@@ -45,6 +48,8 @@ export interface ApiDeps {
   readonly migrationsDir?: string;
   /** Replaces the Kafka source of L1 invalidation events (tests). */
   readonly cacheEvents?: EventSubscriber;
+  /** Replaces the Kafka source of billing.events for the billing ledger projection (tests). */
+  readonly billingEvents?: EventSubscriber;
 }
 
 /** The registration value the lb reads: `{ id, url, weight }`. */
@@ -103,7 +108,13 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
     await app.register(outboxPlugin, {
       topic: config.accountsTopic,
       // One topic per aggregate type, keyed by aggregate id (per-aggregate order).
-      topics: { account: config.accountsTopic, post: config.postsTopic, subscription: config.subscriptionsTopic },
+      topics: {
+        account: config.accountsTopic,
+        post: config.postsTopic,
+        subscription: config.subscriptionsTopic,
+        // billing-leader writes charge events into the same outbox; this relay publishes them.
+        charge: config.billingTopic,
+      },
       batchSize: config.outboxBatch,
       pollMs: config.outboxPollMs,
       lockTtlMs: config.outboxLockTtlMs,
@@ -183,6 +194,17 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
     await app.register(accountRoutes, { accounts, cacheMode: config.accountsCacheMode });
     await app.register(postRoutes, { posts, views, viewsMode: config.viewsMode });
     await app.register(subscriptionRoutes, { subscriptions });
+    const ledger = new BillingLedgerRepository(app.shards);
+    await app.register(billingLedgerPlugin, {
+      brokers: config.kafkaBrokers,
+      ...(deps.billingEvents === undefined ? {} : { subscribe: deps.billingEvents }),
+      topic: config.billingTopic,
+      router,
+      ledger,
+      logger,
+      registry,
+    });
+    await app.register(billingRoutes, { router, ledger });
     await app.register(whoamiRoutes, { nodeId: config.nodeId });
   } catch (err) {
     // Whatever was opened so far (pools, Redis) closes with the half-built app.

@@ -1,12 +1,14 @@
-import { createEventConsumer, parseEnvelope, type IncomingEvent } from '@sdl/events';
+import { parseEnvelope, type IncomingEvent } from '@sdl/events';
 import type { Logger } from '@sdl/logging';
 import { Counter, type Registry } from '@sdl/metrics';
-import { retry } from '@sdl/retry';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Account } from '../domain/accounts/account.js';
 import { postCacheId, type Post } from '../domain/posts/post.js';
 import type { EntityCache } from './entity-cache.js';
+import { kafkaSubscriber, subscribeInBackground, type EventSubscriber } from '../outbox/event-subscription.js';
+
+export type { EventSubscriber } from '../outbox/event-subscription.js';
 
 // L1 invalidation: every node keeps an optional in-process L1 in front of Redis; the outbox events
 // of every node (through Kafka) evict its stale entries. The handler first, then its plugin.
@@ -49,25 +51,20 @@ export function createCacheInvalidationHandler(
   };
 }
 
-/** Starts delivering events to `onEvent`; rejects when the source cannot be reached (retried). */
-export type EventSubscriber = (onEvent: (event: IncomingEvent) => Promise<void>) => Promise<{ close(): Promise<void> }>;
-
 /**
  * A Kafka subscriber in a consumer group of its own (`api-l1-<nodeId>`): every node must see
  * every event, so nodes must not share a group. From the latest offset: an L1 starts empty, so
  * older events have nothing to invalidate.
  */
-function kafkaSubscriber(options: CacheInvalidationOptions): EventSubscriber {
-  return async (onEvent) =>
-    createEventConsumer({
-      brokers: options.brokers,
-      clientId: `api-l1-${options.nodeId}`,
-      groupId: `api-l1-${options.nodeId}`,
-      topics: options.topics,
-      fromBeginning: false,
-      logger: options.logger,
-      onEvent,
-    });
+function l1Subscriber(options: CacheInvalidationOptions): EventSubscriber {
+  return kafkaSubscriber({
+    brokers: options.brokers,
+    clientId: `api-l1-${options.nodeId}`,
+    groupId: `api-l1-${options.nodeId}`,
+    topics: options.topics,
+    fromBeginning: false,
+    logger: options.logger,
+  });
 }
 
 export interface CacheInvalidationOptions {
@@ -97,36 +94,18 @@ export const cacheInvalidationPlugin = fp<CacheInvalidationOptions>(
       log.info('no KAFKA_BROKERS: L1 entries expire after their TTL only');
       return;
     }
-    const subscribe = options.subscribe ?? kafkaSubscriber(options);
     const events = new Counter({
       name: 'api_cache_l1_events_total',
       help: 'Outbox events received for L1 invalidation (result: applied, skipped = unreadable)',
       labelNames: ['result'] as const,
       registers: [options.registry],
     });
-    const onEvent = createCacheInvalidationHandler(options.caches, options.logger, events);
-    const stop = new AbortController();
-    let source: { close(): Promise<void> } | undefined;
-    let running: Promise<void> | undefined;
-
-    const subscribeUntilDone = async (): Promise<void> => {
-      source = await retry(() => subscribe(onEvent), {
-        minMs: options.retryMs ?? 1000,
-        maxMs: 10_000,
-        signal: stop.signal,
-        onRetry: (err, _attempt, retryInMs) =>
-          log.warn({ err, retryInMs }, 'L1 invalidation cannot subscribe; L1 TTL bounds staleness meanwhile'),
-      }).catch(() => undefined); // only shutdown ends the retries early
-      if (source !== undefined) log.info('L1 invalidation subscribed');
-    };
-
-    app.addHook('onReady', async () => {
-      running = subscribeUntilDone();
-    });
-    app.addHook('onClose', async () => {
-      stop.abort();
-      await running;
-      await source?.close().catch((err: unknown) => log.warn({ err }, 'closing the L1 invalidation source failed'));
+    subscribeInBackground(app, {
+      subscribe: options.subscribe ?? l1Subscriber(options),
+      onEvent: createCacheInvalidationHandler(options.caches, options.logger, events),
+      log,
+      whileDown: 'L1 invalidation cannot subscribe; L1 TTL bounds staleness meanwhile',
+      ...(options.retryMs === undefined ? {} : { retryMs: options.retryMs }),
     });
   },
   { name: 'cache-invalidation' },

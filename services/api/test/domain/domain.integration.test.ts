@@ -222,7 +222,7 @@ describe('domain API v1 against two Postgres shards and Redis', () => {
     await app.ready();
   });
 
-  it('chooses a plan, refuses a second active one (409) and unknown plans (422), lists no charges, cancels', async () => {
+  it('chooses a plan, refuses a second active one (409) and unknown plans (422), lists its charges, cancels', async () => {
     expect((await call('GET', '/v1/plans')).json<{ items: unknown[] }>().items.length).toBeGreaterThan(0);
     const base = `/v1/accounts/${accountId}/subscriptions`;
     const res = await call('POST', base, { plan: 'pro' });
@@ -243,7 +243,48 @@ describe('domain API v1 against two Postgres shards and Redis', () => {
     expect(unknown.json()).toMatchObject({ code: 'API_ERR_UNKNOWN_PLAN' });
 
     expect((await call('GET', `${base}/${sub.id as string}`)).json()).toEqual(sub);
-    expect((await call('GET', `${base}/${sub.id as string}/charges`)).json()).toEqual({ items: [] });
+    const chargesUrl = `${base}/${sub.id as string}/charges`;
+    const none = await call('GET', chargesUrl);
+    expect(none.json()).toEqual({ items: [] });
+    expect(none.headers['x-fence']).toBeUndefined();
+    // The rows billing-leader writes (services/billing-leader/src/billing/charge-rows.ts): the first
+    // period, due at creation, settled by the leader with token 42; the next one still pending under 43.
+    const shardDb = db[shardOf(accountId)]!;
+    for (const [n, status, token, providerId] of [
+      [0, 'succeeded', 42, 'ch_first'],
+      [1, 'pending', 43, null],
+    ] as const) {
+      await shardDb.query(
+        `INSERT INTO charges (id, subscription_id, account_id, partition, period_start, period_end, amount_cents, currency,
+                              status, token, idempotency_key, provider_charge_id, updated_at)
+         SELECT 'chg_' || $2::int, id, account_id, partition, next_billing_at + make_interval(months => $2::int),
+                next_billing_at + make_interval(months => $2::int + 1), amount_cents, currency, $3, $4, 'sub:' || id || ':' || $2,
+                $5, now() + make_interval(secs => $2::int)
+           FROM subscriptions WHERE id = $1`,
+        [sub.id, n, status, token, providerId],
+      );
+    }
+    const listed = await call('GET', chargesUrl);
+    expect(listed.statusCode).toBe(200);
+    expect(listed.headers['x-fence']).toBe('43');
+    const items = listed.json<{ items: Body[] }>().items;
+    expect(items).toHaveLength(2);
+    expect(items[0]).toMatchObject({
+      id: 'chg_0',
+      subscriptionId: sub.id,
+      periodStart: sub.nextBillingAt,
+      amountCents: 1500,
+      status: 'succeeded',
+      token: '42',
+      providerChargeId: 'ch_first',
+      failureCode: null,
+    });
+    expect(items[1]).toMatchObject({
+      status: 'pending',
+      token: '43',
+      providerChargeId: null,
+      periodStart: items[0]!.periodEnd,
+    });
 
     const canceled = await call('POST', `${base}/${sub.id as string}/cancel`);
     expect(canceled.statusCode).toBe(200);

@@ -1,4 +1,4 @@
--- The api's idempotent consumer of billing.events (outbox/billing-ledger-consumer.ts).
+-- The api's idempotent consumer of billing.events (src/domain/billing/billing-ledger-consumer.ts).
 
 -- Events already applied, recorded in the same transaction as their effect: a redelivered or
 -- twice-published event finds its id here and changes nothing. `id` is `<consumer>:<event id>`;
