@@ -9,3 +9,4 @@ export { createReadiness, type Readiness, type ReadinessCheck } from './readines
 export { listenWithGrace, type ListenOptions } from './listen.js';
 export { runService, BaseConfigSchema, type BaseConfig, type ServiceContext } from './run-service.js';
 export { requestIdFrom } from './request-id.js';
+export { etcdPlugin, etcdUnavailable, optionalEtcdPlugin, type EtcdPluginOptions } from './etcd-plugin.js';

@@ -2,7 +2,7 @@ import type { Coordinator } from '@sdl/coord';
 import type { Logger } from '@sdl/logging';
 import type { Metrics } from '@sdl/metrics';
 import type { Redis } from '@sdl/redis';
-import { createApp } from '@sdl/server';
+import { createApp, optionalEtcdPlugin } from '@sdl/server';
 import type { FastifyInstance } from 'fastify';
 import { asAccount, type Account } from './domain/accounts/account.js';
 import { createAccountRepository } from './domain/accounts/account-repository.js';
@@ -24,7 +24,6 @@ import { kafkaPublisherPlugin, lockRedisPlugin, outboxPlugin } from './outbox/ou
 import { postgresPlugin } from './db/postgres-plugin.js';
 import { cacheHealthPlugin, redisPlugin } from './cache/redis-plugin.js';
 import { cacheInvalidationPlugin, type EventSubscriber } from './cache/l1-invalidation.js';
-import { coordinatorPlugin } from './coordination/coordinator-plugin.js';
 import { registrationPlugin } from './coordination/registration-plugin.js';
 import { shardMapPlugin } from './sharding/shard-map-plugin.js';
 import { accountRoutes } from './routes/accounts.js';
@@ -122,7 +121,7 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
       logger,
       registry,
     });
-    await app.register(coordinatorPlugin, {
+    await app.register(optionalEtcdPlugin, {
       endpoints: config.etcdEndpoints,
       client: deps.coordinator,
       logger,

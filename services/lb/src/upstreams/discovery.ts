@@ -1,29 +1,8 @@
-import { createCoordinator, type Coordinator, type PrefixWatch } from '@sdl/coord';
+import type { Coordinator, PrefixWatch } from '@sdl/coord';
 import type { Logger } from '@sdl/logging';
-import { createClientPlugin } from '@sdl/server';
 import { createEntryParser, type HostSpec } from './host-spec.js';
 
-declare module 'fastify' {
-  interface FastifyInstance {
-    /** The etcd client discovery watches; undefined when ETCD_ENDPOINTS is empty (static upstreams only). */
-    etcd: Coordinator | undefined;
-  }
-}
-
-/**
- * Discovery's etcd client as `app.etcd`, made from `endpoints` (none: discovery off) unless one
- * is passed in; `/readyz` checks it as `etcd`. Closed in onClose when the plugin made it.
- */
-export const etcdPlugin = createClientPlugin({
-  name: 'etcd',
-  decorate: 'etcd',
-  create: (options: { readonly endpoints: readonly string[]; readonly logger: Logger }) =>
-    options.endpoints.length === 0
-      ? undefined
-      : createCoordinator({ endpoints: options.endpoints, logger: options.logger }),
-  close: (coordinator) => coordinator.close(),
-  ready: (coordinator, signal) => coordinator.ping(signal),
-});
+// The etcd client is @sdl/coord's etcdPlugin (`app.etcd`, checked by /readyz).
 
 export interface DiscoveryOptions {
   readonly coordinator: Coordinator;
