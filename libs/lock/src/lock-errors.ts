@@ -11,8 +11,14 @@ export const LockErrors = {
   notExtended: {
     code: 'LOCK_ERR_NOT_EXTENDED',
     statusCode: 409,
-    message: 'lock not extended: it expired or a majority of instances no longer hold its token',
+    message: 'lock not extended: it expired, or so many instances refused that no majority can hold its token',
     retriable: false,
+  },
+  extendUnconfirmed: {
+    code: 'LOCK_ERR_EXTEND_UNCONFIRMED',
+    statusCode: 503,
+    message: 'lock not extended: too few instances answered in time; it stays valid until its validity runs out',
+    retriable: true,
   },
   instanceTimeout: {
     code: 'LOCK_ERR_INSTANCE_TIMEOUT',

@@ -1,9 +1,15 @@
 import { EventEmitter } from 'node:events';
 import { performance } from 'node:perf_hooks';
+import { AppError } from '@sdl/errors';
 import type { Logger } from 'pino';
+import { LockErrors } from './lock-errors.js';
 import type { Lock, Redlock } from './redlock.js';
 
-/** Why a keeper stopped holding its lock: stable, fit for a metric label. */
+/**
+ * Why a keeper stopped holding its lock: stable, fit for a metric label. `extend_failed`: the
+ * instances said the lock is gone (no majority can hold its token any more); `expired`: its validity
+ * ran out on the local clock before an extension landed; `stopped`: stop().
+ */
 export type LockLossReason = 'extend_failed' | 'expired' | 'stopped';
 
 export interface LockKeeperOptions {
@@ -12,6 +18,8 @@ export interface LockKeeperOptions {
   readonly ttlMs: number;
   /** Extend this often while held, ms (default ttl/3). */
   readonly extendEveryMs?: number;
+  /** Try again this soon after an extension round that got too few answers, ms (default ttl/12). */
+  readonly extendRetryMs?: number;
   /** Pause between acquisition attempts while another holds the lock, ms (default ttl/3, plus up to 20 % jitter). */
   readonly retryMs?: number;
   readonly logger: Logger;
@@ -20,14 +28,19 @@ export interface LockKeeperOptions {
 interface LockKeeperEvents {
   acquired: [lock: Lock];
   extended: [lock: Lock];
+  /** An extension round failed without proving the lock gone; the keeper still holds it while valid. */
+  extendFailed: [err: unknown];
   lost: [reason: LockLossReason];
 }
 
 /**
  * Holds one lock for as long as it can: acquires it (retrying while another holds it), extends it
- * every ttl/3, and reports `lost` when an extension fails or the validity runs out on the local
- * monotonic clock (a stalled event loop or a hung instance), then goes back to acquiring.
- * `held` is the check to make right before acting under the lock.
+ * every ttl/3, and reports `lost` when the instances say it is gone or its validity runs out on the
+ * local monotonic clock (a stalled event loop, instances that stopped answering), then goes back to
+ * acquiring. An extension round that merely got too few answers in time (a busy machine, one slow
+ * instance) does not end the hold: the lock is still valid, and the round is retried every
+ * `extendRetryMs` until one lands or the validity runs out. `held` is the check to make right
+ * before acting under the lock.
  */
 export class LockKeeper extends EventEmitter<LockKeeperEvents> {
   readonly #o: Required<Omit<LockKeeperOptions, 'logger'>>;
@@ -41,7 +54,8 @@ export class LockKeeper extends EventEmitter<LockKeeperEvents> {
   constructor(options: LockKeeperOptions) {
     super();
     const third = Math.max(1, Math.floor(options.ttlMs / 3));
-    this.#o = { extendEveryMs: third, retryMs: third, ...options };
+    const twelfth = Math.max(1, Math.floor(options.ttlMs / 12));
+    this.#o = { extendEveryMs: third, extendRetryMs: twelfth, retryMs: third, ...options };
     this.#log = options.logger.child({ component: 'lock-keeper', resource: options.resource });
   }
 
@@ -76,7 +90,7 @@ export class LockKeeper extends EventEmitter<LockKeeperEvents> {
   }
 
   async #step(): Promise<void> {
-    const { redlock, resource, ttlMs, extendEveryMs, retryMs } = this.#o;
+    const { redlock, resource, ttlMs, extendEveryMs, extendRetryMs, retryMs } = this.#o;
     const lock = this.#lock;
     try {
       if (lock === undefined) {
@@ -99,11 +113,17 @@ export class LockKeeper extends EventEmitter<LockKeeperEvents> {
       }
       this.#schedule(extendEveryMs);
     } catch (err) {
-      if (lock !== undefined && this.#lock === lock) {
-        this.#log.warn({ err }, 'lock extension failed; lock lost');
-        this.#lose('extend_failed');
-      } else {
+      if (lock === undefined || this.#lock !== lock) {
         this.#log.debug({ err }, 'lock not acquired; retrying');
+      } else if (err instanceof AppError && err.code === LockErrors.notExtended.code) {
+        this.#log.warn({ err }, 'lock extension refused; lock lost');
+        this.#lose(this.held ? 'extend_failed' : 'expired');
+      } else {
+        // Still ours until validUntil (the expiry timer ends the hold if no round lands by then).
+        this.#log.warn({ err }, 'lock extension unconfirmed; holding while valid and retrying');
+        this.emit('extendFailed', err);
+        this.#schedule(extendRetryMs);
+        return;
       }
       this.#schedule(retryMs * (1 + Math.random() * 0.2));
     }
@@ -117,6 +137,8 @@ export class LockKeeper extends EventEmitter<LockKeeperEvents> {
         if (this.#lock !== lock) return;
         this.#log.warn('lock validity ran out before it was extended; lock lost');
         this.#lose('expired');
+        // Whatever instances still carry the token would only delay the next holder.
+        void this.#o.redlock.release(lock);
       },
       Math.max(0, lock.validUntil - performance.now()),
     );
@@ -130,7 +152,10 @@ export class LockKeeper extends EventEmitter<LockKeeperEvents> {
   }
 }
 
-/** Keeps `resource` locked through `redlock` (extends every ttl/3; retries every ttl/3 + jitter). */
+/**
+ * Keeps `resource` locked through `redlock` (extends every ttl/3, and every ttl/12 after a round
+ * without enough answers; acquires every ttl/3 + jitter).
+ */
 export function createLockKeeper(options: LockKeeperOptions): LockKeeper {
   return new LockKeeper(options);
 }

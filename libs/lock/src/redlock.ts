@@ -92,7 +92,7 @@ export class Redlock {
     const token = randomBytes(16).toString('hex');
     for (let attempt = 1; ; attempt++) {
       const start = performance.now();
-      const votes = await this.#round((redis) =>
+      const { votes } = await this.#round((redis) =>
         redis.set(resource, token, 'PX', ttlMs, 'NX').then((reply) => reply === 'OK'),
       );
       const lock = this.#granted(resource, token, ttlMs, start, votes);
@@ -110,7 +110,10 @@ export class Redlock {
 
   /**
    * Compare-and-pexpire on every instance: a new validity from now. Throws LOCK_ERR_NOT_EXTENDED
-   * (after releasing what is left) when the lock had already expired or no majority still holds it.
+   * (after releasing what is left) when the lock had already expired or so many instances refused
+   * that no majority can still hold its token: the lock is gone. Throws LOCK_ERR_EXTEND_UNCONFIRMED
+   * (releasing nothing) when too few instances answered in time (slow or unreachable): that proves
+   * nothing against the lock, which stays valid until `lock.validUntil`; extend again before then.
    */
   async extend(lock: Lock, ttlMs: number): Promise<Lock> {
     checkTtl(ttlMs);
@@ -119,15 +122,20 @@ export class Redlock {
       await this.#releaseEverywhere(lock.resource, lock.token);
       throw new AppError(LockErrors.notExtended, { details: { resource: lock.resource, reason: 'expired' } });
     }
-    const votes = await this.#round((redis) =>
+    const { votes, refusals } = await this.#round((redis) =>
       this.#extend.run(redis, [lock.resource], [lock.token, ttlMs]).then((reply) => reply === 1),
     );
     const extended = this.#granted(lock.resource, lock.token, ttlMs, start, votes);
     if (extended !== undefined) return extended;
-    await this.#releaseEverywhere(lock.resource, lock.token);
-    throw new AppError(LockErrors.notExtended, {
-      details: { resource: lock.resource, reason: 'no_quorum', votes, quorum: this.quorum },
-    });
+    const details = { resource: lock.resource, votes, refusals, quorum: this.quorum };
+    // An instance that answered "not your token" holds no part of this lock any more; once a
+    // majority is out of reach the lock is gone for sure. Anything short of that (a timeout, a
+    // dropped connection) leaves the keys where they were: the lock stands until it expires.
+    if (refusals > this.#clients.length - this.quorum) {
+      await this.#releaseEverywhere(lock.resource, lock.token);
+      throw new AppError(LockErrors.notExtended, { details: { ...details, reason: 'refused' } });
+    }
+    throw new AppError(LockErrors.extendUnconfirmed, { details });
   }
 
   /** Compare-and-delete on every instance; never throws. Returns how many instances deleted it. */
@@ -135,14 +143,22 @@ export class Redlock {
     return this.#releaseEverywhere(lock.resource, lock.token);
   }
 
-  #releaseEverywhere(resource: string, token: string): Promise<number> {
-    return this.#round((redis) => this.#release.run(redis, [resource], [token]).then((reply) => reply === 1));
+  async #releaseEverywhere(resource: string, token: string): Promise<number> {
+    const { votes } = await this.#round((redis) =>
+      this.#release.run(redis, [resource], [token]).then((reply) => reply === 1),
+    );
+    return votes;
   }
 
-  /** Runs `op` on every instance in parallel, each bounded by the per-instance timeout; counts the yeses. */
-  async #round(op: (redis: Redis) => Promise<boolean>): Promise<number> {
+  /**
+   * Runs `op` on every instance in parallel, each bounded by the per-instance timeout. `votes`:
+   * instances that said yes; `refusals`: instances that answered no (a timeout or an error is neither).
+   */
+  async #round(op: (redis: Redis) => Promise<boolean>): Promise<{ votes: number; refusals: number }> {
     const results = await Promise.allSettled(this.#clients.map((redis) => withTimeout(op(redis), this.#timeoutMs)));
-    return results.filter((r) => r.status === 'fulfilled' && r.value).length;
+    const answered = results.filter((r) => r.status === 'fulfilled');
+    const votes = answered.filter((r) => r.value).length;
+    return { votes, refusals: answered.length - votes };
   }
 
   #granted(resource: string, token: string, ttlMs: number, start: number, votes: number): Lock | undefined {
