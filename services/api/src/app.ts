@@ -32,6 +32,8 @@ import { subscriptionRoutes } from './routes/subscriptions.js';
 import { billingRoutes } from './routes/billing.js';
 import { whoamiRoutes } from './routes/whoami.js';
 import { createShardRouter } from './sharding/shard-router.js';
+import { gatewayTrustPlugin } from './tenancy/gateway-trust.js';
+import { accountOwnerGuardPlugin } from './tenancy/account-owner-guard.js';
 
 export interface ApiDeps {
   readonly config: ApiConfig;
@@ -189,6 +191,9 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
     await app.register(viewsFlusherPlugin, { views, intervalMs: config.viewsFlushMs, logger });
     const subscriptions = createSubscriptionService(router, createSubscriptionRepository(app.shards));
 
+    // Who is calling, then (for every account-scoped route registered below) whether they own it.
+    await app.register(gatewayTrustPlugin, { secret: config.gatewaySecret });
+    await app.register(accountOwnerGuardPlugin, { accounts });
     serveOpenApi(app, { title: 'System Design Lab api', version: '1' });
     await app.register(accountRoutes, { accounts, cacheMode: config.accountsCacheMode });
     await app.register(postRoutes, { posts, views, viewsMode: config.viewsMode });

@@ -14,6 +14,11 @@ const CacheMode = (defaultMode: 'write-through' | 'write-around') =>
 export const ApiConfigSchema = Type.Object({
   ...BaseConfigSchema.properties,
   port: Type.Integer({ minimum: 1, maximum: 65535, default: 3000 }),
+  /**
+   * The secret the gateway sends in x-gateway-secret (its own GATEWAY_SECRET); when set, requests
+   * without it are refused (401 API_ERR_NOT_FROM_GATEWAY). Unset: anyone may call, as any tenant.
+   */
+  gatewaySecret: Type.Optional(Type.String({ minLength: 16 })),
   /** URL the lb uses to reach this node; defaults to http://<NODE_ID>:<PORT>. */
   advertiseUrl: Type.Optional(Type.String({ minLength: 1 })),
   etcdEndpoints: CommaList('etcd endpoints; empty disables registration'),

@@ -10,6 +10,13 @@ export const ApiErrors = {
     message: 'id is not a valid subscription id',
   },
   invalidCursor: { code: 'API_ERR_INVALID_CURSOR', statusCode: 400, message: 'cursor is not one this api issued' },
+  // The caller did not present the gateway's shared secret (GATEWAY_SECRET): it bypassed the edge.
+  notFromGateway: {
+    code: 'API_ERR_NOT_FROM_GATEWAY',
+    statusCode: 401,
+    message: 'requests must come through the gateway',
+  },
+  invalidTenant: { code: 'API_ERR_INVALID_TENANT', statusCode: 400, message: 'x-tenant-id is not a valid tenant' },
   accountNotFound: { code: 'API_ERR_ACCOUNT_NOT_FOUND', statusCode: 404, message: 'account not found' },
   postNotFound: { code: 'API_ERR_POST_NOT_FOUND', statusCode: 404, message: 'post not found' },
   subscriptionNotFound: {

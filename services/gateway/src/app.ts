@@ -57,6 +57,7 @@ export async function buildApp(deps: GatewayDeps): Promise<FastifyInstance> {
     }),
     upstream: app.upstream,
     metrics,
+    gatewaySecret: config.gatewaySecret,
   });
   return app;
 }

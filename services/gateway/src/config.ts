@@ -15,6 +15,11 @@ export const GatewayConfigSchema = Type.Object({
     minItems: 1,
     default: ['demo:lab-demo-key', 'limited:lab-limited-key'],
   }),
+  /**
+   * Sent to the api in x-gateway-secret with every request (the api's GATEWAY_SECRET): requests
+   * that bypass the gateway are refused there. Unset: none sent.
+   */
+  gatewaySecret: Type.Optional(Type.String({ minLength: 16 })),
   ratelimitEnabled: Type.Boolean({ default: true }),
   ratelimitTimeoutMs: Type.Integer({ minimum: 1, default: 250 }),
   /** What to do when the ratelimiter itself is unreachable or slow: proxy anyway, or answer 503. */

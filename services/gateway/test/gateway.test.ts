@@ -128,7 +128,8 @@ describe('gateway against a real ratelimiter, Redis and upstream', () => {
     expect(seen.headers['x-custom']).toBe('kept');
     expect(seen.headers['x-request-id']).toBe('trace-abc-123');
     expect(seen.headers['x-client-id']).toBe('demo');
-    expect(seen.headers['x-forwarded-for']).toBe('203.0.113.7, 127.0.0.1');
+    expect(seen.headers['x-forwarded-for']).toBe('127.0.0.1');
+    expect(seen.headers['x-tenant-id']).toBe('demo');
     expect(seen.headers['x-forwarded-proto']).toBe('http');
     expect(seen.headers['x-api-key']).toBeUndefined();
     expect(seen.headers.authorization).toBeUndefined();

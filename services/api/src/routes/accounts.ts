@@ -20,7 +20,7 @@ const IdParamsSchema = Type.Object(
   { additionalProperties: false },
 );
 
-/** Accounts: create, get, update (PATCH), delete. */
+/** Accounts: create (owned by the caller's tenant), get, update (PATCH), delete. */
 export async function accountRoutes(app: FastifyInstance, options: AccountRoutesOptions): Promise<void> {
   const { accounts, cacheMode } = options;
 
@@ -28,7 +28,7 @@ export async function accountRoutes(app: FastifyInstance, options: AccountRoutes
     '/v1/accounts',
     { schema: { body: CreateAccountSchema, response: { 201: AccountSchema } } },
     async (req, reply) => {
-      const result = await accounts.create(req.body);
+      const result = await accounts.create(req.body, req.tenant);
       explain(reply, result.route, result.cache, cacheMode);
       return reply.status(201).header('location', `/v1/accounts/${result.account.id}`).send(result.account);
     },
@@ -38,7 +38,8 @@ export async function accountRoutes(app: FastifyInstance, options: AccountRoutes
     '/v1/accounts/:id',
     { schema: { params: IdParamsSchema, response: { 200: AccountSchema } } },
     async (req, reply) => {
-      const result = await accounts.get(checkAccountId(req.params.id));
+      // The owner check (src/tenancy/) has read it already.
+      const result = req.ownedAccount ?? (await accounts.get(checkAccountId(req.params.id), req.tenant));
       explain(reply, result.route, result.cache, cacheMode);
       return result.account;
     },

@@ -58,8 +58,8 @@ describe('L1 invalidation from outbox events', () => {
   it('drops the account named by an account event, and only that one', async () => {
     const c = caches();
     const [a, b] = [createAccountId(), createAccountId()];
-    await c.account.afterWrite({ id: a, email: 'a@x', name: 'A', createdAt: at, updatedAt: at });
-    await c.account.afterWrite({ id: b, email: 'b@x', name: 'B', createdAt: at, updatedAt: at });
+    await c.account.afterWrite({ id: a, tenant: 't', email: 'a@x', name: 'A', createdAt: at, updatedAt: at });
+    await c.account.afterWrite({ id: b, tenant: 't', email: 'b@x', name: 'B', createdAt: at, updatedAt: at });
     expect((await c.account.get(a)).result).toBe('hit');
 
     const handle = createCacheInvalidationHandler(c, testLogger());

@@ -7,6 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadMigrations, migrate, MIGRATIONS_DIR } from '../../src/db/migrator.js';
 import { testLogger } from '../support/helpers.js';
 
+const ALL = [1, 2, 3, 4, 5, 6, 7];
+
 describe('migrations', () => {
   let server: Started;
   let admin: pg.Pool;
@@ -38,11 +40,11 @@ describe('migrations', () => {
   it('applies every version once, however often it runs', async () => {
     const pool = poolFor(await freshDatabase('mig_twice'));
     const migrations = await loadMigrations();
-    expect(migrations.map((m) => m.version)).toEqual([1, 2, 3, 4, 5, 6]);
-    expect(await migrate(pool, migrations, logger)).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(migrations.map((m) => m.version)).toEqual(ALL);
+    expect(await migrate(pool, migrations, logger)).toEqual(ALL);
     expect(await migrate(pool, migrations, logger)).toEqual([]);
     const { rows } = await pool.query('SELECT version FROM schema_migrations ORDER BY version');
-    expect(rows).toEqual([1, 2, 3, 4, 5, 6].map((version) => ({ version })));
+    expect(rows).toEqual(ALL.map((version) => ({ version })));
     // Each file is idempotent on its own too (IF NOT EXISTS everywhere): re-running it is a no-op.
     for (const migration of migrations) await pool.query(migration.sql);
     const tables = await pool.query("SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename");
@@ -74,9 +76,23 @@ describe('migrations', () => {
     const url = await freshDatabase('mig_race');
     const migrations = await loadMigrations();
     const results = await Promise.all(Array.from({ length: 4 }, () => migrate(poolFor(url), migrations, logger)));
-    expect(results.filter((r) => r.length > 0)).toEqual([[1, 2, 3, 4, 5, 6]]);
+    expect(results.filter((r) => r.length > 0)).toEqual([ALL]);
     const { rows } = await poolFor(url).query('SELECT count(*)::int AS n FROM schema_migrations');
-    expect(rows[0].n).toBe(6);
+    expect(rows[0].n).toBe(ALL.length);
+  });
+
+  it('gives accounts that existed before tenants the default tenant (007)', async () => {
+    const pool = poolFor(await freshDatabase('mig_tenant'));
+    const migrations = await loadMigrations();
+    await migrate(
+      pool,
+      migrations.filter((m) => m.version < 7),
+      logger,
+    );
+    await pool.query("INSERT INTO accounts (id, email, name, partition) VALUES ('acc_old', 'o@lab.test', 'Old', 1)");
+    expect(await migrate(pool, migrations, logger)).toEqual([7]);
+    const { rows } = await pool.query('SELECT id, tenant FROM accounts');
+    expect(rows).toEqual([{ id: 'acc_old', tenant: 'default' }]);
   });
 
   it('applies only the new version when one is added, and rolls back a failing one', async () => {
@@ -84,7 +100,7 @@ describe('migrations', () => {
     const dir = await mkdtemp(join(tmpdir(), 'sdl-migrations-'));
     try {
       await cp(MIGRATIONS_DIR, dir, { recursive: true });
-      expect(await migrate(pool, await loadMigrations(dir), logger)).toEqual([1, 2, 3, 4, 5, 6]);
+      expect(await migrate(pool, await loadMigrations(dir), logger)).toEqual(ALL);
 
       await writeFile(join(dir, '900_broken.sql'), 'CREATE TABLE half_done (id int); SELECT no_such_function();');
       await expect(migrate(pool, await loadMigrations(dir), logger)).rejects.toThrow(/no_such_function/);

@@ -34,10 +34,8 @@ describe('domain routes without reachable shards', () => {
     ['POST', '/v1/accounts/x/posts', { title: 't', body: '' }, 'API_ERR_INVALID_ID'],
     ['GET', `/v1/accounts/${acc}/posts/${acc}`, undefined, 'API_ERR_INVALID_POST_ID'],
     ['GET', `/v1/accounts/${acc}/posts?limit=1000`, undefined, 'ERR_VALIDATION'],
-    ['GET', `/v1/accounts/${acc}/posts?cursor=abc`, undefined, 'API_ERR_INVALID_CURSOR'],
     ['POST', `/v1/accounts/${acc}/posts/${sub}/views`, undefined, 'API_ERR_INVALID_POST_ID'],
     ['POST', `/v1/accounts/${acc}/subscriptions`, { plan: 'pro', extra: 1 }, 'ERR_VALIDATION'],
-    ['POST', `/v1/accounts/${acc}/subscriptions`, { plan: 'gold' }, 'API_ERR_UNKNOWN_PLAN'],
     ['GET', `/v1/accounts/${acc}/subscriptions/${pst}`, undefined, 'API_ERR_INVALID_SUBSCRIPTION_ID'],
     ['GET', `/v1/accounts/${acc}/subscriptions/${'s'.repeat(65)}/charges`, undefined, 'ERR_VALIDATION'],
   ])('%s %s answers its code before touching a shard', async (method, url, payload, code) => {
@@ -46,12 +44,16 @@ describe('domain routes without reachable shards', () => {
     expect([400, 422]).toContain(res.statusCode);
   });
 
+  // Checks that only the route's own logic can make (a cursor it issued, a plan in the catalogue)
+  // run after the owner check (src/tenancy/), which reads the account: 503 with the shard down.
   it.each([
-    ['GET', `/v1/accounts/${acc}/posts/${pst}`],
-    ['GET', `/v1/accounts/${acc}/posts`],
-    ['POST', `/v1/accounts/${acc}/subscriptions/${sub}/cancel`],
-  ])('%s %s fails fast with 503 when the shard is down', async (method, url) => {
-    const res = await app.inject({ method: method as 'GET', url });
+    ['GET', `/v1/accounts/${acc}/posts/${pst}`, undefined],
+    ['GET', `/v1/accounts/${acc}/posts`, undefined],
+    ['POST', `/v1/accounts/${acc}/subscriptions/${sub}/cancel`, undefined],
+    ['GET', `/v1/accounts/${acc}/posts?cursor=abc`, undefined],
+    ['POST', `/v1/accounts/${acc}/subscriptions`, { plan: 'gold' }],
+  ])('%s %s fails fast with 503 when the shard is down', async (method, url, payload) => {
+    const res = await app.inject({ method: method as 'GET', url, ...(payload === undefined ? {} : { payload }) });
     expect(res.statusCode).toBe(503);
     expect(res.json()).toMatchObject({ code: 'API_ERR_SHARD_UNAVAILABLE', retriable: true });
   });

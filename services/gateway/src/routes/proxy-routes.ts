@@ -19,6 +19,8 @@ export interface ProxyRoutesOptions {
   readonly gate: RateLimitGate;
   readonly upstream: UpstreamProxy;
   readonly metrics: GatewayMetrics;
+  /** Sent upstream as x-gateway-secret. */
+  readonly gatewaySecret: string | undefined;
 }
 
 const statusClass = (status: number): string => `${Math.floor(status / 100)}xx`;
@@ -28,7 +30,7 @@ const statusClass = (status: number): string => `${Math.floor(status / 100)}xx`;
  * raw-body parsing does not leak into the gateway's own endpoints.
  */
 export async function proxyRoutes(app: FastifyInstance, options: ProxyRoutesOptions): Promise<void> {
-  const { apiKeys, gate, upstream, metrics } = options;
+  const { apiKeys, gate, upstream, metrics, gatewaySecret } = options;
   app.decorateRequest('apiClient', '');
 
   // Bodies are forwarded byte for byte (the api validates them), so every type is read as a Buffer;
@@ -67,6 +69,7 @@ export async function proxyRoutes(app: FastifyInstance, options: ProxyRoutesOpti
           clientId: req.apiClient,
           clientIp: req.ip,
           protocol: req.protocol,
+          gatewaySecret,
         }),
         body: Buffer.isBuffer(req.body) ? req.body : undefined,
         signal: aborted.signal,

@@ -17,6 +17,8 @@ describe('forwarded headers', () => {
         'x-api-key': 'secret',
         authorization: 'Bearer secret',
         'x-client-id': 'admin',
+        'x-tenant-id': 'admin',
+        'x-gateway-secret': 'guessed',
         'x-request-id': 'spoofed',
         'x-forwarded-for': '1.2.3.4',
         'content-type': 'application/json',
@@ -27,15 +29,22 @@ describe('forwarded headers', () => {
     expect(out).toEqual({
       'content-type': 'application/json',
       'x-custom': 'kept',
-      'x-forwarded-for': '1.2.3.4, 10.0.0.9',
+      'x-forwarded-for': '10.0.0.9',
       'x-forwarded-proto': 'http',
       'x-forwarded-host': 'gw.example',
       'x-request-id': 'req-1',
       'x-client-id': 'demo',
+      'x-tenant-id': 'demo',
     });
   });
 
-  it('starts x-forwarded-for with the client ip when there is none', () => {
+  it('sends the shared secret to the api when one is configured', () => {
+    const out = upstreamRequestHeaders({ 'x-gateway-secret': 'guessed' }, { ...ctx, gatewaySecret: 's3cret' });
+    expect(out['x-gateway-secret']).toBe('s3cret');
+    expect(out['x-tenant-id']).toBe('demo');
+  });
+
+  it('starts x-forwarded-for with the client ip', () => {
     expect(upstreamRequestHeaders({}, ctx)['x-forwarded-for']).toBe('10.0.0.9');
   });
 

@@ -6,17 +6,19 @@ import type { ShardPools } from '../../db/shard-pools.js';
 
 interface AccountRow {
   id: string;
+  tenant: string;
   email: string;
   name: string;
   created_at: Date;
   updated_at: Date;
 }
 
-const COLUMNS = 'id, email, name, created_at, updated_at';
+const COLUMNS = 'id, tenant, email, name, created_at, updated_at';
 
 function toAccount(row: AccountRow): Account {
   return {
     id: row.id,
+    tenant: row.tenant,
     email: row.email,
     name: row.name,
     createdAt: row.created_at.toISOString(),
@@ -35,11 +37,14 @@ export class AccountRepository {
     this.#shards = shards;
   }
 
-  async create(route: ShardRoute, input: { id: string; email: string; name: string }): Promise<Account> {
+  async create(
+    route: ShardRoute,
+    input: { id: string; tenant: string; email: string; name: string },
+  ): Promise<Account> {
     return this.#shards.partitionTransaction(route.shard, [route.partition], 'account_create', async (client) => {
       const { rows } = await client.query<AccountRow>(
-        `INSERT INTO accounts (id, email, name, partition) VALUES ($1, $2, $3, $4) RETURNING ${COLUMNS}`,
-        [input.id, input.email, input.name, route.partition],
+        `INSERT INTO accounts (id, tenant, email, name, partition) VALUES ($1, $2, $3, $4, $5) RETURNING ${COLUMNS}`,
+        [input.id, input.tenant, input.email, input.name, route.partition],
       );
       const account = toAccount(rows[0]!);
       await appendOutboxEvent(client, {

@@ -37,10 +37,11 @@ export class AccountService {
     this.#cache = deps.cache;
   }
 
-  async create(input: CreateAccountInput): Promise<AccountResult> {
+  /** A new account owned by `tenant`. */
+  async create(input: CreateAccountInput, tenant: string): Promise<AccountResult> {
     const id = createAccountId();
     const { account, route } = await this.#router.write(id, async (route) => ({
-      account: await this.#repository.create(route, { id, email: input.email, name: input.name }),
+      account: await this.#repository.create(route, { id, tenant, email: input.email, name: input.name }),
       route,
     }));
     // After the commit: a Redis failure costs one later cache miss, never the acknowledged write.
@@ -48,8 +49,12 @@ export class AccountService {
     return { account, route, cache: 'bypass' };
   }
 
-  /** The account by id; the caller has validated the id's format. */
-  async get(id: string): Promise<AccountResult> {
+  /**
+   * The account by id if `tenant` owns it; the caller has validated the id's format. Another
+   * tenant's account is answered exactly as a missing one (same error, same headers), whether it
+   * came from the database or from the cache: the owner travels with the cached value.
+   */
+  async get(id: string, tenant: string): Promise<AccountResult> {
     const route = this.#router.route(id);
     const { value, cache } = await readThrough(
       this.#cache,
@@ -58,7 +63,7 @@ export class AccountService {
       (replicaOk) => this.#repository.findById(route, id, replicaOk),
       this.#repository.readRouting(route),
     );
-    if (value === undefined) {
+    if (value === undefined || value.tenant !== tenant) {
       // The 404 says how it was answered too: `hit` means the negative cache answered it.
       throw new AppError(ApiErrors.accountNotFound, { details: { id }, headers: explainHeaders(route, cache) });
     }

@@ -5,6 +5,8 @@ import { ACCOUNT_ID_PATTERN } from '../ids.js';
 export const AccountSchema = Type.Object(
   {
     id: Type.String({ pattern: ACCOUNT_ID_PATTERN.source }),
+    /** The owner: only this tenant's requests see the account (src/tenancy/). */
+    tenant: Type.String(),
     email: Type.String(),
     name: Type.String(),
     createdAt: Type.String(),
@@ -45,10 +47,12 @@ export type UpdateAccountInput = Static<typeof UpdateAccountSchema>;
 export function asAccount(value: unknown): Account | undefined {
   if (typeof value !== 'object' || value === null) return undefined;
   const v = value as Record<string, unknown>;
-  const fields = ['id', 'email', 'name', 'createdAt', 'updatedAt'] as const;
+  // A cached account without its owner (written before tenants existed) is unreadable: a miss.
+  const fields = ['id', 'tenant', 'email', 'name', 'createdAt', 'updatedAt'] as const;
   if (!fields.every((f) => typeof v[f] === 'string')) return undefined;
   return {
     id: v.id as string,
+    tenant: v.tenant as string,
     email: v.email as string,
     name: v.name as string,
     createdAt: v.createdAt as string,
