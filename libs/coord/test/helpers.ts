@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { startEtcd, type Started } from '@sdl/testing';
+import { Etcd3 } from 'etcd3';
 import { pino, type Logger } from 'pino';
 import { afterAll, afterEach, beforeAll } from 'vitest';
 import { createCoordinator, type Coordinator } from '../src/index.js';
@@ -53,11 +54,22 @@ export function count(lines: ReadonlyArray<Record<string, unknown>>, msg: string
   return lines.filter((line) => line.msg === msg).length;
 }
 
+/** The candidates' keys of an election, in campaign order (straight from etcd, not through a Campaign). */
+export async function electionKeys(url: string, election: string): Promise<string[]> {
+  const client = new Etcd3({ hosts: [url] });
+  try {
+    const res = await client.getAll().prefix(`/sdl/elections/${election}/`).sort('Create', 'Ascend').exec();
+    return res.kvs.map((kv) => kv.key.toString());
+  } finally {
+    client.close();
+  }
+}
+
 /**
  * One real etcd for the calling describe block, and its coordinators. After each test the
  * coordinators close and etcd is unpaused (a test may have frozen it); after all, etcd stops.
  */
-export function withEtcd(): { coords: ReturnType<typeof coordinators>; containerId(): string } {
+export function withEtcd(): { coords: ReturnType<typeof coordinators>; containerId(): string; url(): string } {
   let etcd: Started | undefined;
   const coords = coordinators(() => etcd!.url);
   beforeAll(async () => {
@@ -70,5 +82,5 @@ export function withEtcd(): { coords: ReturnType<typeof coordinators>; container
   afterAll(async () => {
     await etcd?.stop();
   });
-  return { coords, containerId: () => etcd!.container.getId() };
+  return { coords, containerId: () => etcd!.container.getId(), url: () => etcd!.url };
 }

@@ -16,7 +16,7 @@ describe('register', () => {
     expect(await observer.get('/sdl/test/reg/a')).toBeUndefined();
   });
 
-  it('keeps the key past its TTL, and lets it lapse within the TTL once keep-alives stop', async () => {
+  it('keeps the key past its TTL, and lets it lapse once keep-alives stop', async () => {
     const node = coords.make();
     const observer = coords.make();
     await node.register('/sdl/test/reg/b', 'b', 2);
@@ -24,13 +24,13 @@ describe('register', () => {
     expect(await observer.get('/sdl/test/reg/b')).toBe('b');
 
     await node.close();
-    const closedAt = performance.now();
+    // Nothing revoked it (as when a process dies): the key is still there, and goes once etcd
+    // expires the lease (how long that takes: bench/coord/handover.ts).
+    expect(await observer.get('/sdl/test/reg/b')).toBe('b');
     await vi.waitFor(async () => expect(await observer.get('/sdl/test/reg/b')).toBeUndefined(), {
-      timeout: 5000,
+      timeout: 30_000,
       interval: 50,
     });
-    // TTL from the last keep-alive, plus etcd's 500 ms expiry sweep, plus slack for a busy machine.
-    expect(performance.now() - closedAt).toBeLessThan(2000 + 600 + 1500);
   });
 
   it('rejects when etcd cannot be reached, and leaves no retry loop behind', async () => {

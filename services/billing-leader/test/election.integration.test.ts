@@ -1,15 +1,15 @@
 import { createCoordinator, type Coordinator } from '@sdl/coord';
-import { startEtcd, type Started } from '@sdl/testing';
+import { loadCpu, startEtcd, type Started } from '@sdl/testing';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { buildApp } from '../src/app.js';
 import type { LeaderStatus } from '../src/leadership.js';
-import { sample, testConfig, testContext } from './helpers.js';
+import { observeFor, sample, testConfig, testContext } from './helpers.js';
 
+// The compose settings (ELECTION_TTL_S, ELECTION_MARGIN_MS' default). How long hand-overs take is
+// measured by bench/coord/handover.ts and bench/failover, not asserted here.
 const ttlSeconds = 3;
 const marginMs = 750;
-// Scheduling slack on a shared 2-core machine: etcd's 500 ms expiry sweep, the watch, timers firing late.
-const slackMs = 1500;
 
 interface Replica {
   readonly node: string;
@@ -95,17 +95,18 @@ describe('billing-leader replicas', () => {
     const oldToken = BigInt(statuses.find((s) => s.leader)!.token!);
     const other = leader === a ? b : a;
 
-    const closedAt = performance.now();
     await leader.app.close();
     leader.closed = true;
-    const [next, after] = await oneLeader([other], ttlSeconds * 1000 + marginMs + slackMs);
-    expect(performance.now() - closedAt).toBeLessThan(ttlSeconds * 1000 + marginMs + slackMs);
+    // At once: the shutdown resigned (revoked the lease), so the old leader's key is gone already
+    // (etcd's first key, the one status reads, is the other's) and nothing waits for a TTL.
+    expect((await status(other)).leaderNode).toBe(other.node);
+    const [next, after] = await oneLeader([other], 10_000);
     expect(next).toBe(other);
     expect(after[0]!.leaderNode).toBe(other.node);
     expect(BigInt(after[0]!.token!) > oldToken).toBe(true);
   });
 
-  it('hands over within TTL + margin when the leader stops renewing its lease', async () => {
+  it('hands over once the lease lapses when the leader stops renewing it', async () => {
     const coordinatorA = createCoordinator({ endpoints: [etcd.url], logger: testContext().logger });
     const coordinatorB = createCoordinator({ endpoints: [etcd.url], logger: testContext().logger });
     coordinators.push(coordinatorA, coordinatorB);
@@ -116,12 +117,50 @@ describe('billing-leader replicas', () => {
 
     // As if the process froze or was cut off: keep-alives stop, nothing is revoked.
     await (leader === a ? coordinatorA : coordinatorB).close();
-    const stoppedAt = performance.now();
     expect(await status(leader)).toMatchObject({ leader: false, token: null });
-    await oneLeader([other], ttlSeconds * 1000 + marginMs + slackMs + 1000);
-    expect(performance.now() - stoppedAt).toBeLessThan(ttlSeconds * 1000 + marginMs + slackMs);
+    // Its key stays until etcd expires the lease (etcd still names it first); only then does the
+    // other replica lead.
+    expect(await status(other)).toMatchObject({ leader: false, leaderNode: leader.node });
+    await oneLeader([other], 30_000);
     expect((await status(other)).leaderNode).toBe(other.node);
     expect(sample(await metrics(leader), 'billing_leader_demotions_total', { reason: 'released' })).toBe(1);
     expect(sample(await metrics(other), 'billing_leader_is_leader')).toBe(1);
+  });
+
+  it('keeps exactly one leader, never demoted, while CPU burners saturate the machine', async () => {
+    const a = await replica('billing-leader-1', 'busy');
+    const b = await replica('billing-leader-2', 'busy');
+    const [leader] = await oneLeader([a, b], 10_000);
+    const load = loadCpu({ maxMs: 30_000 });
+    const leadersSeen = new Set<string>();
+    let most = 0;
+    let disagreements = 0;
+    let observing = true;
+    try {
+      // Both replicas read at once, over and over, for three TTLs and more: every keep-alive (each
+      // TTL/3) and every status answer competes with the burners for the CPU.
+      const sampling = (async () => {
+        while (observing) {
+          const statuses = await Promise.all([a, b].map(status));
+          const leading = statuses.filter((s) => s.leader);
+          most = Math.max(most, leading.length);
+          for (const s of leading) leadersSeen.add(s.node);
+          // A lookup of the leader in etcd that took too long answers null; any two names must agree.
+          const named = new Set(statuses.flatMap((s) => (s.leaderNode === null ? [] : [s.leaderNode])));
+          if (named.size > 1) disagreements++;
+        }
+      })();
+      await observeFor(ttlSeconds * 3000 + 1000);
+      observing = false;
+      await sampling;
+    } finally {
+      observing = false;
+      await load.stop();
+    }
+    expect(most).toBe(1);
+    expect([...leadersSeen]).toEqual([leader.node]);
+    expect(disagreements).toBe(0);
+    for (const r of [a, b]) expect(sample(await metrics(r), 'billing_leader_demotions_total')).toBeUndefined();
+    expect(sample(await metrics(leader), 'billing_leader_elections_total')).toBe(1);
   });
 });
