@@ -90,15 +90,18 @@ describe('createApp', () => {
   it('drains an in-flight request on close and refuses new connections', async () => {
     const app = makeApp();
     let release!: () => void;
+    let reached!: () => void;
     const gate = new Promise<void>((resolve) => (release = resolve));
+    const inHandler = new Promise<void>((resolve) => (reached = resolve));
     app.get('/slow', async () => {
+      reached();
       await gate;
       return { done: true };
     });
     await app.listen({ host: '127.0.0.1', port: 0 });
     const { port } = app.server.address() as { port: number };
     const inFlight = request(`http://127.0.0.1:${port}/slow`);
-    await new Promise((r) => setTimeout(r, 50)); // let the request reach the handler
+    await inHandler; // the request is in flight inside the handler when close() starts
     const closing = app.close();
     release();
     const res = await inFlight;
