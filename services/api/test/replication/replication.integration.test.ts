@@ -109,16 +109,23 @@ describe('replica reads against a real primary + streaming replica', () => {
       const stale = await getAccount(id);
       expect(stale.headers['x-read-from']).toBe('replica');
       expect(stale.statusCode).toBe(404);
-      await vi.waitFor(async () =>
-        expect(await metricValue(metrics, 'api_replica_lag_bytes', { shard: '0' })).toBeGreaterThan(0),
-      );
-      expect(await metricValue(metrics, 'api_replica_lag_seconds', { shard: '0' })).toBeGreaterThanOrEqual(0);
+      // Both lag gauges report the paused replay: bytes behind, and the age of the oldest write the
+      // replica has not replayed (0 would mean the monitor saw no lag at all).
+      await vi.waitFor(async () => {
+        expect(await metricValue(metrics, 'api_replica_lag_bytes', { shard: '0' })).toBeGreaterThan(0);
+        expect(await metricValue(metrics, 'api_replica_lag_seconds', { shard: '0' })).toBeGreaterThan(0);
+      });
 
       await replicaAdmin.query('SELECT pg_wal_replay_resume()');
       await vi.waitFor(async () => {
         const res = await getAccount(id, token);
         expect(res.statusCode).toBe(200);
         expect(res.headers['x-read-from']).toBe('replica');
+      });
+      // Caught up: both gauges fall back to 0.
+      await vi.waitFor(async () => {
+        expect(await metricValue(metrics, 'api_replica_lag_bytes', { shard: '0' })).toBe(0);
+        expect(await metricValue(metrics, 'api_replica_lag_seconds', { shard: '0' })).toBe(0);
       });
     } finally {
       await replicaAdmin.query('SELECT pg_wal_replay_resume()').catch(() => undefined);
