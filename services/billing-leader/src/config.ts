@@ -29,6 +29,11 @@ export const BillingLeaderConfigSchema = Type.Object({
   billingFencing: Type.Union([Type.Literal('on'), Type.Literal('off')], { default: 'on' }),
   /** Run time. A pending charge is retried by a tick only once it was left alone this long (its writer's call may be in flight). */
   pendingRetryAfterMs: Type.Integer({ minimum: 0, default: 3000 }),
+  /**
+   * Run time. Lab fault: every fenced write waits this long after the leader's last check and does
+   * not notice a demotion meanwhile (a stop-the-world pause or a write stuck on its way): what fencing is for.
+   */
+  billingWriteStallMs: Type.Integer({ minimum: 0, maximum: 60_000, default: 0 }),
   /** Due subscriptions (and pending charges) read per query, oldest first. */
   billingBatch: Type.Integer({ minimum: 1, maximum: 10_000, default: 100 }),
   /** Charges in progress at once, over all shards together. */

@@ -9,6 +9,8 @@ export const BillingSettingsSchema = Type.Object(
     fencing: Type.Union([Type.Literal('on'), Type.Literal('off')]),
     /** A pending charge is retried by a tick only once nobody touched it this long. */
     pendingRetryAfterMs: Type.Integer({ minimum: 0, maximum: 3_600_000 }),
+    /** Lab fault: each fenced write waits this long, deaf to a demotion, after the leader's last check. */
+    writeStallMs: Type.Integer({ minimum: 0, maximum: 60_000 }),
   },
   { additionalProperties: false },
 );

@@ -38,6 +38,7 @@ export async function setUpBilling(app: FastifyInstance, options: BillingSetupOp
     periodSeconds: config.billingPeriodSeconds,
     fencing: config.billingFencing,
     pendingRetryAfterMs: config.pendingRetryAfterMs,
+    writeStallMs: config.billingWriteStallMs,
   });
   await app.register(settingsRoutes, { settings });
   if (app.shardPrimaries === undefined) {

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { AppError } from '@sdl/errors';
 import type { Logger } from '@sdl/logging';
 import { retry } from '@sdl/retry';
@@ -75,19 +76,29 @@ export function createChargeWork(options: ChargeWorkOptions): BillingWork {
     try {
       await task();
     } catch (err) {
-      if (tick.signal.aborted) return;
       const code = err instanceof AppError ? err.code : undefined;
+      // Counted even after a demotion: a write that was already on its way met a newer fence.
+      if (code === BillingErrors.staleLeader.code) {
+        rejected(tick, shard);
+        return;
+      }
+      if (tick.signal.aborted) return;
       if (code === BillingErrors.partitionMoved.code) {
         metrics.charges.inc({ outcome: 'moved' });
         const moved = tick.moved.get(shard) ?? [];
         if (!moved.includes(partition)) moved.push(partition);
         tick.moved.set(shard, moved);
-      } else if (code === BillingErrors.staleLeader.code) {
-        rejected(tick, shard);
       } else {
         log.warn({ err, shard, partition }, 'charge step failed; the next tick retries it');
       }
     }
+  };
+
+  // The lab fault `writeStallMs`: a pause between the leader's last check and its write reaching
+  // the database, which (unlike everything else here) does not listen to the abort signal.
+  const stall = async (): Promise<void> => {
+    const { writeStallMs } = settings.current();
+    if (writeStallMs > 0) await sleep(writeStallMs);
   };
 
   const callProvider = async (charge: ChargeRow, signal: AbortSignal): Promise<ProviderAnswer> => {
@@ -127,6 +138,7 @@ export function createChargeWork(options: ChargeWorkOptions): BillingWork {
       }
       // Demoted while the provider answered: the next leader settles it with the same key.
       if (tick.signal.aborted) return;
+      await stall();
       const settlement =
         answer.kind === 'charged'
           ? ({ status: 'succeeded', providerChargeId: answer.providerChargeId } as const)
@@ -154,6 +166,7 @@ export function createChargeWork(options: ChargeWorkOptions): BillingWork {
 
   const chargeDue = async (tick: Tick, shard: number, db: pg.Pool, subscriptionId: string, partition: number) => {
     if (tick.signal.aborted) return false;
+    await stall();
     const { periodSeconds, fencing } = settings.current();
     const { value: charge, stale } = await fencedTransaction(db, partition, tick.token, fencing, (client) =>
       createCharge(client, subscriptionId, tick.token, periodSeconds),

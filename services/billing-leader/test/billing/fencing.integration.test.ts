@@ -70,4 +70,21 @@ describe('billing fence', () => {
       expect((await payments.audit()).charges).toBe(1);
     },
   );
+
+  it('fencing on: a write already on its way when its leader is demoted meets the newer fence', async () => {
+    const stack = suite.stack();
+    await stack.seed(2, { dueSecondsAgo: 50 });
+    const first = await stack.nextBilling();
+    // The lab fault: A's writes wait 1.5 s after its last check, deaf to its abort signal.
+    const a = suite.work({ writeStallMs: 1500 });
+    const b = suite.work();
+    const demoted = new AbortController();
+    const aTick = a.work.runOnce(5n, demoted.signal);
+    await b.work.runOnce(7n, never);
+    demoted.abort();
+    await aTick;
+    expect(await a.sample('billing_fence_rejections_total')).toBeGreaterThan(0);
+    expect((await stack.charges()).filter((c) => c.token === '5')).toEqual([]);
+    await expectExactlyOnce(stack, suite.payments(), first);
+  });
 });

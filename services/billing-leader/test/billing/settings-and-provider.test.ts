@@ -23,13 +23,13 @@ describe('PUT /admin/billing: the run-time switches', () => {
       work: recordingWork(),
     });
     const get = await app.inject({ method: 'GET', url: '/admin/billing' });
-    expect(get.json()).toEqual({ periodSeconds: 10, fencing: 'on', pendingRetryAfterMs: 3000 });
+    expect(get.json()).toEqual({ periodSeconds: 10, fencing: 'on', pendingRetryAfterMs: 3000, writeStallMs: 0 });
     const put = await app.inject({
       method: 'PUT',
       url: '/admin/billing',
       payload: { fencing: 'off', periodSeconds: 2 },
     });
-    expect(put.json()).toEqual({ periodSeconds: 2, fencing: 'off', pendingRetryAfterMs: 3000 });
+    expect(put.json()).toEqual({ periodSeconds: 2, fencing: 'off', pendingRetryAfterMs: 3000, writeStallMs: 0 });
     expect((await app.inject({ method: 'DELETE', url: '/admin/billing' })).json()).toMatchObject({ fencing: 'on' });
   });
 

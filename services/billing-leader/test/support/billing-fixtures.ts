@@ -80,7 +80,13 @@ export function createTestWork(
     statementTimeoutMs: 10_000,
   });
   const billingMetrics = createBillingMetrics(metrics.registry);
-  const store = createBillingSettings({ periodSeconds: 100, fencing: 'on', pendingRetryAfterMs: 0, ...settings });
+  const store = createBillingSettings({
+    periodSeconds: 100,
+    fencing: 'on',
+    pendingRetryAfterMs: 0,
+    writeStallMs: 0,
+    ...settings,
+  });
   const work = createChargeWork({
     shards,
     provider: createProviderClient({
