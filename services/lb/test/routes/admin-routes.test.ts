@@ -65,6 +65,81 @@ describe('PUT /admin/lb/strategy', () => {
     expect(state.hosts.map((h) => h.weight)).toEqual([1, 1, 1]);
   });
 
+  it('routes as each strategy claims once switched to it at run time (distribution or key affinity)', async () => {
+    const lb = await setup();
+    /** Sequential requests (nothing in flight at a pick); which upstream answered each. */
+    const send = async (n: number, headers: (i: number) => Record<string, string> = () => ({})) => {
+      const ids: string[] = [];
+      for (let i = 0; i < n; i++) {
+        const r = await request(`${lb.url}/s`, { dispatcher: agent, headers: headers(i) });
+        await r.body.dump();
+        expect(r.statusCode).toBe(200);
+        ids.push(String(r.headers['x-upstream']));
+      }
+      return ids;
+    };
+    const counts = (ids: readonly string[]) =>
+      Object.fromEntries(['a', 'b', 'c'].map((id) => [id, ids.filter((x) => x === id).length]));
+    const use = async (strategy: string, hashKey = 'client') =>
+      expect((await put(lb, { strategy, hashKey })).statusCode).toBe(200);
+    const checked = new Set<string>();
+
+    // Rotations: exact shares, and every window of three requests visits every upstream.
+    for (const strategy of ['round-robin', 'weighted-round-robin', 'least-connections']) {
+      await use(strategy);
+      const ids = await send(30);
+      expect(counts(ids), strategy).toEqual({ a: 10, b: 10, c: 10 });
+      for (let i = 0; i + 3 <= ids.length; i += 3) expect(new Set(ids.slice(i, i + 3)).size, strategy).toBe(3);
+      checked.add(strategy);
+    }
+    // Random: no order, but all of them (3 x (2/3)^60 odds of missing one).
+    await use('random');
+    expect(new Set(await send(60))).toEqual(new Set(['a', 'b', 'c']));
+    checked.add('random');
+    // ip-hash: one client address, one upstream.
+    await use('ip-hash');
+    expect(new Set(await send(20)).size).toBe(1);
+    checked.add('ip-hash');
+    // Consistent hashing on a header: each key sticks to one upstream, the keys spread over several;
+    // with nothing in flight bounded-load is the plain ring's owner.
+    const keys = Array.from({ length: 12 }, (_, k) => `user-${k}`);
+    const ownersBy = new Map<string, string[]>();
+    for (const strategy of ['ring-hash', 'bounded-load', 'rendezvous', 'maglev']) {
+      await use(strategy, 'header:x-user');
+      const ids = await send(keys.length * 3, (i) => ({ 'x-user': keys[i % keys.length]! }));
+      const owners = keys.map((_, k) => [ids[k], ids[k + keys.length], ids[k + 2 * keys.length]]);
+      for (const seen of owners) expect(new Set(seen).size, strategy).toBe(1);
+      expect(new Set(owners.map((o) => o[0])).size, strategy).toBeGreaterThan(1);
+      ownersBy.set(
+        strategy,
+        owners.map((o) => o[0]!),
+      );
+      checked.add(strategy);
+    }
+    expect(ownersBy.get('bounded-load')).toEqual(ownersBy.get('ring-hash'));
+    // Least-request (two random choices, the less loaded wins) and least-connections under load:
+    // a slow upstream keeps requests in flight, so it gets far fewer of them.
+    upstreams[0]!.delayMs = 200;
+    for (const strategy of ['least-request', 'least-connections']) {
+      await use(strategy);
+      const ids: string[] = [];
+      await Promise.all(
+        Array.from({ length: 6 }, async () => {
+          while (ids.length < 150) {
+            const r = await request(`${lb.url}/s`, { dispatcher: agent });
+            await r.body.dump();
+            ids.push(String(r.headers['x-upstream']));
+          }
+        }),
+      );
+      const { a, b, c } = counts(ids);
+      expect(a!, strategy).toBeLessThan((b! + c!) / 4);
+      checked.add(strategy);
+    }
+    upstreams[0]!.delayMs = 0;
+    expect([...checked].sort()).toEqual([...strategyNames].sort());
+  });
+
   it('a switch under load loses no request', async () => {
     const lb = await setup();
     for (const u of upstreams) u.delayMs = 2;
