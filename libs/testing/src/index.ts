@@ -2,6 +2,7 @@ export { labImages, type LabImages } from './images.js';
 export { startAll, startEtcd, startPostgres, startRedis, type Started } from './containers.js';
 export { closedPort } from './ports.js';
 export { loadCpu, type CpuLoad, type CpuLoadOptions } from './cpu-load.js';
+export { startMockKafka, type MockKafka } from './mock-kafka.js';
 export { startTcpProxy, type TcpProxy } from './tcp-proxy.js';
 export {
   createTestAppBuilder,

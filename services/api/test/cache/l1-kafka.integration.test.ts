@@ -1,30 +1,6 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { startAll, startPostgres, startRedis, type Started } from '@sdl/testing';
+import { startAll, startMockKafka, startPostgres, startRedis, type MockKafka, type Started } from '@sdl/testing';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { buildTestApp, metricValue, type TestApp } from '../support/helpers.js';
-
-/**
- * librdkafka's in-memory mock cluster, hosted by a kcat child process (as the offline compose
- * Kafka is): resolves to its bootstrap address once kcat prints it.
- */
-async function startMockKafka(): Promise<{ brokers: string; process: ChildProcess }> {
-  const child = spawn('kcat', ['-b', 'x:1', '-C', '-t', 'accounts.events', '-X', 'test.mock.num.brokers=1', '-q'], {
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  const brokers = await new Promise<string>((resolve, reject) => {
-    let seen = '';
-    child.stderr.setEncoding('utf8');
-    child.stderr.on('data', (chunk: string) => {
-      seen += chunk;
-      const match = /replaced with (\S+)/.exec(seen);
-      if (match?.[1] !== undefined) resolve(match[1]);
-    });
-    child.once('exit', (code) => reject(new Error(`kcat exited (${code}) before the mock cluster started: ${seen}`)));
-    // `./lab setup` installs kcat (Debian package); without it the test fails, never skips.
-    child.once('error', (err) => reject(new Error(`cannot run kcat (./lab setup installs it): ${err.message}`)));
-  });
-  return { brokers, process: child };
-}
 
 // Two api nodes with the L1 on, the real outbox relay and the real Kafka consumer (a consumer
 // group per node) against librdkafka's mock cluster: a write on one node invalidates the other's
@@ -32,13 +8,13 @@ async function startMockKafka(): Promise<{ brokers: string; process: ChildProces
 describe('L1 invalidation through Kafka (librdkafka mock cluster)', () => {
   let pgServer: Started | undefined;
   let redisServer: Started | undefined;
-  let kafka: ChildProcess | undefined;
+  let kafka: MockKafka | undefined;
   const nodes: TestApp[] = [];
 
   beforeAll(async () => {
-    let brokers: string;
     [pgServer, redisServer] = await startAll(startPostgres, startRedis);
-    ({ brokers, process: kafka } = await startMockKafka());
+    kafka = await startMockKafka('accounts.events');
+    const brokers = kafka.brokers;
     for (const nodeId of ['api-a', 'api-b']) {
       const node = await buildTestApp({
         NODE_ID: nodeId,
@@ -57,7 +33,7 @@ describe('L1 invalidation through Kafka (librdkafka mock cluster)', () => {
 
   afterAll(async () => {
     await Promise.all(nodes.map((n) => n.app.close()));
-    kafka?.kill();
+    await kafka?.stop();
     await Promise.all([pgServer, redisServer].map((s) => s?.stop().catch(() => undefined)));
   });
 
