@@ -6,6 +6,13 @@ export const CommonErrors = {
   malformedJson: { code: 'ERR_MALFORMED_JSON', statusCode: 400, message: 'body is not valid JSON' },
   emptyBody: { code: 'ERR_EMPTY_BODY', statusCode: 400, message: 'body is empty' },
   badRequest: { code: 'ERR_BAD_REQUEST', statusCode: 400, message: 'bad request' },
+  // Answered by the HTTP parser's guard (see @sdl/server clientErrorHandler), the connection closed after.
+  requestTimeout: { code: 'ERR_REQUEST_TIMEOUT', statusCode: 408, message: 'the request did not arrive in time' },
+  headersTooLarge: {
+    code: 'ERR_HEADERS_TOO_LARGE',
+    statusCode: 431,
+    message: 'the request line and headers are too large',
+  },
   unauthorized: { code: 'ERR_UNAUTHORIZED', statusCode: 401, message: 'missing or invalid API key' },
   notFound: { code: 'ERR_NOT_FOUND', statusCode: 404, message: 'not found' },
   methodNotAllowed: { code: 'ERR_METHOD_NOT_ALLOWED', statusCode: 405, message: 'method not allowed' },

@@ -2,6 +2,7 @@ import { toProblem, CommonErrors, AppError } from '@sdl/errors';
 import type { Logger } from '@sdl/logging';
 import type { Metrics } from '@sdl/metrics';
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
+import { createClientErrorHandler } from './client-error.js';
 import { createReadiness, type Readiness } from './readiness.js';
 import { requestIdFrom } from './request-id.js';
 
@@ -18,6 +19,12 @@ export interface AppOptions {
   readonly bodyLimit?: number;
   /** Per-request timeout for the server socket, ms (default 30000). */
   readonly requestTimeoutMs?: number;
+  /** Time a client has to send the request line and headers, ms (default: requestTimeoutMs). */
+  readonly headersTimeoutMs?: number;
+  /** The largest request line plus headers, bytes; beyond it 431 ERR_HEADERS_TOO_LARGE (default 16384). */
+  readonly maxHeaderBytes?: number;
+  /** Serve `GET /metrics` on this app (default true; false when a separate listener serves it). */
+  readonly metricsRoute?: boolean;
   /** Timeout of each readiness check, ms (default 1000). */
   readonly readinessTimeoutMs?: number;
 }
@@ -29,10 +36,22 @@ export interface AppOptions {
  */
 export function createApp(options: AppOptions): FastifyInstance {
   const { metrics } = options;
+  const requestTimeout = options.requestTimeoutMs ?? 30_000;
+  const headersTimeout = Math.min(options.headersTimeoutMs ?? requestTimeout, requestTimeout);
   const app = Fastify({
     loggerInstance: options.logger,
     bodyLimit: options.bodyLimit ?? 1024 * 1024,
-    requestTimeout: options.requestTimeoutMs ?? 30_000,
+    requestTimeout,
+    http: {
+      headersTimeout,
+      maxHeaderSize: options.maxHeaderBytes ?? 16_384,
+      // Checked below instead, so that the 400 carries a stable code like every other one.
+      requireHostHeader: false,
+      // Node enforces both timeouts only when it sweeps its connections (every 30 s by default).
+      connectionsCheckingInterval: Math.max(10, Math.min(1000, Math.floor(headersTimeout / 4))),
+    },
+    // Requests the HTTP parser refuses: one problem+json with a stable code, then the connection closes.
+    clientErrorHandler: createClientErrorHandler(options.logger),
     genReqId: (req) => requestIdFrom(req.headers['x-request-id']),
     requestIdHeader: false,
     // Per-request lines would drown everything under load; errors and 5xx are logged by the hooks below.
@@ -45,6 +64,13 @@ export function createApp(options: AppOptions): FastifyInstance {
 
   app.addHook('onRequest', async (req, reply) => {
     reply.header('x-request-id', req.id);
+    // RFC 9112 section 3.2: an HTTP/1.1 request without Host is refused (Node's own check has no code).
+    if (req.headers.host === undefined && req.raw.httpVersion === '1.1') {
+      throw new AppError(CommonErrors.badRequest, {
+        message: 'Host header required',
+        headers: { connection: 'close' },
+      });
+    }
   });
   app.addHook('onResponse', async (req, reply) => {
     const route = req.routeOptions.url ?? 'unmatched';
@@ -75,8 +101,10 @@ export function createApp(options: AppOptions): FastifyInstance {
     const result = await app.readiness.run(options.readinessTimeoutMs ?? 1000);
     return reply.status(result.ok ? 200 : 503).send({ status: result.ok ? 'ready' : 'not ready', ...result });
   });
-  app.get('/metrics', async (_req, reply) => {
-    return reply.type(metrics.registry.contentType).send(await metrics.registry.metrics());
-  });
+  if (options.metricsRoute ?? true) {
+    app.get('/metrics', async (_req, reply) => {
+      return reply.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+    });
+  }
   return app;
 }

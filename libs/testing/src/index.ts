@@ -11,3 +11,5 @@ export {
   type TestAppBuilder,
   type TestAppSpec,
 } from './test-app.js';
+export { CORPUS_DIR, expandCorpus, readCorpus, type CorpusEntry } from './corpus.js';
+export { parseResponses, rawExchange, type RawExchange, type RawResponse } from './raw-http.js';

@@ -10,6 +10,8 @@ import { createRateLimitGate } from './rate-limit/rate-limit-gate.js';
 import { rateLimitClientPlugin } from './rate-limit/ratelimit-client.js';
 import { proxyRoutes } from './routes/proxy-routes.js';
 import { upstreamProxyPlugin } from './proxy/upstream-proxy.js';
+import { createBodyPolicy } from './threat-protection/body-policy.js';
+import { registerRequestShapeCheck } from './threat-protection/request-shape.js';
 
 export { checkGatewayConfig, GatewayConfigSchema, type GatewayConfig } from './config.js';
 
@@ -23,7 +25,15 @@ export interface GatewayDeps {
 export async function buildApp(deps: GatewayDeps): Promise<FastifyInstance> {
   const { config, logger } = deps;
   const metrics = createGatewayMetrics(deps.metrics);
-  const app = createApp({ logger, metrics: deps.metrics, bodyLimit: config.bodyLimitBytes });
+  const app = createApp({
+    logger,
+    metrics: deps.metrics,
+    bodyLimit: config.bodyLimitBytes,
+    headersTimeoutMs: config.headersTimeoutMs,
+    requestTimeoutMs: config.requestTimeoutMs,
+    maxHeaderBytes: config.maxHeaderBytes,
+  });
+  registerRequestShapeCheck(app, { maxHeaderCount: config.maxHeaderCount, metrics });
 
   // Parsed before any client exists: a bad API_KEYS leaves nothing to close.
   const apiKeys = createApiKeys(config.apiKeys);
@@ -58,6 +68,11 @@ export async function buildApp(deps: GatewayDeps): Promise<FastifyInstance> {
     upstream: app.upstream,
     metrics,
     gatewaySecret: config.gatewaySecret,
+    bodyPolicy: createBodyPolicy({
+      contentTypes: config.bodyContentTypes,
+      jsonInspection: config.jsonInspection,
+      jsonMaxDepth: config.jsonMaxDepth,
+    }),
   });
   return app;
 }

@@ -36,19 +36,43 @@ export const GatewayConfigSchema = Type.Object({
   /** The largest lease, in requests (the ratelimiter accepts costs up to 1000). */
   ratelimitLocalBatchMax: Type.Integer({ minimum: 1, maximum: 1000, default: 1000 }),
   bodyLimitBytes: Type.Integer({ minimum: 0, default: 1_048_576 }),
+  /** Media types a non-empty request body may have; `*`: any (then only JSON bodies are inspected). */
+  bodyContentTypes: Type.Array(Type.String({ pattern: '^(\\*|[a-z0-9!#$&^_.+-]+/[a-z0-9!#$&^_.+-]+)$' }), {
+    minItems: 1,
+    default: ['application/json'],
+  }),
+  /** JSON bodies are checked at the edge: UTF-8, well-formed, depth, duplicate and prototype keys, numbers. */
+  jsonInspection: Type.Boolean({ default: true }),
+  /** The deepest nesting of arrays and objects a JSON body may have. */
+  jsonMaxDepth: Type.Integer({ minimum: 1, maximum: 1000, default: 32 }),
+  /** A client must send its request line and headers within this; else 408 and the connection closes. */
+  headersTimeoutMs: Type.Integer({ minimum: 1, default: 10_000 }),
+  /** A client must send its whole request (headers and body) within this; else 408 and closed. */
+  requestTimeoutMs: Type.Integer({ minimum: 1, default: 30_000 }),
+  /** The largest request line plus headers; beyond it 431 ERR_HEADERS_TOO_LARGE. */
+  maxHeaderBytes: Type.Integer({ minimum: 1024, default: 16_384 }),
+  /** The most header fields a request may carry; beyond it 431 GW_ERR_TOO_MANY_HEADERS. */
+  maxHeaderCount: Type.Integer({ minimum: 1, maximum: 2000, default: 100 }),
   upstreamTimeoutMs: Type.Integer({ minimum: 1, default: 10_000 }),
   /** Keep-alive connections to the lb. */
   upstreamConnections: Type.Integer({ minimum: 1, default: 128 }),
 });
 export type GatewayConfig = Static<typeof GatewayConfigSchema>;
 
-/** What the schema cannot say: API_KEYS names each client once. Run by loadConfig (runService's `check`). */
+/**
+ * What the schema cannot say: API_KEYS names each client once, and the headers timeout fits in the
+ * request timeout. Run by loadConfig (runService's `check`).
+ */
 export function checkGatewayConfig(config: GatewayConfig): ConfigIssue[] {
+  const issues: ConfigIssue[] = [];
+  if (config.headersTimeoutMs > config.requestTimeoutMs) {
+    issues.push({ key: 'HEADERS_TIMEOUT_MS', message: 'must not exceed REQUEST_TIMEOUT_MS' });
+  }
   try {
     createApiKeys(config.apiKeys);
-    return [];
   } catch (err) {
-    if (err instanceof ConfigError) return [...err.issues];
-    throw err;
+    if (!(err instanceof ConfigError)) throw err;
+    issues.push(...err.issues);
   }
+  return issues;
 }

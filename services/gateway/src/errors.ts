@@ -7,6 +7,31 @@ export const GatewayErrors = {
     statusCode: 401,
     message: 'missing or invalid API key',
   },
+  // Requests whose shape the parser let through but an edge must refuse (src/threat-protection/).
+  tooManyHeaders: { code: 'GW_ERR_TOO_MANY_HEADERS', statusCode: 431, message: 'too many header fields' },
+  ambiguousHeader: {
+    code: 'GW_ERR_AMBIGUOUS_HEADER',
+    statusCode: 400,
+    message: 'a header field that must appear once appears more than once',
+  },
+  httpVersion: { code: 'GW_ERR_HTTP_VERSION', statusCode: 505, message: 'only HTTP/1.0 and HTTP/1.1 are served' },
+  jsonNotUtf8: { code: 'GW_ERR_JSON_NOT_UTF8', statusCode: 400, message: 'the JSON body is not valid UTF-8' },
+  jsonTooDeep: { code: 'GW_ERR_JSON_TOO_DEEP', statusCode: 400, message: 'the JSON body is nested too deeply' },
+  jsonDuplicateKey: {
+    code: 'GW_ERR_JSON_DUPLICATE_KEY',
+    statusCode: 400,
+    message: 'the JSON body has an object with the same key twice',
+  },
+  jsonForbiddenKey: {
+    code: 'GW_ERR_JSON_FORBIDDEN_KEY',
+    statusCode: 400,
+    message: 'the JSON body has a __proto__ or constructor.prototype key',
+  },
+  jsonNumberOutOfRange: {
+    code: 'GW_ERR_JSON_NUMBER_OUT_OF_RANGE',
+    statusCode: 400,
+    message: 'the JSON body has a number that a double cannot hold exactly',
+  },
   rateLimited: {
     code: 'GW_ERR_RATE_LIMITED',
     statusCode: 429,

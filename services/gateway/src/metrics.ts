@@ -9,6 +9,7 @@ export interface GatewayMetrics {
   readonly authFailures: Counter;
   readonly redisCallsSaved: Counter;
   readonly globalChecks: Counter;
+  readonly refused: Counter<'code'>;
 }
 
 /** The gateway's series, registered on the service's own registry. */
@@ -41,6 +42,12 @@ export function createGatewayMetrics(metrics: Metrics): GatewayMetrics {
     redisCallsSaved: new Counter({
       name: 'gateway_ratelimit_redis_calls_saved_total',
       help: 'Requests the local stage admitted (leased tokens) or denied (cached denial) without a ratelimiter check; each saves at least one Redis call',
+      registers,
+    }),
+    refused: new Counter({
+      name: 'gateway_refused_total',
+      help: 'Requests the edge refused for their shape or body (src/threat-protection/), by code; parser-level refusals are not counted',
+      labelNames: ['code'] as const,
       registers,
     }),
     globalChecks: new Counter({

@@ -151,15 +151,18 @@ describe('gateway against a real ratelimiter, Redis and upstream', () => {
     expect(res.json().url).toBe('/v1/status/409');
   });
 
-  it('passes malformed JSON to the upstream byte for byte: the api validates it', async () => {
+  it('refuses malformed JSON itself; with BODY_CONTENT_TYPES=* passes other bodies byte for byte', async () => {
+    const before = upstream.seen.length;
     const res = await call(gateway.url, '/v1/accounts', {
       method: 'POST',
       headers: { 'x-api-key': DEMO, 'content-type': 'application/json' },
       body: '{"name": ',
     });
-    expect(res.status).toBe(200);
-    expect(res.json()).toMatchObject({ method: 'POST', body: '{"name": ' });
-    const plain = await call(gateway.url, '/v1/blobs', {
+    expect(res.status).toBe(400);
+    expect(res.json()).toMatchObject({ code: 'ERR_MALFORMED_JSON' });
+    expect(upstream.seen.length).toBe(before);
+    const any = await otherGateway({ LB_URL: upstream.url, RATELIMITER_URL: limiter.url, BODY_CONTENT_TYPES: '*' });
+    const plain = await call(any.url, '/v1/blobs', {
       method: 'PUT',
       headers: { 'x-api-key': DEMO, 'content-type': 'application/octet-stream' },
       body: Buffer.from('raw bytes'),

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type pg from 'pg';
+import { expandCorpus, readCorpus } from '@sdl/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildTestApp } from '../support/helpers.js';
 import { startShardedStack, type ShardedStack } from '../support/sharded-stack.js';
@@ -51,17 +52,11 @@ describe('SQL injection against every parameter', () => {
         }),
       );
     const before = await snapshot();
-    const payloads = [
-      "' OR '1'='1",
-      '1; DROP TABLE accounts;--',
-      `${accountId}' OR 1=1--`,
-      "'; UPDATE posts SET title = 'pwned';--",
-      'pst_00000000000000000000000000; DELETE FROM posts',
-      '$1',
-      '\\',
-      '\u0000',
-      "') UNION SELECT * FROM pg_user--",
-    ];
+    // libs/testing/corpus/sql-injection.jsonl: a new payload is one line there.
+    const payloads = readCorpus('sql-injection.jsonl').map((e) =>
+      expandCorpus(e.value as string, { ACCOUNT: accountId }),
+    );
+    expect(payloads.length).toBeGreaterThanOrEqual(10);
     const post = postId;
     const sub = 'sub_00000000000000000000000000';
     const missingAccount = 'acc_00000000000000000000000000';

@@ -1,6 +1,10 @@
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { expandCorpus, readCorpus } from '@sdl/testing';
+import { createAccountId } from '../../src/domain/ids.js';
 import { buildTestApp, idOnShard, UNREACHABLE_PG } from '../support/helpers.js';
+
+const VARS = { ACCOUNT: createAccountId() };
 
 // Both shards refuse connections: validation must answer before any database work, and valid
 // requests must fail fast with the retriable shard code, never a 500.
@@ -100,6 +104,30 @@ describe('api routes without reachable shards', () => {
     const res = await app.inject({ method: 'GET', url: '/v1/nothing' });
     expect(res.statusCode).toBe(404);
     expect(res.json()).toMatchObject({ code: 'ERR_NOT_FOUND' });
+  });
+
+  // The gateway refuses these first (libs/testing/corpus/json.jsonl); the api must not depend on
+  // it: each is a 4xx with a stable code before any database work, but for the few JSON.parse takes.
+  it.each(readCorpus('json.jsonl'))('$name', async (entry) => {
+    const body =
+      typeof entry.bodyHex === 'string'
+        ? Buffer.from(entry.bodyHex, 'hex')
+        : Buffer.from(expandCorpus(entry.body as string, VARS), 'utf8');
+    const contentType = (entry.contentType as string | undefined) ?? 'application/json';
+    const res = await app.inject({
+      method: ((entry.method as string | undefined) ?? 'POST') as 'POST',
+      url: expandCorpus((entry.path as string | undefined) ?? '/v1/accounts', VARS),
+      headers: contentType === '' ? {} : { 'content-type': contentType },
+      payload: body,
+    });
+    if (entry.apiAccepts === true) {
+      // Taken as a valid request (only the gateway refuses it): it went on to the shard.
+      expect(res.json()).toMatchObject({ code: 'API_ERR_SHARD_UNAVAILABLE' });
+      return;
+    }
+    expect(res.statusCode).toBeGreaterThanOrEqual(400);
+    expect(res.statusCode).toBeLessThan(500);
+    expect(res.json<{ code: string }>().code).toMatch(/^(API_)?ERR_[A-Z_]+$/);
   });
 
   it('exposes its metrics', async () => {

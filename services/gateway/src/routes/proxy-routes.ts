@@ -6,6 +6,7 @@ import { upstreamRequestHeaders } from '../proxy/forward-headers.js';
 import type { GatewayMetrics } from '../metrics.js';
 import { routeTemplate, type RateLimitGate } from '../rate-limit/rate-limit-gate.js';
 import type { UpstreamProxy } from '../proxy/upstream-proxy.js';
+import type { BodyPolicy } from '../threat-protection/body-policy.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -21,6 +22,8 @@ export interface ProxyRoutesOptions {
   readonly metrics: GatewayMetrics;
   /** Sent upstream as x-gateway-secret. */
   readonly gatewaySecret: string | undefined;
+  /** Refuses a body before it is proxied (content type, JSON inspection). */
+  readonly bodyPolicy: BodyPolicy;
 }
 
 const statusClass = (status: number): string => `${Math.floor(status / 100)}xx`;
@@ -30,7 +33,7 @@ const statusClass = (status: number): string => `${Math.floor(status / 100)}xx`;
  * raw-body parsing does not leak into the gateway's own endpoints.
  */
 export async function proxyRoutes(app: FastifyInstance, options: ProxyRoutesOptions): Promise<void> {
-  const { apiKeys, gate, upstream, metrics, gatewaySecret } = options;
+  const { apiKeys, gate, upstream, metrics, gatewaySecret, bodyPolicy } = options;
   app.decorateRequest('apiClient', '');
 
   // Bodies are forwarded byte for byte (the api validates them), so every type is read as a Buffer;
@@ -52,6 +55,16 @@ export async function proxyRoutes(app: FastifyInstance, options: ProxyRoutesOpti
     void reply.headers(admission.headers);
     // In-flight leases end with the response, however it ends (sent, failed, or the client hung up).
     if (admission.leases.length > 0) reply.raw.once('close', () => gate.release(admission.leases, req.id));
+  });
+
+  // The body is complete here and the client known: a refused body never leaves the edge.
+  app.addHook('preHandler', async (req) => {
+    try {
+      bodyPolicy(req.headers['content-type'], Buffer.isBuffer(req.body) ? req.body : undefined);
+    } catch (err) {
+      if (err instanceof AppError) metrics.refused.inc({ code: err.code });
+      throw err;
+    }
   });
 
   app.all('/v1/*', async (req, reply) => {

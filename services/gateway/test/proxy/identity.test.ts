@@ -1,27 +1,22 @@
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startGateway, startUpstream, type Listening, type Upstream } from '../support/servers.js';
+import { startEdge, type Edge, type Listening, type Upstream } from '../support/servers.js';
 
 const SECRET = 'identity-test-shared-secret';
 
 // What the api trusts comes from the gateway alone: the tenant (the API key's client name) and the
 // shared secret, whatever copies, spellings or Connection tricks the client sends.
 describe('the identity the gateway sends upstream', () => {
+  let edge: Edge | undefined;
   let upstream: Upstream;
   let gateway: Listening;
 
   beforeAll(async () => {
-    upstream = await startUpstream();
-    gateway = await startGateway({
-      LB_URL: upstream.url,
-      RATELIMIT_ENABLED: 'false',
-      API_KEYS: 'alpha:alpha-key,bravo:bravo-key',
-      GATEWAY_SECRET: SECRET,
-    });
+    edge = await startEdge({ API_KEYS: 'alpha:alpha-key,bravo:bravo-key', GATEWAY_SECRET: SECRET });
+    ({ upstream, gateway } = edge);
   });
   afterAll(async () => {
-    await gateway?.app.close();
-    await upstream?.close();
+    await edge?.close();
   });
 
   const send = async (headers: string[]) => {

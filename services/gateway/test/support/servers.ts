@@ -105,3 +105,30 @@ export async function startGateway(env: Record<string, string>): Promise<Listeni
   const gateway = await buildGatewayApp(env);
   return { app: gateway.app, url: await gateway.listen() };
 }
+
+/** A stand-in lb behind a gateway with rate limiting off: the edge alone, as the hostile-input tests need it. */
+export interface Edge {
+  readonly upstream: Upstream;
+  readonly gateway: Listening;
+  close(): Promise<void>;
+}
+
+/** Starts a stand-in lb and a gateway in front of it (RATELIMIT_ENABLED=false, plus `env`). */
+export async function startEdge(env: Record<string, string>): Promise<Edge> {
+  const upstream = await startUpstream();
+  let gateway: Listening;
+  try {
+    gateway = await startGateway({ LB_URL: upstream.url, RATELIMIT_ENABLED: 'false', ...env });
+  } catch (err) {
+    await upstream.close();
+    throw err;
+  }
+  return {
+    upstream,
+    gateway,
+    close: async () => {
+      await gateway.app.close();
+      await upstream.close();
+    },
+  };
+}
