@@ -46,7 +46,7 @@ describe('posts, view counters and subscriptions through the cluster', () => {
     );
   });
 
-  it('subscribes to a plan once, cancels it, and lists no charges yet', async () => {
+  it('subscribes to a plan once; the billing leader charges its first period at once (x-fence); cancels it', async () => {
     const account = await call('POST', '/v1/accounts', { body: { email: 'sue@example.com', name: 'Sue' } });
     const id = String(account.body.id);
     expect((await call('POST', `/v1/accounts/${id}/subscriptions`, { body: { plan: 'gold-plated' } })).status).toBe(
@@ -58,10 +58,33 @@ describe('posts, view counters and subscriptions through the cluster', () => {
     expect(again.status).toBe(409);
     expect(again.body.code).toBe('API_ERR_SUBSCRIPTION_EXISTS');
     const subId = String(sub.body.id);
+
+    // The first period is due at creation: the leader charges it on its next tick, with the provider.
+    let charges = await call('GET', `/v1/accounts/${id}/subscriptions/${subId}/charges`);
+    await vi.waitFor(
+      async () => {
+        charges = await call('GET', `/v1/accounts/${id}/subscriptions/${subId}/charges`);
+        expect(charges.status).toBe(200);
+        expect((charges.body.items as { status: string }[])[0]?.status).toBe('succeeded');
+      },
+      { timeout: 30_000, interval: 500 },
+    );
+    const [first] = charges.body.items as Record<string, unknown>[];
+    expect(first).toMatchObject({ subscriptionId: subId, periodStart: sub.body.nextBillingAt, amountCents: 1500 });
+    expect(String(first!.providerChargeId)).toMatch(/^ch_/);
+    expect(String(first!.idempotencyKey)).toMatch(new RegExp(`^sub:${subId}:`));
+    expect(charges.headers.get('x-fence')).toMatch(/^[1-9]\d*$/);
+    // The charge events reach the api's billing ledger projection through Kafka.
+    await vi.waitFor(
+      async () => {
+        const ledger = await call('GET', `/v1/accounts/${id}/billing`);
+        expect(ledger.body).toMatchObject({ accountId: id, chargesSucceeded: expect.any(Number) });
+        expect(ledger.body.chargedCents).toBeGreaterThanOrEqual(1500);
+      },
+      { timeout: 30_000, interval: 500 },
+    );
+
     expect((await call('POST', `/v1/accounts/${id}/subscriptions/${subId}/cancel`)).status).toBe(200);
-    const charges = await call('GET', `/v1/accounts/${id}/subscriptions/${subId}/charges`);
-    expect(charges.status).toBe(200);
-    expect(charges.body.items).toEqual([]);
   });
 
   it('serves its OpenAPI document through the gateway', async () => {

@@ -22,9 +22,9 @@ export async function labAsync(args: string[], timeoutMs = 60_000): Promise<stri
   return stdout;
 }
 
-/** A Docker verb on one compose service: kill, pause, unpause, stop, start, restart. */
-export async function chaos(verb: string, service: string): Promise<void> {
-  await labAsync(['chaos', verb, service]);
+/** A Docker verb on one compose service: kill, pause, unpause, stop, start, restart, disconnect, connect. */
+export async function chaos(verb: string, service: string, network?: 'default' | 'coord'): Promise<void> {
+  await labAsync(['chaos', verb, service, ...(network === undefined ? [] : [network])]);
 }
 
 /** Runs a command inside a service's container (no port is published for it). */
