@@ -1,4 +1,3 @@
-import { performance } from 'node:perf_hooks';
 import type { Redis } from '@sdl/redis';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createRedlock, type Lock } from '../src/index.js';
@@ -89,10 +88,12 @@ describe('Redlock over three Redis instances', () => {
     const lockService = redlock(patient, { instanceTimeoutMs: 300 });
     await trio.pause(2);
     try {
-      const started = performance.now();
+      // Granted at all proves the wait was bounded: a lock whose round outlasts its 10 s TTL is
+      // refused, and only the 300 ms per-instance timeout (not the paused instance's 30 s client
+      // timeout) keeps the round short. How long it takes: bench/degraded/fail-fast.ts.
       const lock = await lockService.acquire('paused', 10_000, { retryCount: 0 });
       expect(lock.votes).toBe(2);
-      expect(performance.now() - started).toBeLessThan(10_000);
+      expect(lock.validityMs).toBeGreaterThan(0);
     } finally {
       await trio.unpause(2);
     }
@@ -106,13 +107,18 @@ describe('Redlock over three Redis instances', () => {
       expect(await redlock(clientsA).release(lock)).toBe(2);
     });
 
-    it('fails with two of three down, within the bounded retry time', async () => {
+    it('fails with two of three down, after its bounded number of attempts', async () => {
       await trio.servers[1]!.stop();
-      const started = performance.now();
       const lockService = redlock(clientsA, { retryCount: 2 });
-      expect(await codeOf(lockService.acquire('two-down', 10_000))).toBe('LOCK_ERR_NOT_ACQUIRED');
-      // 3 attempts x (one acquire round + one release round, each <= 500 ms) + 2 pauses <= 100 ms.
-      expect(performance.now() - started).toBeLessThan(3 * 2 * 500 + 2 * 100 + 2000);
+      // Gives up after retryCount + 1 attempts with one vote each (how long: bench/degraded/fail-fast.ts).
+      const refused = await lockService.acquire('two-down', 10_000).then(
+        () => undefined,
+        (err: { code?: string; details?: unknown }) => err,
+      );
+      expect(refused).toMatchObject({
+        code: 'LOCK_ERR_NOT_ACQUIRED',
+        details: { resource: 'two-down', attempts: 3, votes: 1, quorum: 2 },
+      });
     });
   });
 });

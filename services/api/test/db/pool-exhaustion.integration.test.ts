@@ -37,7 +37,7 @@ describe('pool exhaustion on a slow shard', () => {
     await server?.stop();
   });
 
-  it('answers 503 API_ERR_SHARD_UNAVAILABLE within the connect timeout, stays up, and recovers', async () => {
+  it('answers 503 API_ERR_SHARD_UNAVAILABLE from the connect timeout (not the statement timeout), stays up, and recovers', async () => {
     const created = await app.inject({
       method: 'POST',
       url: '/v1/accounts',
@@ -51,7 +51,8 @@ describe('pool exhaustion on a slow shard', () => {
     await admin.query('LOCK TABLE accounts IN ACCESS EXCLUSIVE MODE');
     // Two different ids: reads of one id would share a single database read (single-flight).
     // (inject starts a request only once awaited: Promise.resolve starts them now.)
-    const stuck = [get(), get(idOnShard(0, 1))].map(async (res) => Promise.resolve(res));
+    let settled = 0;
+    const stuck = [get(), get(idOnShard(0, 1))].map(async (res) => Promise.resolve(res).finally(() => settled++));
     // Both pooled connections are now waiting on the lock.
     await vi.waitFor(async () => {
       // Another session: inside admin's transaction pg_stat_activity is a frozen snapshot.
@@ -61,16 +62,19 @@ describe('pool exhaustion on a slow shard', () => {
       expect(Number(rows[0]!.n)).toBe(2);
     });
 
-    const started = Date.now();
     // A third id (a read of a stuck id would join its in-flight read instead of asking the pool).
     const rejected = await get(idOnShard(0, 1));
-    const elapsed = Date.now() - started;
     expect(rejected.statusCode).toBe(503);
     expect(rejected.json()).toMatchObject({ code: 'API_ERR_SHARD_UNAVAILABLE' });
     expect(rejected.headers['retry-after']).toBe('1');
-    // Bounded by the pool's connect timeout, not by the 30 s statement timeout.
-    expect(elapsed).toBeGreaterThanOrEqual(CONNECT_TIMEOUT_MS - 50);
-    expect(elapsed).toBeLessThan(10_000);
+    // The pool's connect timeout answered, not the 30 s statement timeout: both stuck reads (sent
+    // first, so their statements would have timed out first) are still waiting on the lock.
+    // How long the 503 takes: bench/degraded/fail-fast.ts.
+    expect(settled).toBe(0);
+    const { rows } = await observer.query<{ n: string }>(
+      `SELECT count(*) AS n FROM pg_stat_activity WHERE application_name = 'sdl-api' AND state = 'active' AND wait_event_type = 'Lock'`,
+    );
+    expect(Number(rows[0]!.n)).toBe(2);
     expect((await app.inject({ method: 'GET', url: '/healthz' })).statusCode).toBe(200);
 
     await admin.query('ROLLBACK');

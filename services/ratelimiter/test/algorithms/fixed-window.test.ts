@@ -94,22 +94,24 @@ describe('fixed window against Redis', () => {
     expect(metrics).toContain('ratelimiter_redis_duration_seconds_bucket');
   });
 
-  it('answers by fail mode within the command timeout while Redis is busy, then recovers', async () => {
+  it('answers by fail mode from the command timeout while Redis is busy, then recovers', async () => {
     // A script that spins for 3 s blocks Redis like a stall would; commands must time out, not queue.
     const spin =
       "local t=redis.call('TIME'); local s=t[1]*1e6+t[2]; " +
       "repeat t=redis.call('TIME') until t[1]*1e6+t[2]-s > 3000000; return 1";
-    const busy = redis!.container.exec(['redis-cli', 'EVAL', spin, '0']);
-    await vi.waitFor(
+    let stalled = true;
+    const busy = redis!.container.exec(['redis-cli', 'EVAL', spin, '0']).finally(() => (stalled = false));
+    const answeredDuringStall = await vi.waitFor(
       async () => {
-        const started = performance.now();
         const res = await check(open, { descriptors: { client: 'busy' } });
         expect(res.body.failMode).toBe('open');
-        // Bounded by the command timeout (500 ms), not by the 3 s stall; 4x slack for a busy machine.
-        expect(performance.now() - started).toBeLessThan(2000);
+        return stalled;
       },
-      { timeout: 2500, interval: 20 },
+      { timeout: 10_000, interval: 20 },
     );
+    // The command timeout answered, not the end of the stall (after it, checks are counted again;
+    // how long the fail-mode answer takes: bench/degraded/fail-fast.ts).
+    expect(answeredDuringStall).toBe(true);
     expect((await busy).exitCode).toBe(0);
     await vi.waitFor(
       async () => expect((await check(open, { descriptors: { client: 'busy' } })).body.failMode).toBeUndefined(),
@@ -117,18 +119,17 @@ describe('fixed window against Redis', () => {
     );
   });
 
-  it('answers by fail mode within the command timeout while Redis is paused, then recovers', async () => {
+  it('answers by fail mode from the command timeout while Redis is paused, then recovers', async () => {
     // A frozen Redis process: connections stay open, nothing answers.
     const id = redis!.container.getId();
     await execFileAsync('docker', ['pause', id]);
     try {
-      const started = performance.now();
+      // Answered while Redis is still paused: the 500 ms command timeout ends the wait, nothing waits
+      // for the pause to end (without the timeout these two would hang until the test times out).
       const [o, c] = await Promise.all([
         check(open, { descriptors: { client: 'paused' } }),
         check(closed, { descriptors: { client: 'paused' } }),
       ]);
-      // Bounded by the 500 ms command timeout, not by the pause; 4x slack for a busy machine.
-      expect(performance.now() - started).toBeLessThan(2000);
       expect(o.body).toMatchObject({ allowed: true, failMode: 'open' });
       expect(c.body).toMatchObject({ allowed: false, failMode: 'closed' });
     } finally {
