@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it, vi } from 'vitest';
 import { GATEWAY, PROMETHEUS, promQuery } from './support/http.js';
-import { labAsync } from './support/lab.js';
+import { execIn, labAsync } from './support/lab.js';
 
 describe('the running cluster', () => {
   it('has every container running and healthy', async () => {
@@ -14,10 +14,12 @@ describe('the running cluster', () => {
     for (const line of states.trim().split('\n')) expect(line).toMatch(/ healthy$/);
   });
 
-  it('serves liveness, readiness and metrics at the gateway', async () => {
+  it('serves liveness and readiness at the gateway, and its metrics on the admin listener only', async () => {
     expect((await fetch(`${GATEWAY}/healthz`)).status).toBe(200);
     expect((await fetch(`${GATEWAY}/readyz`)).status).toBe(200);
-    const metrics = await (await fetch(`${GATEWAY}/metrics`)).text();
+    expect((await fetch(`${GATEWAY}/metrics`)).status).toBe(404);
+    const script = "fetch('http://127.0.0.1:9080/metrics').then((r) => r.text()).then((t) => process.stdout.write(t))";
+    const metrics = await execIn('gateway', ['node', '-e', script]);
     expect(metrics).toContain('http_request_duration_seconds_bucket');
   });
 

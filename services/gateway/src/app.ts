@@ -2,6 +2,7 @@ import type { Logger } from '@sdl/logging';
 import type { Metrics } from '@sdl/metrics';
 import { createApp } from '@sdl/server';
 import type { FastifyInstance } from 'fastify';
+import { createGatewayAdmin } from './admin/admin-app.js';
 import { createApiKeys } from './auth/api-keys.js';
 import type { GatewayConfig } from './config.js';
 import { createLocalStage } from './rate-limit/local-stage.js';
@@ -21,7 +22,10 @@ export interface GatewayDeps {
   readonly metrics: Metrics;
 }
 
-/** The edge: API keys, body limits, rate limiting through the ratelimiter, and the proxy to the lb. */
+/**
+ * The edge: request shape and body checks, API keys, rate limiting through the ratelimiter, and the
+ * proxy to the lb; beside it the admin app (metrics). Listens neither: main.ts does.
+ */
 export async function buildApp(deps: GatewayDeps): Promise<FastifyInstance> {
   const { config, logger } = deps;
   const metrics = createGatewayMetrics(deps.metrics);
@@ -32,7 +36,19 @@ export async function buildApp(deps: GatewayDeps): Promise<FastifyInstance> {
     headersTimeoutMs: config.headersTimeoutMs,
     requestTimeoutMs: config.requestTimeoutMs,
     maxHeaderBytes: config.maxHeaderBytes,
+    // Metrics are served on the admin listener only.
+    metricsRoute: false,
   });
+  app.decorate(
+    'gatewayAdmin',
+    createGatewayAdmin(app, {
+      host: config.host,
+      port: config.adminPort,
+      logger,
+      metrics: deps.metrics,
+      ready: () => app.readiness.run(900),
+    }),
+  );
   registerRequestShapeCheck(app, { maxHeaderCount: config.maxHeaderCount, metrics });
 
   // Parsed before any client exists: a bad API_KEYS leaves nothing to close.

@@ -8,6 +8,8 @@ export { type FailMode } from '@sdl/config';
 export const GatewayConfigSchema = Type.Object({
   ...BaseConfigSchema.properties,
   port: Type.Integer({ minimum: 1, maximum: 65535, default: 8080 }),
+  /** The admin listener (/metrics, probes), for the compose network only; 0: any free port (tests). */
+  adminPort: Type.Integer({ minimum: 0, maximum: 65535, default: 9080 }),
   lbUrl: Type.String({ minLength: 1, default: 'http://127.0.0.1:8081' }),
   ratelimiterUrl: Type.String({ minLength: 1, default: 'http://127.0.0.1:3001' }),
   /** `name:secret` pairs; the name is the client id the ratelimiter counts and the api sees. */

@@ -7,5 +7,12 @@ await runService({
   schema: GatewayConfigSchema,
   check: checkGatewayConfig,
   env: process.env,
-  build: buildApp,
+  build: async (ctx) => {
+    const app = await buildApp(ctx);
+    // The admin port opens with the public one (runService listens the public app once ready).
+    app.addHook('onReady', async () => {
+      await app.gatewayAdmin.listen();
+    });
+    return app;
+  },
 });

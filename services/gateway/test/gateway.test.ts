@@ -6,6 +6,7 @@ import {
   startGateway,
   startRateLimiter,
   startUpstream,
+  type GatewayListening,
   type Listening,
   type Upstream,
 } from './support/servers.js';
@@ -46,10 +47,10 @@ describe('gateway against a real ratelimiter, Redis and upstream', () => {
   let redis: Started | undefined;
   let upstream: Upstream;
   let limiter: Listening;
-  let gateway: Listening;
-  const others: Listening[] = [];
+  let gateway: GatewayListening;
+  const others: GatewayListening[] = [];
 
-  async function otherGateway(env: Record<string, string>): Promise<Listening> {
+  async function otherGateway(env: Record<string, string>): Promise<GatewayListening> {
     const started = await startGateway(env);
     others.push(started);
     return started;
@@ -208,7 +209,7 @@ describe('gateway against a real ratelimiter, Redis and upstream', () => {
     // Once denied, the local stage answers the key's next requests itself, sparing the ratelimiter.
     const again = await call(gateway.url, '/v1/posts', { headers: { 'x-api-key': LIMITED } });
     expect(again.status).toBe(429);
-    expect((await call(gateway.url, '/metrics')).text).toMatch(
+    expect((await call(gateway.adminUrl, '/metrics')).text).toMatch(
       /gateway_ratelimit_redis_calls_saved_total\{[^}]*\} [1-9]/,
     );
     expect(upstream.seen.length).toBe(before);
@@ -242,7 +243,7 @@ describe('gateway against a real ratelimiter, Redis and upstream', () => {
     let saved = 0;
     let checks = 0;
     for (const g of trio) {
-      const text = (await call(g.url, '/metrics')).text;
+      const text = (await call(g.adminUrl, '/metrics')).text;
       saved += Number(/gateway_ratelimit_redis_calls_saved_total\{[^}]*\} (\d+)/.exec(text)?.[1] ?? 0);
       checks += Number(/gateway_ratelimit_global_checks_total\{[^}]*\} (\d+)/.exec(text)?.[1] ?? 0);
     }
@@ -300,7 +301,8 @@ describe('gateway against a real ratelimiter, Redis and upstream', () => {
     let checks = 0;
     for (const g of trio)
       checks += Number(
-        /gateway_ratelimit_global_checks_total\{[^}]*\} (\d+)/.exec((await call(g.url, '/metrics')).text)?.[1] ?? 0,
+        /gateway_ratelimit_global_checks_total\{[^}]*\} (\d+)/.exec((await call(g.adminUrl, '/metrics')).text)?.[1] ??
+          0,
       );
     expect(checks).toBeLessThan(sent / 4);
     await ownLimiter.app.close();
@@ -313,7 +315,7 @@ describe('gateway against a real ratelimiter, Redis and upstream', () => {
     });
     const env = { LB_URL: upstream.url, RATELIMITER_URL: ownLimiter.url, API_KEYS: 'quad:lab-quad-key' };
     const trio = [await otherGateway(env), await otherGateway(env), await otherGateway(env)];
-    const send = (g: Listening) => call(g.url, '/v1/posts', { headers: { 'x-api-key': 'lab-quad-key' } });
+    const send = (g: GatewayListening) => call(g.url, '/v1/posts', { headers: { 'x-api-key': 'lab-quad-key' } });
     let admitted = 0;
     // One request each while the ratelimiter is up sizes every gateway's local bucket.
     for (const g of trio) if ((await send(g)).status === 200) admitted += 1;
@@ -354,7 +356,7 @@ describe('gateway against a real ratelimiter, Redis and upstream', () => {
     const refused = await call(closed.url, '/v1/posts', { headers: { 'x-api-key': DEMO } });
     expect(refused.status).toBe(503);
     expect(refused.json()).toMatchObject({ code: 'GW_ERR_RATELIMIT_UNAVAILABLE', retriable: true });
-    const metrics = (await call(open.url, '/metrics')).text;
+    const metrics = (await call(open.adminUrl, '/metrics')).text;
     expect(metrics).toMatch(/gateway_ratelimit_failures_total\{mode="open"[^}]*\} 1\n/);
     expect(metrics).toMatch(/gateway_ratelimit_decisions_total\{result="failed_open"[^}]*\} 1\n/);
   });
@@ -376,7 +378,7 @@ describe('gateway against a real ratelimiter, Redis and upstream', () => {
     expect(missing.status).toBe(404);
     expect(missing.json()).toMatchObject({ code: 'ERR_NOT_FOUND' });
     expect(upstream.seen.length).toBe(before);
-    const metrics = (await call(gateway.url, '/metrics')).text;
+    const metrics = (await call(gateway.adminUrl, '/metrics')).text;
     expect(metrics).toMatch(/gateway_proxied_total\{status_class="2xx"[^}]*\} [1-9]/);
     expect(metrics).toMatch(/gateway_proxied_total\{status_class="5xx"[^}]*\} [1-9]/);
     expect(metrics).toMatch(/gateway_ratelimit_decisions_total\{result="denied(_local)?"[^}]*\} [1-9]/);

@@ -88,7 +88,7 @@ const buildGatewayApp = createTestAppBuilder({
   schema: GatewayConfigSchema,
   check: checkGatewayConfig,
   build: buildApp,
-  env: { RATELIMIT_TIMEOUT_MS: '2000' },
+  env: { RATELIMIT_TIMEOUT_MS: '2000', ADMIN_PORT: '0', HOST: '127.0.0.1' },
 });
 
 /** The real ratelimiter service against a real Redis, ready and listening on a free port. */
@@ -100,23 +100,30 @@ export async function startRateLimiter(env: Record<string, string>): Promise<Lis
   return { app: limiter.app, url: await limiter.listen() };
 }
 
-/** A gateway configured from an environment, as main.ts would, listening on a free port. */
-export async function startGateway(env: Record<string, string>): Promise<Listening> {
+/** A listening gateway: its public url and its admin listener's (metrics). */
+export interface GatewayListening extends Listening {
+  readonly adminUrl: string;
+}
+
+/** A gateway configured from an environment, as main.ts would, both listeners on free ports. */
+export async function startGateway(env: Record<string, string>): Promise<GatewayListening> {
   const gateway = await buildGatewayApp(env);
-  return { app: gateway.app, url: await gateway.listen() };
+  const url = await gateway.listen();
+  const admin = await gateway.app.gatewayAdmin.listen();
+  return { app: gateway.app, url, adminUrl: `http://127.0.0.1:${admin.port}` };
 }
 
 /** A stand-in lb behind a gateway with rate limiting off: the edge alone, as the hostile-input tests need it. */
 export interface Edge {
   readonly upstream: Upstream;
-  readonly gateway: Listening;
+  readonly gateway: GatewayListening;
   close(): Promise<void>;
 }
 
 /** Starts a stand-in lb and a gateway in front of it (RATELIMIT_ENABLED=false, plus `env`). */
 export async function startEdge(env: Record<string, string>): Promise<Edge> {
   const upstream = await startUpstream();
-  let gateway: Listening;
+  let gateway: GatewayListening;
   try {
     gateway = await startGateway({ LB_URL: upstream.url, RATELIMIT_ENABLED: 'false', ...env });
   } catch (err) {
