@@ -4,6 +4,7 @@ import type { Metrics } from '@sdl/metrics';
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import { createClientErrorHandler } from './client-error.js';
 import { createReadiness, type Readiness } from './readiness.js';
+import { httpServerOptions, type ServerLimits } from './server-options.js';
 import { requestIdFrom } from './request-id.js';
 
 declare module 'fastify' {
@@ -12,17 +13,11 @@ declare module 'fastify' {
   }
 }
 
-export interface AppOptions {
+export interface AppOptions extends ServerLimits {
   readonly logger: Logger;
   readonly metrics: Metrics;
   /** Default 1 MiB. */
   readonly bodyLimit?: number;
-  /** Per-request timeout for the server socket, ms (default 30000). */
-  readonly requestTimeoutMs?: number;
-  /** Time a client has to send the request line and headers, ms (default: requestTimeoutMs). */
-  readonly headersTimeoutMs?: number;
-  /** The largest request line plus headers, bytes; beyond it 431 ERR_HEADERS_TOO_LARGE (default 16384). */
-  readonly maxHeaderBytes?: number;
   /** Serve `GET /metrics` on this app (default true; false when a separate listener serves it). */
   readonly metricsRoute?: boolean;
   /** Timeout of each readiness check, ms (default 1000). */
@@ -36,20 +31,12 @@ export interface AppOptions {
  */
 export function createApp(options: AppOptions): FastifyInstance {
   const { metrics } = options;
-  const requestTimeout = options.requestTimeoutMs ?? 30_000;
-  const headersTimeout = Math.min(options.headersTimeoutMs ?? requestTimeout, requestTimeout);
+  const http = httpServerOptions(options);
   const app = Fastify({
     loggerInstance: options.logger,
     bodyLimit: options.bodyLimit ?? 1024 * 1024,
-    requestTimeout,
-    http: {
-      headersTimeout,
-      maxHeaderSize: options.maxHeaderBytes ?? 16_384,
-      // Checked below instead, so that the 400 carries a stable code like every other one.
-      requireHostHeader: false,
-      // Node enforces both timeouts only when it sweeps its connections (every 30 s by default).
-      connectionsCheckingInterval: Math.max(10, Math.min(1000, Math.floor(headersTimeout / 4))),
-    },
+    requestTimeout: http.requestTimeout,
+    http,
     // Requests the HTTP parser refuses: one problem+json with a stable code, then the connection closes.
     clientErrorHandler: createClientErrorHandler(options.logger),
     genReqId: (req) => requestIdFrom(req.headers['x-request-id']),

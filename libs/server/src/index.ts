@@ -1,4 +1,6 @@
 export { createApp, type AppOptions } from './create-app.js';
+export { createClientErrorHandler } from './client-error.js';
+export { httpServerOptions, type ServerLimits } from './server-options.js';
 export {
   createClientPlugin,
   type ClientPluginOptions,

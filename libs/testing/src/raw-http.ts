@@ -1,4 +1,5 @@
 import { connect } from 'node:net';
+import { connect as connectTls, type ConnectionOptions } from 'node:tls';
 
 /** One response as it came over the wire. */
 export interface RawResponse {
@@ -22,6 +23,8 @@ export interface RawExchangeOptions {
   readonly waitMs?: number;
   /** Stop once this many whole responses have arrived, closed or not (default: read until closed). */
   readonly responses?: number;
+  /** Over TLS, with these options (a `ca` to trust, a `servername`); default plain TCP. */
+  readonly tls?: ConnectionOptions;
 }
 
 /**
@@ -35,7 +38,10 @@ export async function rawExchange(
   options: RawExchangeOptions = {},
 ): Promise<RawExchange> {
   const { hostname, port } = new URL(url);
-  const socket = connect({ host: hostname, port: Number(port) });
+  const socket =
+    options.tls === undefined
+      ? connect({ host: hostname, port: Number(port) })
+      : connectTls({ host: hostname, port: Number(port), ...options.tls });
   const chunks: Buffer[] = [];
   const closed = await new Promise<boolean>((resolve) => {
     const timer = setTimeout(() => resolve(false), options.waitMs ?? 5000);
@@ -53,7 +59,9 @@ export async function rawExchange(
     });
     // A server that resets after answering still answered: the bytes read so far count.
     socket.on('error', () => undefined);
-    socket.once('connect', () => socket.write(typeof bytes === 'string' ? Buffer.from(bytes, 'latin1') : bytes));
+    socket.once(options.tls === undefined ? 'connect' : 'secureConnect', () =>
+      socket.write(typeof bytes === 'string' ? Buffer.from(bytes, 'latin1') : bytes),
+    );
   });
   socket.destroy();
   const raw = Buffer.concat(chunks).toString('latin1');

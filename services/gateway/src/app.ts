@@ -13,6 +13,8 @@ import { proxyRoutes } from './routes/proxy-routes.js';
 import { upstreamProxyPlugin } from './proxy/upstream-proxy.js';
 import { createBodyPolicy } from './threat-protection/body-policy.js';
 import { registerRequestShapeCheck } from './threat-protection/request-shape.js';
+import { registerHttpsPolicy } from './tls/https-policy.js';
+import { createTlsListener } from './tls/tls-listener.js';
 
 export { checkGatewayConfig, GatewayConfigSchema, type GatewayConfig } from './config.js';
 
@@ -49,7 +51,26 @@ export async function buildApp(deps: GatewayDeps): Promise<FastifyInstance> {
       ready: () => app.readiness.run(900),
     }),
   );
+  registerHttpsPolicy(app, {
+    hstsMaxAgeS: config.hstsMaxAgeS,
+    plainHttp: config.plainHttp,
+    redirectOrigin: config.tlsRedirectOrigin,
+  });
   registerRequestShapeCheck(app, { maxHeaderCount: config.maxHeaderCount, metrics });
+  app.decorate(
+    'gatewayTls',
+    config.tlsCertFile === undefined || config.tlsKeyFile === undefined
+      ? undefined
+      : createTlsListener(app, {
+          host: config.host,
+          port: config.tlsPort,
+          certFile: config.tlsCertFile,
+          keyFile: config.tlsKeyFile,
+          reloadPollMs: config.tlsReloadPollMs,
+          limits: config,
+          logger,
+        }),
+  );
 
   // Parsed before any client exists: a bad API_KEYS leaves nothing to close.
   const apiKeys = createApiKeys(config.apiKeys);

@@ -8,6 +8,22 @@ export { type FailMode } from '@sdl/config';
 export const GatewayConfigSchema = Type.Object({
   ...BaseConfigSchema.properties,
   port: Type.Integer({ minimum: 1, maximum: 65535, default: 8080 }),
+  /** The HTTPS listener (with TLS_CERT_FILE and TLS_KEY_FILE); 0: any free port (tests). */
+  tlsPort: Type.Integer({ minimum: 0, maximum: 65535, default: 8443 }),
+  /** PEM certificate (chain) for HTTPS, re-read when it changes; unset: no HTTPS listener. */
+  tlsCertFile: Type.Optional(Type.String({ minLength: 1 })),
+  /** PEM private key of TLS_CERT_FILE. */
+  tlsKeyFile: Type.Optional(Type.String({ minLength: 1 })),
+  /** How often the certificate file is checked for a change (rotation without a restart). */
+  tlsReloadPollMs: Type.Integer({ minimum: 10, default: 2000 }),
+  /** Strict-Transport-Security max-age on HTTPS answers, in seconds; 0: no header. */
+  hstsMaxAgeS: Type.Integer({ minimum: 0, default: 31_536_000 }),
+  /** Plain HTTP on PORT: `serve`, `redirect` (308 to TLS_REDIRECT_ORIGIN) or `refuse` (403); probes always served. */
+  plainHttp: Type.Union([Type.Literal('serve'), Type.Literal('redirect'), Type.Literal('refuse')], {
+    default: 'serve',
+  }),
+  /** Where PLAIN_HTTP=redirect sends clients (the request's Host is never trusted for it). */
+  tlsRedirectOrigin: Type.String({ pattern: '^https://[^/?#\\s]+$', default: 'https://localhost:8443' }),
   /** The admin listener (/metrics, probes), for the compose network only; 0: any free port (tests). */
   adminPort: Type.Integer({ minimum: 0, maximum: 65535, default: 9080 }),
   lbUrl: Type.String({ minLength: 1, default: 'http://127.0.0.1:8081' }),
@@ -62,11 +78,18 @@ export const GatewayConfigSchema = Type.Object({
 export type GatewayConfig = Static<typeof GatewayConfigSchema>;
 
 /**
- * What the schema cannot say: API_KEYS names each client once, and the headers timeout fits in the
- * request timeout. Run by loadConfig (runService's `check`).
+ * What the schema cannot say: API_KEYS names each client once, the headers timeout fits in the
+ * request timeout, the TLS files come in pairs and plain HTTP is only turned away when HTTPS exists.
+ * Run by loadConfig (runService's `check`).
  */
 export function checkGatewayConfig(config: GatewayConfig): ConfigIssue[] {
   const issues: ConfigIssue[] = [];
+  if ((config.tlsCertFile === undefined) !== (config.tlsKeyFile === undefined)) {
+    issues.push({ key: 'TLS_KEY_FILE', message: 'TLS_CERT_FILE and TLS_KEY_FILE go together' });
+  }
+  if (config.plainHttp !== 'serve' && config.tlsCertFile === undefined) {
+    issues.push({ key: 'PLAIN_HTTP', message: 'redirect or refuse needs HTTPS (TLS_CERT_FILE)' });
+  }
   if (config.headersTimeoutMs > config.requestTimeoutMs) {
     issues.push({ key: 'HEADERS_TIMEOUT_MS', message: 'must not exceed REQUEST_TIMEOUT_MS' });
   }

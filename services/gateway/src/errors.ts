@@ -32,6 +32,11 @@ export const GatewayErrors = {
     statusCode: 400,
     message: 'the JSON body has a number that a double cannot hold exactly',
   },
+  httpsRequired: {
+    code: 'GW_ERR_HTTPS_REQUIRED',
+    statusCode: 403,
+    message: 'this gateway serves HTTPS only',
+  },
   rateLimited: {
     code: 'GW_ERR_RATE_LIMITED',
     statusCode: 429,

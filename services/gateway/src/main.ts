@@ -9,9 +9,10 @@ await runService({
   env: process.env,
   build: async (ctx) => {
     const app = await buildApp(ctx);
-    // The admin port opens with the public one (runService listens the public app once ready).
+    // The admin and HTTPS ports open with the public one (runService listens the public app once ready).
     app.addHook('onReady', async () => {
       await app.gatewayAdmin.listen();
+      await app.gatewayTls?.listen();
     });
     return app;
   },

@@ -100,9 +100,10 @@ export async function startRateLimiter(env: Record<string, string>): Promise<Lis
   return { app: limiter.app, url: await limiter.listen() };
 }
 
-/** A listening gateway: its public url and its admin listener's (metrics). */
+/** A listening gateway: its public url, its admin listener's (metrics) and its HTTPS one's (when configured). */
 export interface GatewayListening extends Listening {
   readonly adminUrl: string;
+  readonly tlsUrl: string | undefined;
 }
 
 /** A gateway configured from an environment, as main.ts would, both listeners on free ports. */
@@ -110,7 +111,13 @@ export async function startGateway(env: Record<string, string>): Promise<Gateway
   const gateway = await buildGatewayApp(env);
   const url = await gateway.listen();
   const admin = await gateway.app.gatewayAdmin.listen();
-  return { app: gateway.app, url, adminUrl: `http://127.0.0.1:${admin.port}` };
+  const tls = await gateway.app.gatewayTls?.listen();
+  return {
+    app: gateway.app,
+    url,
+    adminUrl: `http://127.0.0.1:${admin.port}`,
+    tlsUrl: tls === undefined ? undefined : `https://localhost:${tls.port}`,
+  };
 }
 
 /** A stand-in lb behind a gateway with rate limiting off: the edge alone, as the hostile-input tests need it. */
