@@ -3,6 +3,8 @@ export const GATEWAY = `http://127.0.0.1:${process.env.GATEWAY_PORT ?? '8080'}`;
 export const PROMETHEUS = `http://127.0.0.1:${process.env.PROMETHEUS_PORT ?? '9090'}`;
 export const DEMO_KEY = 'lab-demo-key';
 export const LIMITED_KEY = 'lab-limited-key';
+/** A key of another tenant (`other` in docker-compose.yml API_KEYS): it must never see demo's accounts. */
+export const OTHER_KEY = 'lab-other-key';
 
 export interface CallResult {
   status: number;
