@@ -4,12 +4,12 @@ import {
   expectBilledExactlyOnce,
   leaderAmong,
   metric,
-  onShard,
   replicaStatus,
   setBilling,
   subscribe,
   windDown,
 } from './support/billing.js';
+import { onShard } from './support/cluster-calls.js';
 import { chaos } from './support/lab.js';
 
 // The leader loses etcd but keeps its databases and the provider (`docker network disconnect` from
@@ -55,12 +55,12 @@ describe('a leader cut off from etcd', () => {
 
       // No overlap: on each shard, the old token's last write precedes the new token's first.
       for (const shard of [0, 1] as const) {
-        const [ordered] = await onShard(
+        const rows = await onShard(
           shard,
           `SELECT coalesce((SELECT max(updated_at) FROM charges WHERE token = ${oldToken})
                          < (SELECT min(updated_at) FROM charges WHERE token = ${newToken}), true)`,
         );
-        expect(ordered).toBe('t');
+        expect(rows[0]?.[0]).toBe('t');
       }
       // It stopped on its own lease clock, before the fence had anything to refuse.
       expect(await metric(old, 3003, 'billing_leader_demotions_total', { reason: 'lease-lapsed' })).toBe(

@@ -5,12 +5,12 @@ import {
   holdFault,
   leaderAmong,
   metric,
-  onShard,
   replicaStatus,
   setBilling,
   subscribe,
   windDown,
 } from './support/billing.js';
+import { onShard } from './support/cluster-calls.js';
 import { chaos } from './support/lab.js';
 
 const TTL_MS = 3000; // ELECTION_TTL_S in docker-compose.yml
@@ -19,12 +19,12 @@ const TTL_MS = 3000; // ELECTION_TTL_S in docker-compose.yml
 async function staleRowsAfter(stale: bigint, fresh: bigint): Promise<number> {
   let n = 0;
   for (const shard of [0, 1] as const) {
-    const [count] = await onShard(
+    const rows = await onShard(
       shard,
       `SELECT count(*) FROM charges WHERE token = ${stale}
           AND updated_at > (SELECT coalesce(min(updated_at), 'infinity') FROM charges WHERE token = ${fresh})`,
     );
-    n += Number(count);
+    n += Number(rows[0]?.[0]);
   }
   return n;
 }

@@ -3,6 +3,7 @@
 // Needs the cluster up (`./lab start`); it changes only what it creates and resets the settings.
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
+import { inside, onShard } from '../../tests/support/cluster-calls.ts';
 import { onCleanup, percentile, runBench, table } from '../api/stack.ts';
 
 const run = promisify(execFile);
@@ -16,14 +17,8 @@ const REPLICAS = ['billing-leader-1', 'billing-leader-2'];
 const lab = async (...args: string[]): Promise<string> => (await run('./lab', args, { maxBuffer: 1 << 24 })).stdout;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-async function inside(service: string, method: string, path: string, body?: unknown): Promise<string> {
-  const init =
-    body === undefined
-      ? `{ method: '${method}' }`
-      : `{ method: '${method}', headers: { 'content-type': 'application/json' }, body: ${JSON.stringify(JSON.stringify(body))} }`;
-  const script = `fetch('http://127.0.0.1:3003${path}', ${init}).then((r) => r.text()).then((t) => process.stdout.write(t))`;
-  return lab('compose', 'exec', '-T', service, 'node', '-e', script);
-}
+const admin = async (service: string, method: string, path: string, body?: unknown): Promise<string> =>
+  (await inside(service, 3003, method, path, body)).text;
 
 async function gateway(method: string, path: string, body?: unknown): Promise<Record<string, unknown>> {
   const res = await fetch(`${GATEWAY}${path}`, {
@@ -37,7 +32,7 @@ async function gateway(method: string, path: string, body?: unknown): Promise<Re
 async function leader(): Promise<string> {
   for (;;) {
     for (const replica of REPLICAS) {
-      const status = await inside(replica, 'GET', '/v1/status').catch(() => '{}');
+      const status = await admin(replica, 'GET', '/v1/status').catch(() => '{}');
       if ((JSON.parse(status) as { leader?: boolean }).leader === true) return replica;
     }
     await sleep(200);
@@ -49,34 +44,9 @@ async function delays(subs: readonly string[], from: Date, to: Date): Promise<{ 
   const sql = `SELECT extract(epoch FROM created_at - period_start), extract(epoch FROM updated_at - period_start)
                  FROM charges WHERE subscription_id IN (${subs.map((s) => `'${s}'`).join(',')})
                   AND period_start >= '${from.toISOString()}' AND period_start < '${to.toISOString()}'`;
-  const out = await Promise.all(
-    [0, 1].map((shard) =>
-      lab(
-        'compose',
-        'exec',
-        '-T',
-        `pg-${shard}-primary`,
-        'env',
-        'PGPASSWORD=lab',
-        'psql',
-        '-U',
-        'lab',
-        '-d',
-        'lab',
-        '-h',
-        '127.0.0.1',
-        '-tAF',
-        ' ',
-        '-c',
-        sql,
-      ),
-    ),
-  );
-  const rows = out
-    .join('\n')
-    .split('\n')
-    .filter((l) => l.trim() !== '')
-    .map((l) => l.split(' ').map(Number));
+  const rows = (await Promise.all(([0, 1] as const).map((shard) => onShard(shard, sql))))
+    .flat()
+    .map((r) => r.map(Number));
   const sorted = (xs: number[]) => xs.sort((a, b) => a - b);
   return { row: sorted(rows.map((r) => r[0]!)), settled: sorted(rows.map((r) => r[1]!)) };
 }
@@ -87,9 +57,9 @@ await runBench('bench/billing/delay', 600, async () => {
     for (const s of subs)
       await gateway('POST', `/v1/accounts/${s.account}/subscriptions/${s.id}/cancel`).catch(() => undefined);
     for (const replica of REPLICAS) await lab('chaos', 'start', replica).catch(() => undefined);
-    for (const replica of REPLICAS) await inside(replica, 'DELETE', '/admin/billing').catch(() => undefined);
+    for (const replica of REPLICAS) await admin(replica, 'DELETE', '/admin/billing').catch(() => undefined);
   });
-  for (const replica of REPLICAS) await inside(replica, 'PUT', '/admin/billing', { periodSeconds: PERIOD_S });
+  for (const replica of REPLICAS) await admin(replica, 'PUT', '/admin/billing', { periodSeconds: PERIOD_S });
   for (let i = 0; i < SUBSCRIPTIONS; i += 1) {
     const account = await gateway('POST', '/v1/accounts', { email: `delay${i}@bench`, name: 'delay' });
     const sub = await gateway('POST', `/v1/accounts/${String(account.id)}/subscriptions`, { plan: 'basic' });
@@ -108,7 +78,7 @@ await runBench('bench/billing/delay', 600, async () => {
     kills += 1;
     await lab('chaos', 'start', victim);
     for (;;) {
-      const set = await inside(victim, 'PUT', '/admin/billing', { periodSeconds: PERIOD_S }).catch(() => '');
+      const set = await admin(victim, 'PUT', '/admin/billing', { periodSeconds: PERIOD_S }).catch(() => '');
       if (set.includes('periodSeconds')) break;
       await sleep(300);
     }
@@ -119,8 +89,11 @@ await runBench('bench/billing/delay', 600, async () => {
 
   const steady = await delays(ids, steadyFrom, killsFrom);
   const killed = await delays(ids, killsFrom, killsTo);
-  const s = (xs: number[], p: number) => percentile(xs, p).toFixed(2);
-  const ratio = (a: number[], b: number[], p: number) => (percentile(a, p) / percentile(b, p)).toFixed(1);
+  const at = (xs: number[], p: number) => percentile(xs, p).toFixed(2);
+  const phase = (name: string, d: { row: number[]; settled: number[] }) =>
+    [name, d.row.length, at(d.row, 50), at(d.row, 99), at(d.settled, 50), at(d.settled, 99)] as const;
+  const ratio = (p: number, which: 'row' | 'settled') =>
+    (percentile(killed[which], p) / percentile(steady[which], p)).toFixed(1);
   console.log(
     `\n${SUBSCRIPTIONS} subscriptions, ${PERIOD_S} s periods, phases of ${PHASE_S} s, ${kills} leader kills in the second\n`,
   );
@@ -128,30 +101,9 @@ await runBench('bench/billing/delay', 600, async () => {
     table(
       ['phase', 'periods', 'due -> row p50 s', 'due -> row p99 s', 'due -> settled p50 s', 'due -> settled p99 s'],
       [
-        [
-          'steady (baseline)',
-          steady.row.length,
-          s(steady.row, 50),
-          s(steady.row, 99),
-          s(steady.settled, 50),
-          s(steady.settled, 99),
-        ],
-        [
-          'leader killed',
-          killed.row.length,
-          s(killed.row, 50),
-          s(killed.row, 99),
-          s(killed.settled, 50),
-          s(killed.settled, 99),
-        ],
-        [
-          'ratio killed / steady',
-          '-',
-          ratio(killed.row, steady.row, 50),
-          ratio(killed.row, steady.row, 99),
-          ratio(killed.settled, steady.settled, 50),
-          ratio(killed.settled, steady.settled, 99),
-        ],
+        phase('steady (baseline)', steady),
+        phase('leader killed', killed),
+        ['ratio killed / steady', '-', ratio(50, 'row'), ratio(99, 'row'), ratio(50, 'settled'), ratio(99, 'settled')],
       ],
     ),
   );

@@ -1,26 +1,11 @@
 import { expect, vi } from 'vitest';
 import { call } from './http.js';
-import { chaos, execIn, isRunning } from './lab.js';
+import { inside } from './cluster-calls.js';
+import { chaos, isRunning } from './lab.js';
 
 /** The billing replicas of the compose cluster. */
 export const REPLICAS = ['billing-leader-1', 'billing-leader-2'] as const;
 export type Replica = (typeof REPLICAS)[number];
-
-/** An HTTP request to a service's own (unpublished) port from inside its container; the raw answer. */
-export async function inside(
-  service: string,
-  port: number,
-  method: string,
-  path: string,
-  body?: unknown,
-): Promise<{ status: number; text: string }> {
-  const init =
-    body === undefined
-      ? `{ method: '${method}' }`
-      : `{ method: '${method}', headers: { 'content-type': 'application/json' }, body: ${JSON.stringify(JSON.stringify(body))} }`;
-  const script = `fetch('http://127.0.0.1:${port}${path}', ${init}).then(async (r) => process.stdout.write(JSON.stringify({ status: r.status, text: await r.text() })))`;
-  return JSON.parse(await execIn(service, ['node', '-e', script], 20_000)) as { status: number; text: string };
-}
 
 export interface ReplicaStatus {
   readonly node: string;
@@ -208,24 +193,6 @@ export async function expectBilledExactlyOnce(subs: readonly Subscribed[]): Prom
   for (const s of subs) await call('POST', `/v1/accounts/${s.accountId}/subscriptions/${s.subscriptionId}/cancel`);
   await resetBilling();
   return { charges: total };
-}
-
-/** A query on a shard primary, via psql in its container; rows as tab-separated lines. */
-export async function onShard(shard: 0 | 1, sql: string): Promise<string[]> {
-  const out = await execIn(`pg-${shard}-primary`, [
-    'env',
-    'PGPASSWORD=lab',
-    'psql',
-    '-U',
-    'lab',
-    '-d',
-    'lab',
-    '-h',
-    '127.0.0.1',
-    '-tAc',
-    sql,
-  ]);
-  return out.split('\n').filter((l) => l !== '');
 }
 
 /** Keeps a fault in place for `ms`: part of an experiment's timeline (the fault's length), not a wait for a condition. */
