@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Type } from '@sinclair/typebox';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, envName, loadConfig } from '../src/index.js';
@@ -56,5 +59,34 @@ describe('loadConfig', () => {
       }),
     ).toThrow(ConfigError);
     expect(checked).toBe(false);
+  });
+
+  it('reads NAME_FILE (a Compose secret) when NAME is unset, and never echoes the value', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sdl-config-'));
+    try {
+      writeFileSync(join(dir, 'url'), 'redis://secret-host:6379\n');
+      writeFileSync(join(dir, 'keys'), 'a:s3cret-one,b:s3cret-two');
+      writeFileSync(join(dir, 'port'), 'not-a-port\n');
+      const cfg = loadConfig(schema, { REDIS_URL_FILE: join(dir, 'url'), API_KEYS_FILE: join(dir, 'keys') });
+      expect(cfg.redisUrl).toBe('redis://secret-host:6379');
+      expect(cfg.apiKeys).toEqual(['a:s3cret-one', 'b:s3cret-two']);
+      let caught: unknown;
+      try {
+        loadConfig(schema, {
+          REDIS_URL: 'redis://x',
+          REDIS_URL_FILE: join(dir, 'url'),
+          API_KEYS_FILE: join(dir, 'missing'),
+          PORT_FILE: join(dir, 'port'),
+        });
+      } catch (err) {
+        caught = err;
+      }
+      expect(caught).toBeInstanceOf(ConfigError);
+      const issues = (caught as ConfigError).issues;
+      expect(issues.map((i) => i.key).sort()).toEqual(['API_KEYS_FILE', 'PORT', 'REDIS_URL']);
+      expect(JSON.stringify(issues)).not.toMatch(/secret-host|not-a-port/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
