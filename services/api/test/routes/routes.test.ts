@@ -67,14 +67,13 @@ describe('api routes without reachable shards', () => {
     },
   );
 
-  it('answers a valid id on an unreachable shard with a fast, retriable 503', async () => {
-    const started = performance.now();
+  it('answers a valid id on an unreachable shard with a retriable 503', async () => {
+    // A refused connection answers at once (how fast: bench/degraded/fail-fast.ts).
     const res = await app.inject({
       method: 'GET',
       url: `/v1/accounts/${idOnShard(1)}`,
       headers: { 'x-request-id': 'req-1' },
     });
-    expect(performance.now() - started).toBeLessThan(1500);
     expect(res.statusCode).toBe(503);
     expect(res.headers['x-request-id']).toBe('req-1');
     expect(res.json()).toMatchObject({ code: 'API_ERR_SHARD_UNAVAILABLE', retriable: true, requestId: 'req-1' });
