@@ -1,15 +1,13 @@
-import { ConfigError } from '@sdl/config';
 import type { Coordinator } from '@sdl/coord';
 import type { Logger } from '@sdl/logging';
 import type { Metrics } from '@sdl/metrics';
-import { createApp } from '@sdl/server';
+import { createApp, etcdPlugin } from '@sdl/server';
 import type { FastifyInstance } from 'fastify';
-import type { BillingWork } from './billing-work.js';
+import type { BillingWork } from './billing/billing-work.js';
 import { setUpBilling } from './billing/billing-setup.js';
 import type { BillingLeaderConfig } from './config.js';
-import { createLeadership } from './leadership.js';
+import { createLeadership } from './election/leadership.js';
 import type { ShardPrimaries } from './shards/shard-primaries.js';
-import { etcdPlugin } from './plugins/etcd.js';
 import { statusRoutes } from './routes/status.js';
 
 export interface BillingLeaderDeps {
@@ -31,18 +29,14 @@ export interface BillingLeaderDeps {
  */
 export async function buildApp(deps: BillingLeaderDeps): Promise<FastifyInstance> {
   const { config, logger, metrics } = deps;
-  if (config.electionMarginMs >= config.electionTtlS * 1000) {
-    throw new ConfigError([
-      { key: 'ELECTION_MARGIN_MS', message: `must be below ELECTION_TTL_S in ms (${config.electionTtlS * 1000})` },
-    ]);
-  }
-
   const app = createApp({ logger, metrics });
   await app.register(etcdPlugin, {
     endpoints: config.etcdEndpoints,
     logger,
-    ...(deps.coordinator === undefined ? {} : { coordinator: deps.coordinator }),
+    client: deps.coordinator,
   });
+  // ETCD_ENDPOINTS is required (minItems 1), so the plugin always made or was given a client.
+  const etcd = app.etcd as Coordinator;
 
   const billing = await setUpBilling(app, {
     config,
@@ -52,7 +46,7 @@ export async function buildApp(deps: BillingLeaderDeps): Promise<FastifyInstance
   });
   const leadership = createLeadership({
     campaign: () =>
-      app.coordinator.campaign({
+      etcd.campaign({
         election: config.electionName,
         candidate: config.nodeId,
         ttlSeconds: config.electionTtlS,

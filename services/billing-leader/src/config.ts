@@ -1,3 +1,4 @@
+import type { ConfigIssue } from '@sdl/config';
 import { BaseConfigSchema } from '@sdl/server';
 import { Type, type Static } from '@sinclair/typebox';
 
@@ -48,3 +49,9 @@ export const BillingLeaderConfigSchema = Type.Object({
 });
 
 export type BillingLeaderConfig = Static<typeof BillingLeaderConfigSchema>;
+
+/** Rules that span settings: the leader must stop acting before its lease can lapse. */
+export function checkBillingLeaderConfig(config: BillingLeaderConfig): ConfigIssue[] {
+  if (config.electionMarginMs < config.electionTtlS * 1000) return [];
+  return [{ key: 'ELECTION_MARGIN_MS', message: `must be below ELECTION_TTL_S in ms (${config.electionTtlS * 1000})` }];
+}

@@ -1,10 +1,9 @@
 import { ConfigError, loadConfig } from '@sdl/config';
 import type { FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
-import { buildApp } from '../src/app.js';
 import { BillingLeaderConfigSchema } from '../src/config.js';
-import { FakeElection, fakeCoordinator, recordingWork } from './fakes.js';
-import { sample, testConfig, testContext } from './helpers.js';
+import { FakeElection, fakeCoordinator, recordingWork } from './support/fakes.js';
+import { buildTestApp, sample, testConfig } from './support/helpers.js';
 
 describe('config', () => {
   it('has the documented defaults', () => {
@@ -34,19 +33,19 @@ describe('buildApp', () => {
   async function start(): Promise<{ election: FakeElection; coordinator: ReturnType<typeof fakeCoordinator> }> {
     const election = new FakeElection();
     const coordinator = fakeCoordinator(election);
-    app = await buildApp({
-      config: testConfig({ NODE_ID: 'billing-leader-1', TICK_MS: '10' }),
-      ...testContext(),
-      coordinator,
-      work: recordingWork(),
-    });
+    ({ app } = await buildTestApp(
+      { NODE_ID: 'billing-leader-1', TICK_MS: '10' },
+      { coordinator, work: recordingWork() },
+    ));
     await app.ready();
     return { election, coordinator };
   }
 
   it('rejects a margin that is not below the TTL', async () => {
-    const config = testConfig({ ELECTION_TTL_S: '1', ELECTION_MARGIN_MS: '1000' });
-    await expect(buildApp({ config, ...testContext() })).rejects.toThrow(ConfigError);
+    expect(() => testConfig({ ELECTION_TTL_S: '1', ELECTION_MARGIN_MS: '1000' })).toThrow(ConfigError);
+    await expect(buildTestApp({ ELECTION_TTL_S: '1', ELECTION_MARGIN_MS: '1000' })).rejects.toThrow(
+      /ELECTION_MARGIN_MS/,
+    );
   });
 
   it('GET /v1/status follows the election', async () => {

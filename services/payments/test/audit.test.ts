@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { buildTestApp, charge, getJson } from './helpers.js';
+import { buildTestApp, charge, getJson } from './support/helpers.js';
 
 const body = { amount: 500, currency: 'EUR' };
 

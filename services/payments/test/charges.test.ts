@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { buildTestApp, charge } from './helpers.js';
+import { buildTestApp, charge } from './support/helpers.js';
 
 const body = { amount: 1999, currency: 'EUR', reference: 'sub:42:2026-11', metadata: { plan: 'pro' } };
 

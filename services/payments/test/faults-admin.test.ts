@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
-import { buildTestApp, charge, getJson } from './helpers.js';
+import { buildTestApp, charge, getJson } from './support/helpers.js';
 
 const body = { amount: 1500, currency: 'EUR', reference: 'sub:7:2026-02-01T00:00:00.000Z' };
 

@@ -1,7 +1,7 @@
 import { appendFile, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { buildTestApp, charge, getJson, tempDir } from './helpers.js';
+import { buildTestApp, charge, getJson, tempDir } from './support/helpers.js';
 
 const body = { amount: 500, currency: 'EUR', reference: 'sub:1:2026-01-01T00:00:00.000Z' };
 

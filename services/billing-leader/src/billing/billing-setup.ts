@@ -1,7 +1,7 @@
 import type { Logger } from '@sdl/logging';
 import type { Metrics } from '@sdl/metrics';
 import type { FastifyInstance } from 'fastify';
-import { idleBillingWork, type BillingWork } from '../billing-work.js';
+import { idleBillingWork, type BillingWork } from './billing-work.js';
 import type { BillingLeaderConfig } from '../config.js';
 import type { ShardPrimaries } from '../shards/shard-primaries.js';
 import { shardsPlugin } from '../shards/shards-plugin.js';

@@ -3,7 +3,7 @@ import { AppError } from '@sdl/errors';
 import type { Logger } from '@sdl/logging';
 import { retry } from '@sdl/retry';
 import type pg from 'pg';
-import type { BillingWork } from '../billing-work.js';
+import type { BillingWork } from './billing-work.js';
 import { BillingErrors } from '../errors.js';
 import type { ShardPrimaries } from '../shards/shard-primaries.js';
 import type { BillingMetrics } from './billing-metrics.js';

@@ -4,14 +4,15 @@ import { createTestAppBuilder, startEtcd, type Started, type TestApp } from '@sd
 import pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { buildApp } from '../../src/app.js';
-import { BillingLeaderConfigSchema, type BillingLeaderConfig } from '../../src/config.js';
-import type { LeaderStatus } from '../../src/leadership.js';
+import { BillingLeaderConfigSchema, checkBillingLeaderConfig, type BillingLeaderConfig } from '../../src/config.js';
+import type { LeaderStatus } from '../../src/election/leadership.js';
 import { startBillingStack, type BillingStack } from '../support/billing-stack.js';
 import { expectExactlyOnce, startPayments, type TestPayments } from '../support/billing-fixtures.js';
 
 const buildReplica = createTestAppBuilder({
   name: 'billing-leader',
   schema: BillingLeaderConfigSchema,
+  check: checkBillingLeaderConfig,
   build: buildApp,
   env: {
     ELECTION_TTL_S: '2',

@@ -1,12 +1,11 @@
 import type { FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createMetrics } from '@sdl/metrics';
-import { buildApp } from '../../src/app.js';
 import { createBillingMetrics } from '../../src/billing/billing-metrics.js';
 import { createProviderClient } from '../../src/billing/provider-client.js';
 import type { ChargeRow } from '../../src/billing/charge-rows.js';
-import { FakeElection, fakeCoordinator, recordingWork } from '../fakes.js';
-import { testConfig, testContext } from '../helpers.js';
+import { FakeElection, fakeCoordinator, recordingWork } from '../support/fakes.js';
+import { buildTestApp } from '../support/helpers.js';
 
 describe('PUT /admin/billing: the run-time switches', () => {
   let app: FastifyInstance | undefined;
@@ -16,12 +15,10 @@ describe('PUT /admin/billing: the run-time switches', () => {
   });
 
   it('starts from the environment, changes some settings, and resets to the environment', async () => {
-    app = await buildApp({
-      config: testConfig({ BILLING_PERIOD_SECONDS: '10' }),
-      ...testContext(),
-      coordinator: fakeCoordinator(new FakeElection()),
-      work: recordingWork(),
-    });
+    ({ app } = await buildTestApp(
+      { BILLING_PERIOD_SECONDS: '10' },
+      { coordinator: fakeCoordinator(new FakeElection()), work: recordingWork() },
+    ));
     const get = await app.inject({ method: 'GET', url: '/admin/billing' });
     expect(get.json()).toEqual({ periodSeconds: 10, fencing: 'on', pendingRetryAfterMs: 3000, writeStallMs: 0 });
     const put = await app.inject({
@@ -39,7 +36,7 @@ describe('PUT /admin/billing: the run-time switches', () => {
     ['an unknown setting', { batch: 5 }],
     ['nothing', {}],
   ])('rejects %s with 400 ERR_VALIDATION', async (_name, payload) => {
-    app = await buildApp({ config: testConfig(), ...testContext(), coordinator: fakeCoordinator(new FakeElection()) });
+    ({ app } = await buildTestApp({}, { coordinator: fakeCoordinator(new FakeElection()) }));
     const res = await app.inject({ method: 'PUT', url: '/admin/billing', payload });
     expect(res.statusCode).toBe(400);
     expect(res.json()).toMatchObject({ code: 'ERR_VALIDATION' });

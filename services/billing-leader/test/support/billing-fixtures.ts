@@ -5,7 +5,7 @@ import { createMetrics, type Metrics } from '@sdl/metrics';
 import { buildApp as buildPayments, PaymentsConfigSchema } from '@sdl/payments';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, afterEach, beforeAll, beforeEach, expect } from 'vitest';
-import type { BillingWork } from '../../src/billing-work.js';
+import type { BillingWork } from '../../src/billing/billing-work.js';
 import { createBillingMetrics } from '../../src/billing/billing-metrics.js';
 import {
   createBillingSettings,

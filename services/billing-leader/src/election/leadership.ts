@@ -1,7 +1,7 @@
 import type { DemotionReason } from '@sdl/coord';
 import type { Logger } from '@sdl/logging';
 import { Counter, Gauge, type Registry } from '@sdl/metrics';
-import type { BillingWork } from './billing-work.js';
+import type { BillingWork } from '../billing/billing-work.js';
 import { createLeaderLoop, type LeaseView } from './leader-loop.js';
 
 /** The part of @sdl/coord's Campaign this service uses (a fake stands in for it in unit tests). */

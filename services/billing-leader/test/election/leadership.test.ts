@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { createLeadership, type Leadership } from '../src/leadership.js';
-import { FakeElection, recordingWork } from './fakes.js';
-import { sample, testContext } from './helpers.js';
+import { createLeadership, type Leadership } from '../../src/election/leadership.js';
+import { FakeElection, recordingWork } from '../support/fakes.js';
+import { sample, testContext } from '../support/helpers.js';
 
 describe('createLeadership', () => {
   let leadership: Leadership | undefined;

@@ -1,8 +1,8 @@
 import { createLogger } from '@sdl/logging';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { createLeaderLoop, type LeaderLoop } from '../src/leader-loop.js';
-import { observeFor } from './helpers.js';
-import { recordingWork } from './fakes.js';
+import { createLeaderLoop, type LeaderLoop } from '../../src/election/leader-loop.js';
+import { observeFor } from '../support/helpers.js';
+import { recordingWork } from '../support/fakes.js';
 
 const logger = createLogger({ name: 'test', level: 'silent' });
 

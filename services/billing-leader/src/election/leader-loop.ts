@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '@sdl/logging';
-import type { BillingWork } from './billing-work.js';
+import type { BillingWork } from '../billing/billing-work.js';
 
 /** What the loop asks before every tick: the lease clock, not the last event, is the authority. */
 export interface LeaseView {

@@ -1,20 +1,21 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadConfig } from '@sdl/config';
-import { createLogger } from '@sdl/logging';
-import { createMetrics } from '@sdl/metrics';
+import { createTestAppBuilder } from '@sdl/testing';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
-import { buildApp } from '../src/app.js';
-import { PaymentsConfigSchema } from '../src/config.js';
+import { buildApp } from '../../src/app.js';
+import { PaymentsConfigSchema } from '../../src/config.js';
 
+const build = createTestAppBuilder({
+  name: 'payments',
+  schema: PaymentsConfigSchema,
+  build: buildApp,
+  env: { ADMIN_PORT: '0' },
+});
+
+/** The provider as main.ts builds it (silent, not listening); `random` replaces the fault dice. */
 export async function buildTestApp(env: Record<string, string> = {}, random?: () => number): Promise<FastifyInstance> {
-  return buildApp({
-    config: loadConfig(PaymentsConfigSchema, { ADMIN_PORT: '0', ...env }),
-    logger: createLogger({ name: 'payments', level: 'silent' }),
-    metrics: createMetrics({ service: 'payments', defaults: false }),
-    ...(random === undefined ? {} : { random }),
-  });
+  return (await build(env, random === undefined ? {} : { random })).app;
 }
 
 export function charge(

@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import type { Campaign, Coordinator, DemotionReason } from '@sdl/coord';
-import type { BillingWork } from '../src/billing-work.js';
-import type { Election } from '../src/leadership.js';
+import type { BillingWork } from '../../src/billing/billing-work.js';
+import type { Election } from '../../src/election/leadership.js';
 
 /** An election driven by hand: elect(), demote(), and a lease clock that can lapse silently. */
 export class FakeElection extends EventEmitter<{ elected: [bigint]; demoted: [DemotionReason] }> implements Election {

@@ -2,9 +2,8 @@ import { createCoordinator, type Coordinator } from '@sdl/coord';
 import { loadCpu, startEtcd, type Started } from '@sdl/testing';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { buildApp } from '../src/app.js';
-import type { LeaderStatus } from '../src/leadership.js';
-import { observeFor, sample, testConfig, testContext } from './helpers.js';
+import type { LeaderStatus } from '../../src/election/leadership.js';
+import { buildTestApp, observeFor, sample, testContext } from '../support/helpers.js';
 
 // The compose settings (ELECTION_TTL_S, ELECTION_MARGIN_MS' default). How long hand-overs take is
 // measured by bench/coord/handover.ts and bench/failover, not asserted here.
@@ -34,15 +33,17 @@ describe('billing-leader replicas', () => {
   afterAll(() => etcd?.stop());
 
   async function replica(node: string, election: string, coordinator?: Coordinator): Promise<Replica> {
-    const config = testConfig({
-      NODE_ID: node,
-      ETCD_ENDPOINTS: etcd.url,
-      ELECTION_NAME: election,
-      ELECTION_TTL_S: String(ttlSeconds),
-      ELECTION_MARGIN_MS: String(marginMs),
-      TICK_MS: '50',
-    });
-    const app = await buildApp({ config, ...testContext(node), ...(coordinator === undefined ? {} : { coordinator }) });
+    const { app } = await buildTestApp(
+      {
+        NODE_ID: node,
+        ETCD_ENDPOINTS: etcd.url,
+        ELECTION_NAME: election,
+        ELECTION_TTL_S: String(ttlSeconds),
+        ELECTION_MARGIN_MS: String(marginMs),
+        TICK_MS: '50',
+      },
+      { coordinator },
+    );
     await app.ready();
     const made = { node, app, closed: false };
     replicas.push(made);

@@ -1,7 +1,9 @@
 import { createLogger, type Logger } from '@sdl/logging';
 import { createMetrics, type Metrics } from '@sdl/metrics';
 import { loadConfig } from '@sdl/config';
-import { BillingLeaderConfigSchema, type BillingLeaderConfig } from '../src/config.js';
+import { createTestAppBuilder } from '@sdl/testing';
+import { buildApp } from '../../src/app.js';
+import { BillingLeaderConfigSchema, checkBillingLeaderConfig, type BillingLeaderConfig } from '../../src/config.js';
 
 /**
  * Lets time pass. Only for asserting that something does NOT happen over a span; anything
@@ -11,10 +13,22 @@ export function observeFor(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-/** A config as main.ts would load it from this environment. */
+// Nothing listens on port 1: a replica whose tests pass no coordinator finds etcd down.
+const TEST_ENV = { ETCD_ENDPOINTS: 'http://127.0.0.1:1' };
+
+/** A config as main.ts would load it from this environment (schema and cross-field checks). */
 export function testConfig(env: Record<string, string> = {}): BillingLeaderConfig {
-  return loadConfig(BillingLeaderConfigSchema, { ETCD_ENDPOINTS: 'http://127.0.0.1:1', ...env });
+  return loadConfig(BillingLeaderConfigSchema, { ...TEST_ENV, ...env }, checkBillingLeaderConfig);
 }
+
+/** A replica as main.ts builds it, silent and not listening (see createTestAppBuilder). */
+export const buildTestApp = createTestAppBuilder({
+  name: 'billing-leader',
+  schema: BillingLeaderConfigSchema,
+  check: checkBillingLeaderConfig,
+  build: buildApp,
+  env: TEST_ENV,
+});
 
 export function testContext(nodeId = 'billing-leader-test'): { logger: Logger; metrics: Metrics } {
   return {
