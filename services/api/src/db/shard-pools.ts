@@ -1,8 +1,8 @@
-import { withTransaction } from '@sdl/db';
+import { createShardPool, withTransaction } from '@sdl/db';
 import { AppError } from '@sdl/errors';
 import type { Logger } from '@sdl/logging';
 import { Counter, Histogram, type Registry } from '@sdl/metrics';
-import pg from 'pg';
+import type pg from 'pg';
 import { isShardUnavailable, toShardError } from './db-errors.js';
 import { ApiErrors, PartitionMovedError } from '../errors.js';
 import { parseLsn, ReadScopes, type ReadFrom } from '../replication/read-scope.js';
@@ -52,24 +52,15 @@ export class ShardPools {
   constructor(options: ShardPoolsOptions) {
     const log = options.logger.child({ component: 'shard-pools' });
     this.#log = log;
-    const statementTimeout = options.statementTimeoutMs;
-    const makePool = (url: string, shard: number, role: string): pg.Pool => {
-      const pool = new pg.Pool({
-        connectionString: url,
+    const makePool = (url: string, shard: number, role: string): pg.Pool =>
+      createShardPool({
+        url,
         max: options.poolMax,
-        connectionTimeoutMillis: options.connectTimeoutMs,
-        statement_timeout: statementTimeout,
-        // The server-side timeout cannot fire when the server is gone; this one still does.
-        query_timeout: statementTimeout + 1000,
-        idle_in_transaction_session_timeout: statementTimeout * 2,
-        idleTimeoutMillis: 30_000,
-        keepAlive: true,
-        application_name: 'sdl-api',
+        connectTimeoutMs: options.connectTimeoutMs,
+        statementTimeoutMs: options.statementTimeoutMs,
+        applicationName: 'sdl-api',
+        onIdleError: (err) => log.warn({ err, shard, role }, 'idle shard connection failed'),
       });
-      // An idle client whose server died emits here; without a listener the process would crash.
-      pool.on('error', (err) => log.warn({ err, shard, role }, 'idle shard connection failed'));
-      return pool;
-    };
     this.#pools = options.urls.map((url, shard) => makePool(url, shard, 'primary'));
     // Same pool size and timeouts as the primary: a slow replica costs a read no more than a slow primary.
     const replicaPools = this.#pools.map((_, shard) => {

@@ -1,6 +1,7 @@
 import { AppError } from '@sdl/errors';
 import type { Logger } from '@sdl/logging';
-import pg from 'pg';
+import { createShardPool } from '@sdl/db';
+import type pg from 'pg';
 import { BillingErrors } from '../errors.js';
 
 export interface ShardPrimariesOptions {
@@ -23,23 +24,18 @@ export class ShardPrimaries {
 
   constructor(options: ShardPrimariesOptions) {
     const log = options.logger.child({ component: 'shards' });
-    this.#pools = options.urls.map((url, shard) => {
-      const pool = new pg.Pool({
-        connectionString: url,
+    this.#pools = options.urls.map((url, shard) =>
+      createShardPool({
+        url,
         max: options.poolMax,
-        connectionTimeoutMillis: options.connectTimeoutMs,
-        statement_timeout: options.statementTimeoutMs,
-        // The server-side timeout cannot fire when the server is gone; this one still does.
-        query_timeout: options.statementTimeoutMs + 1000,
+        connectTimeoutMs: options.connectTimeoutMs,
+        statementTimeoutMs: options.statementTimeoutMs,
         // A leader frozen inside a transaction must not hold the fence's share lock for long.
-        idle_in_transaction_session_timeout: options.statementTimeoutMs,
-        keepAlive: true,
-        application_name: 'sdl-billing',
-      });
-      // An idle client whose server died emits here; without a listener the process would crash.
-      pool.on('error', (err) => log.warn({ err, shard }, 'idle shard connection failed'));
-      return pool;
-    });
+        idleInTransactionFactor: 1,
+        applicationName: 'sdl-billing',
+        onIdleError: (err) => log.warn({ err, shard }, 'idle shard connection failed'),
+      }),
+    );
   }
 
   get count(): number {
