@@ -24,6 +24,13 @@ export const CommonErrors = {
     message: 'unsupported content type',
   },
   internal: { code: 'ERR_INTERNAL', statusCode: 500, message: 'internal error' },
+  // Load shedding (@sdl/server): the process is saturated; a retry after Retry-After may succeed here or elsewhere.
+  overloaded: {
+    code: 'ERR_OVERLOADED',
+    statusCode: 503,
+    message: 'the server is overloaded; retry later',
+    retriable: true,
+  },
   unavailable: {
     code: 'ERR_UNAVAILABLE',
     statusCode: 503,

@@ -3,6 +3,7 @@ import type { Logger } from '@sdl/logging';
 import type { Metrics } from '@sdl/metrics';
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import { createClientErrorHandler } from './client-error.js';
+import { registerLoadShedding, type LoadSheddingOptions } from './load-shedding.js';
 import { createReadiness, type Readiness } from './readiness.js';
 import { httpServerOptions, type ServerLimits } from './server-options.js';
 import { requestIdFrom } from './request-id.js';
@@ -22,6 +23,8 @@ export interface AppOptions extends ServerLimits {
   readonly metricsRoute?: boolean;
   /** Timeout of each readiness check, ms (default 1000). */
   readonly readinessTimeoutMs?: number;
+  /** Load shedding thresholds (see registerLoadShedding); default none. */
+  readonly loadShedding?: LoadSheddingOptions;
 }
 
 /**
@@ -59,6 +62,8 @@ export function createApp(options: AppOptions): FastifyInstance {
       });
     }
   });
+  // Before any other work of a request: a saturated process answers at once.
+  registerLoadShedding(app, metrics.registry, options.loadShedding ?? {});
   app.addHook('onResponse', async (req, reply) => {
     const route = req.routeOptions.url ?? 'unmatched';
     metrics.httpDuration.observe(

@@ -1,5 +1,12 @@
 export { createApp, type AppOptions } from './create-app.js';
 export { createClientErrorHandler } from './client-error.js';
+export {
+  LoadSheddingConfigSchema,
+  loadSheddingOf,
+  registerLoadShedding,
+  type LoadSheddingOptions,
+  type Pressure,
+} from './load-shedding.js';
 export { httpServerOptions, type ServerLimits } from './server-options.js';
 export {
   createClientPlugin,

@@ -2,7 +2,7 @@ import type { Coordinator } from '@sdl/coord';
 import type { Logger } from '@sdl/logging';
 import type { Metrics } from '@sdl/metrics';
 import type { Redis } from '@sdl/redis';
-import { createApp, optionalEtcdPlugin } from '@sdl/server';
+import { createApp, loadSheddingOf, optionalEtcdPlugin } from '@sdl/server';
 import type { FastifyInstance } from 'fastify';
 import { asAccount, type Account } from './domain/accounts/account.js';
 import { createAccountRepository } from './domain/accounts/account-repository.js';
@@ -70,7 +70,7 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
   const { config, logger, metrics } = deps;
   const registry = metrics.registry;
 
-  const app = createApp({ logger, metrics });
+  const app = createApp({ logger, metrics, loadShedding: loadSheddingOf(config) });
   try {
     await app.register(postgresPlugin, {
       primaries: config.shardPrimaries,

@@ -1,5 +1,5 @@
 import type { ConfigIssue } from '@sdl/config';
-import { BaseConfigSchema } from '@sdl/server';
+import { BaseConfigSchema, LoadSheddingConfigSchema } from '@sdl/server';
 import { Type, type Static } from '@sinclair/typebox';
 
 const CommaList = (description: string, minItems = 0) =>
@@ -13,6 +13,7 @@ const CacheMode = (defaultMode: 'write-through' | 'write-around') =>
 /** Every setting of an api node; each property is read from its UPPER_SNAKE env var. */
 export const ApiConfigSchema = Type.Object({
   ...BaseConfigSchema.properties,
+  ...LoadSheddingConfigSchema.properties,
   port: Type.Integer({ minimum: 1, maximum: 65535, default: 3000 }),
   /**
    * The secret the gateway sends in x-gateway-secret (its own GATEWAY_SECRET); when set, requests

@@ -1,10 +1,11 @@
 import type { Logger } from '@sdl/logging';
 import type { Metrics } from '@sdl/metrics';
-import { createApp } from '@sdl/server';
+import { createApp, loadSheddingOf } from '@sdl/server';
 import type { FastifyInstance } from 'fastify';
 import { createGatewayAdmin } from './admin/admin-app.js';
 import { createApiKeys } from './auth/api-keys.js';
 import type { GatewayConfig } from './config.js';
+import { createInFlightLimit } from './rate-limit/in-flight-limit.js';
 import { createLocalStage } from './rate-limit/local-stage.js';
 import { createGatewayMetrics } from './metrics.js';
 import { createRateLimitGate } from './rate-limit/rate-limit-gate.js';
@@ -38,6 +39,7 @@ export async function buildApp(deps: GatewayDeps): Promise<FastifyInstance> {
     headersTimeoutMs: config.headersTimeoutMs,
     requestTimeoutMs: config.requestTimeoutMs,
     maxHeaderBytes: config.maxHeaderBytes,
+    loadShedding: loadSheddingOf(config),
     // Metrics are served on the admin listener only.
     metricsRoute: false,
   });
@@ -105,6 +107,7 @@ export async function buildApp(deps: GatewayDeps): Promise<FastifyInstance> {
     upstream: app.upstream,
     metrics,
     gatewaySecret: config.gatewaySecret,
+    inFlight: createInFlightLimit(config.tenantMaxInFlight),
     bodyPolicy: createBodyPolicy({
       contentTypes: config.bodyContentTypes,
       jsonInspection: config.jsonInspection,

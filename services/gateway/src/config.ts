@@ -1,5 +1,5 @@
 import { ConfigError, FailModeSchema, type ConfigIssue } from '@sdl/config';
-import { BaseConfigSchema } from '@sdl/server';
+import { BaseConfigSchema, LoadSheddingConfigSchema } from '@sdl/server';
 import { Type, type Static } from '@sinclair/typebox';
 import { createApiKeys } from './auth/api-keys.js';
 
@@ -7,6 +7,9 @@ export { type FailMode } from '@sdl/config';
 
 export const GatewayConfigSchema = Type.Object({
   ...BaseConfigSchema.properties,
+  ...LoadSheddingConfigSchema.properties,
+  /** Requests one tenant (API key) may have in flight; beyond it 429 GW_ERR_TENANT_CONCURRENCY; 0: no limit. */
+  tenantMaxInFlight: Type.Integer({ minimum: 0, default: 512 }),
   port: Type.Integer({ minimum: 1, maximum: 65535, default: 8080 }),
   /** The HTTPS listener (with TLS_CERT_FILE and TLS_KEY_FILE); 0: any free port (tests). */
   tlsPort: Type.Integer({ minimum: 0, maximum: 65535, default: 8443 }),

@@ -43,6 +43,12 @@ export const GatewayErrors = {
     message: 'rate limit exceeded',
     retriable: true,
   },
+  tenantConcurrency: {
+    code: 'GW_ERR_TENANT_CONCURRENCY',
+    statusCode: 429,
+    message: 'too many requests of this API key in flight',
+    retriable: true,
+  },
   ratelimitUnavailable: {
     code: 'GW_ERR_RATELIMIT_UNAVAILABLE',
     statusCode: 503,

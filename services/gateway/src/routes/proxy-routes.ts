@@ -7,6 +7,7 @@ import type { GatewayMetrics } from '../metrics.js';
 import { routeTemplate, type RateLimitGate } from '../rate-limit/rate-limit-gate.js';
 import type { UpstreamProxy } from '../proxy/upstream-proxy.js';
 import type { BodyPolicy } from '../threat-protection/body-policy.js';
+import type { InFlightLimit } from '../rate-limit/in-flight-limit.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -24,6 +25,8 @@ export interface ProxyRoutesOptions {
   readonly gatewaySecret: string | undefined;
   /** Refuses a body before it is proxied (content type, JSON inspection). */
   readonly bodyPolicy: BodyPolicy;
+  /** Per-tenant in-flight cap. */
+  readonly inFlight: InFlightLimit;
 }
 
 const statusClass = (status: number): string => `${Math.floor(status / 100)}xx`;
@@ -33,7 +36,7 @@ const statusClass = (status: number): string => `${Math.floor(status / 100)}xx`;
  * raw-body parsing does not leak into the gateway's own endpoints.
  */
 export async function proxyRoutes(app: FastifyInstance, options: ProxyRoutesOptions): Promise<void> {
-  const { apiKeys, gate, upstream, metrics, gatewaySecret, bodyPolicy } = options;
+  const { apiKeys, gate, upstream, metrics, gatewaySecret, bodyPolicy, inFlight } = options;
   app.decorateRequest('apiClient', '');
 
   // Bodies are forwarded byte for byte (the api validates them), so every type is read as a Buffer;
@@ -49,6 +52,11 @@ export async function proxyRoutes(app: FastifyInstance, options: ProxyRoutesOpti
       throw new AppError(GatewayErrors.unauthorized);
     }
     req.apiClient = client;
+    if (!inFlight.acquire(client)) {
+      throw new AppError(GatewayErrors.tenantConcurrency, { headers: { 'retry-after': '1' } });
+    }
+    // The slot is held until the response ends, however it ends (sent, failed, or the client hung up).
+    reply.raw.once('close', () => inFlight.release(client));
     const plan = apiKeys.planOf(client);
     const descriptors = { client, route: routeTemplate(req.method, req.url), address: req.ip };
     const admission = await gate.admit(plan === undefined ? descriptors : { ...descriptors, plan }, req.id);

@@ -1,0 +1,85 @@
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { AppError, CommonErrors } from '@sdl/errors';
+import { Counter, type Registry } from '@sdl/metrics';
+import { Type, type Static } from '@sinclair/typebox';
+import type { FastifyInstance } from 'fastify';
+
+/** When a process sheds load; a threshold of 0 or absent is not checked. */
+export interface LoadSheddingOptions {
+  /** Shed while the event loop delay (p99 over the last sample period) is above this, ms. */
+  readonly maxEventLoopDelayMs?: number;
+  /** Shed while the V8 heap in use is above this, bytes. */
+  readonly maxHeapUsedBytes?: number;
+  /** Shed while the resident set is above this, bytes. */
+  readonly maxRssBytes?: number;
+  /** How often pressure is sampled, ms (default 250); also the Retry-After, rounded up to seconds. */
+  readonly sampleIntervalMs?: number;
+}
+
+export type Pressure = 'event_loop_delay' | 'heap_used' | 'rss';
+
+/** The settings a service spreads into its config schema (SHED_*), each 0 = not checked. */
+export const LoadSheddingConfigSchema = Type.Object({
+  /** Shed while the event loop delay p99 is above this, ms. */
+  shedEventLoopDelayMs: Type.Integer({ minimum: 0, default: 0 }),
+  /** Shed while the V8 heap in use is above this, bytes. */
+  shedHeapUsedBytes: Type.Integer({ minimum: 0, default: 0 }),
+  /** Shed while the resident set is above this, bytes. */
+  shedRssBytes: Type.Integer({ minimum: 0, default: 0 }),
+});
+
+/** createApp's `loadShedding` from a config that spread LoadSheddingConfigSchema. */
+export function loadSheddingOf(config: Static<typeof LoadSheddingConfigSchema>): LoadSheddingOptions {
+  return {
+    maxEventLoopDelayMs: config.shedEventLoopDelayMs,
+    maxHeapUsedBytes: config.shedHeapUsedBytes,
+    maxRssBytes: config.shedRssBytes,
+  };
+}
+
+// Probes and metrics stay answered: an orchestrator must see a shedding node, not a dead one.
+const ALWAYS = new Set(['/healthz', '/readyz', '/metrics']);
+
+const isSet = (limit: number | undefined): limit is number => limit !== undefined && limit > 0;
+const over = (value: number, limit: number | undefined): boolean => isSet(limit) && value > limit;
+
+/**
+ * Load shedding (what @fastify/under-pressure does, on Node's own event-loop histogram): pressure is
+ * sampled every period, and while any threshold is exceeded every request but the probes gets a
+ * fast `503 ERR_OVERLOADED` with `Retry-After` instead of queueing behind the saturated loop, counted
+ * in `http_requests_shed_total{pressure}`. Nothing is registered when no threshold is set.
+ */
+export function registerLoadShedding(app: FastifyInstance, registry: Registry, options: LoadSheddingOptions): void {
+  const { maxEventLoopDelayMs, maxHeapUsedBytes, maxRssBytes } = options;
+  if (![maxEventLoopDelayMs, maxHeapUsedBytes, maxRssBytes].some(isSet)) return;
+  const intervalMs = options.sampleIntervalMs ?? 250;
+  const histogram = monitorEventLoopDelay({ resolution: 10 });
+  histogram.enable();
+  let pressure: Pressure | undefined;
+  const timer = setInterval(() => {
+    const delayMs = histogram.percentile(99) / 1e6;
+    histogram.reset();
+    const memory = process.memoryUsage();
+    if (over(delayMs, maxEventLoopDelayMs)) pressure = 'event_loop_delay';
+    else if (over(memory.heapUsed, maxHeapUsedBytes)) pressure = 'heap_used';
+    else if (over(memory.rss, maxRssBytes)) pressure = 'rss';
+    else pressure = undefined;
+  }, intervalMs);
+  timer.unref();
+  app.addHook('onClose', async () => {
+    clearInterval(timer);
+    histogram.disable();
+  });
+  const shed = new Counter({
+    name: 'http_requests_shed_total',
+    help: 'Requests answered 503 ERR_OVERLOADED by load shedding, by the pressure that was over its threshold',
+    labelNames: ['pressure'] as const,
+    registers: [registry],
+  });
+  const retryAfter = String(Math.max(1, Math.ceil(intervalMs / 1000)));
+  app.addHook('onRequest', async (req) => {
+    if (pressure === undefined || ALWAYS.has(req.routeOptions.url ?? '')) return;
+    shed.inc({ pressure });
+    throw new AppError(CommonErrors.overloaded, { headers: { 'retry-after': retryAfter }, details: { pressure } });
+  });
+}

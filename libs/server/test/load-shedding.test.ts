@@ -1,0 +1,73 @@
+import { createLogger } from '@sdl/logging';
+import { createMetrics } from '@sdl/metrics';
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { createApp } from '../src/index.js';
+
+/** Keeps the event loop busy, as a CPU-bound burst or a GC storm does to a saturated node. */
+function saturate(ms: number): void {
+  const until = performance.now() + ms;
+  while (performance.now() < until) {
+    // spin
+  }
+}
+
+// Load shedding on a real event loop: once it is saturated, requests get a fast 503 ERR_OVERLOADED
+// with Retry-After (not a queue behind the loop), probes and metrics are still answered, and the
+// node serves again once the pressure is gone.
+describe('load shedding', () => {
+  let app: FastifyInstance;
+  const metrics = createMetrics({ service: 'test', defaults: false });
+
+  beforeAll(async () => {
+    app = createApp({
+      logger: createLogger({ name: 'test', level: 'silent' }),
+      metrics,
+      loadShedding: { maxEventLoopDelayMs: 100, sampleIntervalMs: 50 },
+    });
+    app.get('/work', async () => ({ ok: true }));
+    await app.ready();
+  });
+  afterAll(async () => {
+    await app?.close();
+  });
+
+  it('serves while the loop is idle, sheds while it is saturated, and recovers', async () => {
+    expect((await app.inject('/work')).statusCode).toBe(200);
+    await vi.waitFor(
+      async () => {
+        saturate(300);
+        const shed = await app.inject('/work');
+        expect(shed.statusCode).toBe(503);
+        expect(shed.headers['retry-after']).toBe('1');
+        expect(shed.json()).toMatchObject({
+          code: 'ERR_OVERLOADED',
+          retriable: true,
+          details: { pressure: 'event_loop_delay' },
+        });
+        expect((await app.inject('/healthz')).statusCode).toBe(200);
+      },
+      { timeout: 15_000, interval: 20 },
+    );
+    const counted = await metrics.registry.getSingleMetric('http_requests_shed_total')?.get();
+    expect(counted?.values.find((v) => v.labels.pressure === 'event_loop_delay')?.value).toBeGreaterThanOrEqual(1);
+    await vi.waitFor(async () => expect((await app.inject('/work')).statusCode).toBe(200), {
+      timeout: 15_000,
+      interval: 50,
+    });
+  });
+
+  it('registers nothing without a threshold', async () => {
+    const plain = createApp({
+      logger: createLogger({ name: 'test', level: 'silent' }),
+      metrics: createMetrics({ service: 'plain', defaults: false }),
+    });
+    try {
+      await plain.ready();
+      expect(plain.hasRoute({ method: 'GET', url: '/healthz' })).toBe(true);
+      expect((await plain.inject('/metrics')).body).not.toContain('http_requests_shed_total');
+    } finally {
+      await plain.close();
+    }
+  });
+});
