@@ -23,7 +23,16 @@ function config(files: string[], extra: string[] = []): { services: Record<strin
     encoding: 'utf8',
     env: { ...process.env, COMPOSE_PROFILES: 'dashboards' },
   });
-  return parse(out) as { services: Record<string, Service> };
+  const parsed = parse(out) as { services: Record<string, Service> };
+  // docker-compose 1.29 prints a service's network as `null` from one file and `{}` once an override
+  // merges in: the same attachment, written two ways.
+  for (const svc of Object.values(parsed.services)) {
+    const networks = svc.networks;
+    if (networks !== null && typeof networks === 'object' && !Array.isArray(networks)) {
+      svc.networks = Object.fromEntries(Object.entries(networks).map(([name, value]) => [name, value ?? {}]));
+    }
+  }
+  return parsed;
 }
 
 function publishedHostIps(service: Service): string[] {
