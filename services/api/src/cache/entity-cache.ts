@@ -57,6 +57,11 @@ export function createCacheMetrics(registry: Registry): CacheMetrics {
   };
 }
 
+/** The values of `api_cache_degraded_total{op}` and `api_cache_fill_lease_total{outcome}`. */
+const DEGRADED_OPS = ['get', 'write_through', 'populate', 'invalidate'] as const;
+const FILL_OUTCOMES = ['won', 'waited', 'fallback', 'superseded'] as const;
+type DegradedOp = (typeof DEGRADED_OPS)[number];
+
 export interface EntityCacheOptions<T> {
   readonly entity: string;
   readonly mode: CacheMode;
@@ -114,6 +119,9 @@ export class EntityCache<T> {
     this.#lease = this.#redis !== null && leaseMs > 0 ? createFillLease({ redis: this.#redis, leaseMs }) : undefined;
     const l1 = options.mode === 'off' || options.l1 === undefined ? undefined : createL1Cache<Known<T>>(options.l1);
     this.#l1 = l1?.enabled === true ? l1 : undefined;
+    // Every series at 0 from the start: a dashboard shows "no failures yet", not "no data".
+    for (const op of DEGRADED_OPS) options.metrics.degraded.inc({ entity: options.entity, op }, 0);
+    for (const outcome of FILL_OUTCOMES) options.metrics.fills.inc({ entity: options.entity, outcome }, 0);
   }
 
   get mode(): CacheMode {
@@ -267,7 +275,7 @@ export class EntityCache<T> {
   }
 
   /** A write's cache update: the fill lease is deleted first, in the same MULTI, then the value set. */
-  async #write(id: string, raw: string, ttl: number, op: string): Promise<void> {
+  async #write(id: string, raw: string, ttl: number, op: DegradedOp): Promise<void> {
     if (this.#redis === null) return;
     try {
       const results = await this.#redis
@@ -283,7 +291,7 @@ export class EntityCache<T> {
     }
   }
 
-  async #set(id: string, raw: string, ttl: number, op: string): Promise<void> {
+  async #set(id: string, raw: string, ttl: number, op: DegradedOp): Promise<void> {
     if (this.#redis === null) return;
     try {
       await this.#redis.set(this.key(id), raw, 'EX', ttl);
@@ -293,7 +301,7 @@ export class EntityCache<T> {
     }
   }
 
-  #degrade(op: string, err: unknown, id: string): void {
+  #degrade(op: DegradedOp, err: unknown, id: string): void {
     this.#o.metrics.degraded.inc({ entity: this.#o.entity, op });
     if (this.#failing) {
       this.#log.debug({ err, op, id }, 'cache still unavailable');
