@@ -98,6 +98,10 @@ describe('hostile input at the edge of the running cluster', () => {
     }
     expect(statuses.size).toBeGreaterThan(100);
     const logs = await apiLogs(since);
-    expect(logs).not.toMatch(/syntax error at or near|SQLSTATE|unterminated quoted string|"level":50/);
+    expect(logs).not.toMatch(/syntax error at or near|SQLSTATE|unterminated quoted string/);
+    // No request ended in an error: request-scoped lines carry a reqId (background components, such
+    // as a Kafka consumer rebalancing while the test runs, log without one and are not the subject).
+    const requestErrors = logs.split('\n').filter((line) => line.includes('"reqId"') && /"level":(50|60)/.test(line));
+    expect(requestErrors).toEqual([]);
   });
 });

@@ -14,6 +14,10 @@ const levels: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
   [logLevel.DEBUG]: 'debug',
 };
 
+// kafkajs logs a broker's "rebalance in progress" answer as an error, though a rebalance is routine
+// (a member joined or left) and the client rejoins by itself: those lines go out at info.
+const routine = /group is rebalancing/i;
+
 // kafkajs logs through pino so every line has the same shape as the service's own.
 export function createKafka(options: KafkaConnection): Kafka {
   const log = options.logger.child({ component: 'kafka' });
@@ -28,7 +32,8 @@ export function createKafka(options: KafkaConnection): Kafka {
       () =>
       ({ level, log: entry }: LogEntry) => {
         const { message, ...rest } = entry;
-        log[levels[level] ?? 'info'](rest, message);
+        const routineError = level === logLevel.ERROR && routine.test(String(rest['error'] ?? ''));
+        log[routineError ? 'info' : (levels[level] ?? 'info')](rest, message);
       },
   });
 }

@@ -34,6 +34,18 @@ export const ApiErrors = {
     statusCode: 409,
     message: 'the subscription is already canceled',
   },
+  invalidIdempotencyKey: {
+    code: 'API_ERR_INVALID_IDEMPOTENCY_KEY',
+    statusCode: 400,
+    message: 'Idempotency-Key must be one header of 1 to 255 visible ASCII characters',
+  },
+  // Stripe answers the same case with 400; 422 says the request is well formed but conflicts
+  // with what the key already stands for.
+  idempotencyKeyReused: {
+    code: 'API_ERR_IDEMPOTENCY_KEY_REUSED',
+    statusCode: 422,
+    message: 'this Idempotency-Key was used with a different request',
+  },
   unknownPlan: { code: 'API_ERR_UNKNOWN_PLAN', statusCode: 422, message: 'no such plan in the catalogue' },
   shardUnavailable: {
     code: 'API_ERR_SHARD_UNAVAILABLE',

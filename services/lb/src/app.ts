@@ -97,6 +97,7 @@ export async function buildApp(deps: LbDeps): Promise<FastifyInstance> {
       metrics: lbMetrics,
       logger,
       retries: config.retries,
+      keyedRetryBodyLimitBytes: config.keyedRetryBodyLimitBytes,
       outliers,
       retryBudget: { percent: config.retryBudgetPercent, minConcurrent: config.retryBudgetMinConcurrent },
     }),

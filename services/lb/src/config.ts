@@ -50,6 +50,12 @@ export const LbConfigSchema = Type.Object({
   connectTimeoutMs: ms(1000),
   /** Extra tries on a different host, for the failures that are safe to retry (see README). */
   retries: Type.Integer({ minimum: 0, maximum: 5, default: 1 }),
+  /**
+   * A POST with an `Idempotency-Key` and a body of at most this many bytes is read whole before its
+   * first try, so a try that timed out or was reset can go to another host (the api answers the
+   * retry with the first try's row); 0 treats such POSTs like any other (never resent).
+   */
+  keyedRetryBodyLimitBytes: Type.Integer({ minimum: 0, maximum: 1_048_576, default: 65_536 }),
   /** Below this share (%) of available hosts, spread over all hosts (panic mode); 0 turns it off. */
   panicThresholdPercent: Type.Integer({ minimum: 0, maximum: 100, default: 50 }),
   /** A (re)joining host's weight ramps from 10 % to 100 % over this long (weighted strategies); 0: off. */

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 
 // Crockford base32 (no I, L, O, U): ids survive being read aloud or typed in.
 const ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
@@ -37,4 +37,16 @@ export function createPrefixedId(prefix: 'acc' | 'pst' | 'sub' | 'chg', now: num
   let random = '';
   for (const byte of bytes) random += ALPHABET[byte & 31]!;
   return `${prefix}_${time}${random}`;
+}
+
+/**
+ * The id an idempotent create gets: every character from a hash of (prefix, owner, key), so a
+ * retried POST with the same key names the same row and routes to the same shard. Such ids carry
+ * no time: they do not sort by creation.
+ */
+export function createKeyedId(prefix: 'acc' | 'pst' | 'sub', owner: string, key: string): string {
+  const digest = createHash('sha256').update(`${prefix}\0${owner}\0${key}`).digest();
+  let chars = '';
+  for (let i = 0; i < TIME_CHARS + RANDOM_CHARS; i++) chars += ALPHABET[digest[i]! & 31]!;
+  return `${prefix}_${chars}`;
 }

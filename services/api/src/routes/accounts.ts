@@ -9,6 +9,7 @@ import {
 } from '../domain/accounts/account.js';
 import type { AccountService } from '../domain/accounts/account-service.js';
 import { checkAccountId, explain } from './params.js';
+import { idempotencyOf, markReplayed } from '../idempotency/idempotency-key.js';
 
 export interface AccountRoutesOptions {
   readonly accounts: AccountService;
@@ -28,8 +29,9 @@ export async function accountRoutes(app: FastifyInstance, options: AccountRoutes
     '/v1/accounts',
     { schema: { body: CreateAccountSchema, response: { 201: AccountSchema } } },
     async (req, reply) => {
-      const result = await accounts.create(req.body, req.tenant);
+      const result = await accounts.create(req.body, req.tenant, idempotencyOf(req));
       explain(reply, result.route, result.cache, cacheMode);
+      markReplayed(reply, result.replayed === true);
       return reply.status(201).header('location', `/v1/accounts/${result.account.id}`).send(result.account);
     },
   );

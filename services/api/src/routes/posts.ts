@@ -13,6 +13,7 @@ import type { PostService } from '../domain/posts/post-service.js';
 import { ApiErrors } from '../errors.js';
 import type { ViewCounter } from '../cache/write-back/view-counter.js';
 import { AccountParamsSchema, PostParamsSchema, checkAccountId, checkPostId, explain } from './params.js';
+import { idempotencyOf, markReplayed } from '../idempotency/idempotency-key.js';
 
 export interface PostRoutesOptions {
   readonly posts: PostService;
@@ -42,8 +43,9 @@ export async function postRoutes(app: FastifyInstance, options: PostRoutesOption
     { schema: { params: AccountParamsSchema, body: CreatePostSchema, response: { 201: PostSchema } } },
     async (req, reply) => {
       const accountId = checkAccountId(req.params.accountId);
-      const result = await posts.create(accountId, req.body);
+      const result = await posts.create(accountId, req.body, idempotencyOf(req));
       explain(reply, result.route, result.cache, posts.cacheMode);
+      markReplayed(reply, result.replayed === true);
       const location = `/v1/accounts/${accountId}/posts/${result.post.id}`;
       return reply.status(201).header('location', location).send(result.post);
     },

@@ -16,6 +16,7 @@ import {
   checkSubscriptionId,
   explain,
 } from './params.js';
+import { idempotencyOf, markReplayed } from '../idempotency/idempotency-key.js';
 
 export interface SubscriptionRoutesOptions {
   readonly subscriptions: SubscriptionService;
@@ -37,8 +38,13 @@ export async function subscriptionRoutes(app: FastifyInstance, options: Subscrip
     { schema: { params: AccountParamsSchema, body: ChoosePlanSchema, response: { 201: SubscriptionSchema } } },
     async (req, reply) => {
       const accountId = checkAccountId(req.params.accountId);
-      const subscription = await subscriptions.choose(accountId, req.body.plan);
+      const { value: subscription, replayed } = await subscriptions.choose(
+        accountId,
+        req.body.plan,
+        idempotencyOf(req),
+      );
       explain(reply, subscriptions.route(accountId), 'bypass');
+      markReplayed(reply, replayed);
       const location = `/v1/accounts/${accountId}/subscriptions/${subscription.id}`;
       return reply.status(201).header('location', location).send(subscription);
     },

@@ -7,8 +7,8 @@ import { LbErrors } from '../errors.js';
 import { downstreamResponseHeaders, upstreamRequestHeaders } from './forward-headers.js';
 import type { LbMetrics } from '../metrics.js';
 import type { OutlierDetector } from '../upstreams/outlier-detector.js';
-import { createRequestBody, type RequestBody } from './request-body.js';
-import { classifyFailure, isRetriable, type FailureKind } from './upstream-errors.js';
+import { createBufferedBody, createRequestBody, type RequestBody } from './request-body.js';
+import { classifyFailure, isIdempotent, isRetriable, type FailureKind } from './upstream-errors.js';
 import type { PickContext } from '../strategies/strategy.js';
 import type { UpstreamHost } from '../upstreams/upstream-host.js';
 import { UpstreamTry } from './upstream-try.js';
@@ -19,6 +19,8 @@ export interface ProxyOptions {
   readonly logger: Logger;
   /** Extra tries on other hosts (RETRIES). */
   readonly retries: number;
+  /** Keyed POSTs with bodies up to this size are buffered so they can be resent (0: never). */
+  readonly keyedRetryBodyLimitBytes: number;
   readonly outliers: OutlierDetector;
   /** Concurrent retries may be at most `percent` of concurrent requests, or `minConcurrent`. */
   readonly retryBudget: { readonly percent: number; readonly minConcurrent: number };
@@ -41,7 +43,10 @@ class Exchange implements PickContext {
   readonly requestId: string;
   /** What each try sends: the client's end-to-end headers plus the request id and x-forwarded-*. */
   readonly upstreamHeaders: Record<string, string | string[]>;
-  readonly body: RequestBody;
+  /** Streamed by default; buffered for keyed POSTs (see handle). */
+  body: RequestBody;
+  /** May run twice with the effect of once (isIdempotent). */
+  readonly idempotent: boolean;
   current: UpstreamTry | undefined;
   /** The client went away before its response finished. */
   gone = false;
@@ -56,6 +61,7 @@ class Exchange implements PickContext {
     this.requestId = requestId;
     this.upstreamHeaders = upstreamRequestHeaders(req, requestId);
     this.body = createRequestBody(req);
+    this.idempotent = isIdempotent(this.method, req.headers);
     res.once('close', () => {
       if (!res.writableFinished) this.gone = true;
       this.current?.closed();
@@ -94,7 +100,7 @@ const answerFor = (kind: FailureKind | undefined): ErrorSpec =>
  * when that is safe (see isRetriable), and streams the response back with `x-upstream`.
  */
 export function createProxyHandler(options: ProxyOptions): ProxyHandler {
-  const { balancer, metrics, retries, outliers, retryBudget } = options;
+  const { balancer, metrics, retries, outliers, retryBudget, keyedRetryBodyLimitBytes } = options;
   const log = options.logger.child({ component: 'proxy' });
   // Envoy-style retry budget: a failing cluster must not turn into a retry storm that doubles its load.
   let activeRequests = 0;
@@ -165,6 +171,14 @@ export function createProxyHandler(options: ProxyOptions): ProxyHandler {
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const requestId = requestIdFrom(req.headers['x-request-id']);
     const ex = new Exchange(req, res, requestId);
+    if (ex.idempotent && ex.method === 'POST' && retries > 0 && keyedRetryBodyLimitBytes > 0) {
+      try {
+        ex.body = (await createBufferedBody(req, keyedRetryBodyLimitBytes)) ?? ex.body;
+      } catch {
+        // The client went away mid-body: there is no one to answer.
+        return void res.destroy();
+      }
+    }
     // Allocated on the first retry only: most requests take one try.
     let tried: Set<string> | undefined;
     let failure: FailureKind | undefined;
@@ -182,7 +196,7 @@ export function createProxyHandler(options: ProxyOptions): ProxyHandler {
         const outcome = await (attempt === 0 ? tryHost(host, ex) : retryHost(host, ex));
         if (outcome === 'done' || outcome === 'aborted') return;
         failure = outcome;
-        if (!isRetriable(failure, ex.method, ex.body.started)) break;
+        if (!isRetriable(failure, ex.idempotent, ex.body.resendable)) break;
       }
     } finally {
       activeRequests--;

@@ -4,8 +4,11 @@ import type { IncomingMessage } from 'node:http';
 export interface RequestBody {
   /** A fresh view of the body for one try, or undefined when the request has none. */
   forTry(): AsyncIterable<Buffer> | undefined;
-  /** True once a try began reading the body: it is streamed, not buffered, so it cannot be sent again. */
-  readonly started: boolean;
+  /**
+   * Whether another try can send the body: a streamed body only until a try began reading it (it
+   * is not kept), a buffered one always.
+   */
+  readonly resendable: boolean;
 }
 
 export function hasBody(req: IncomingMessage): boolean {
@@ -14,7 +17,7 @@ export function hasBody(req: IncomingMessage): boolean {
 }
 
 // Most proxied requests (GETs) have no body: they share this one.
-const NO_BODY: RequestBody = { forTry: () => undefined, started: false };
+const NO_BODY: RequestBody = { forTry: () => undefined, resendable: true };
 
 /**
  * Wraps the client's stream so a failed try cannot hurt it: undici destroys a stream body when a
@@ -31,8 +34,28 @@ export function createRequestBody(req: IncomingMessage): RequestBody {
   }
   return {
     forTry: stream,
-    get started() {
-      return started;
+    get resendable() {
+      return !started;
     },
+  };
+}
+
+/**
+ * The whole body in memory, for requests that may be resent after a try that reached the upstream
+ * (POSTs with an Idempotency-Key): only when Content-Length declares at most `limit` bytes;
+ * undefined otherwise (the body stays streamed). Rejects if the client goes away mid-body.
+ */
+export async function createBufferedBody(req: IncomingMessage, limit: number): Promise<RequestBody | undefined> {
+  const length = Number(req.headers['content-length']);
+  if (req.headers['transfer-encoding'] !== undefined || !Number.isSafeInteger(length) || length > limit)
+    return undefined;
+  const chunks: Buffer[] = [];
+  for await (const chunk of req.iterator({ destroyOnReturn: false })) chunks.push(chunk as Buffer);
+  const body = Buffer.concat(chunks);
+  return {
+    forTry: async function* () {
+      yield body;
+    },
+    resendable: true,
   };
 }

@@ -42,13 +42,18 @@ export function classifyFailure(err: unknown): FailureKind {
 
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE']);
 
+/** Whether a request may run twice with the effect of once: an idempotent method, or a keyed POST. */
+export function isIdempotent(method: string, headers: { readonly [name: string]: unknown }): boolean {
+  return IDEMPOTENT.has(method) || (method === 'POST' && typeof headers['idempotency-key'] === 'string');
+}
+
 /**
- * A failed try may go to another host when nothing reached the upstream (any method), or, for
- * idempotent methods, when the upstream timed out or reset the connection, as long as the body
- * (streamed, never buffered) was not consumed by the failed try.
+ * A failed try may go to another host when nothing reached the upstream (any request), or, for
+ * idempotent requests (idempotent methods, POSTs with an Idempotency-Key), when the upstream timed
+ * out or reset the connection; in both cases only if the body can be sent again.
  */
-export function isRetriable(kind: FailureKind, method: string, bodyStarted: boolean): boolean {
-  if (bodyStarted) return false;
+export function isRetriable(kind: FailureKind, idempotent: boolean, bodyResendable: boolean): boolean {
+  if (!bodyResendable) return false;
   if (kind === 'connect') return true;
-  return IDEMPOTENT.has(method) && (kind === 'timeout' || kind === 'reset');
+  return idempotent && (kind === 'timeout' || kind === 'reset');
 }

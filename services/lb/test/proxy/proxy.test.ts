@@ -208,6 +208,54 @@ describe('lb proxy against real upstreams', () => {
     expect(res.json().code).toBe('LB_ERR_UPSTREAM_TIMEOUT');
   });
 
+  it('resends a POST with an Idempotency-Key to another host after a timeout or reset, body intact', async () => {
+    const [slow, broken, fast] = await Promise.all([upstream('a-slow'), upstream('b-reset'), upstream('c-fast')]);
+    slow.delayMs = 2000;
+    broken.respond = (res) => res.destroy();
+    const body = JSON.stringify({ email: 'a@b.test', name: 'x'.repeat(5000) });
+    // A fresh lb's round robin starts at its first host: the failing one, then the only other.
+    for (const failing of [slow, broken]) {
+      const { url, app } = await lb({
+        STATIC_UPSTREAMS: staticList([failing, fast]),
+        TRY_TIMEOUT_MS: '200',
+        HEALTH_FALL: '5',
+      });
+      const post = await request(`${url}/v1/accounts`, {
+        dispatcher: agent,
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'idempotency-key': `signup-${failing.id}` },
+        body,
+      });
+      expect(post.statusCode, failing.id).toBe(200);
+      expect(await post.body.json()).toMatchObject({ id: 'c-fast', body });
+      expect(failing.seen.map((s) => s.body)).toEqual([body]);
+      const metrics = (await app.inject({ method: 'GET', url: '/metrics' })).body;
+      expect(metrics).toMatch(/lb_retries_total(\{[^}]*\})? 1/);
+    }
+    expect(fast.seen.filter((s) => s.method === 'POST')).toHaveLength(2);
+
+    // Without the key, the same POST is not resent: it may have taken effect.
+    const unkeyed = await lb({ STATIC_UPSTREAMS: staticList([broken, fast]), HEALTH_FALL: '5' });
+    const once = await request(`${unkeyed.url}/v1/accounts`, { dispatcher: agent, method: 'POST', body });
+    expect(once.statusCode).toBe(502);
+    expect(((await once.body.json()) as { code: string }).code).toBe('LB_ERR_UPSTREAM_RESET');
+    // Nor with buffering off (KEYED_RETRY_BODY_LIMIT_BYTES=0): the streamed body cannot be sent twice.
+    const off = await lb({
+      STATIC_UPSTREAMS: staticList([broken, fast]),
+      HEALTH_FALL: '5',
+      KEYED_RETRY_BODY_LIMIT_BYTES: '0',
+    });
+    const keyedOff = await request(`${off.url}/v1/accounts`, {
+      dispatcher: agent,
+      method: 'POST',
+      headers: { 'idempotency-key': 'signup-8' },
+      body,
+    });
+    expect(keyedOff.statusCode).toBe(502);
+    await keyedOff.body.dump();
+    expect(fast.seen.filter((s) => s.method === 'POST')).toHaveLength(2);
+  });
+
   it('drains an in-flight request on close', async () => {
     a = await upstream('a');
     a.delayMs = 300;

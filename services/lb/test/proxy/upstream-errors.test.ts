@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { classifyFailure, isRetriable } from '../../src/proxy/upstream-errors.js';
+import { classifyFailure, isIdempotent, isRetriable } from '../../src/proxy/upstream-errors.js';
 
 describe('failure classification and retries', () => {
   const err = (code: string) => Object.assign(new Error(code), { code });
@@ -23,13 +23,20 @@ describe('failure classification and retries', () => {
     expect(classifyFailure(Object.assign(new Error('x'), { name: 'AbortError' }))).toBe('other');
   });
 
-  it('retries any method when nothing was sent, idempotent ones after timeouts and resets', () => {
-    expect(isRetriable('connect', 'POST', false)).toBe(true);
-    expect(isRetriable('timeout', 'POST', false)).toBe(false);
-    expect(isRetriable('reset', 'PATCH', false)).toBe(false);
-    expect(isRetriable('timeout', 'GET', false)).toBe(true);
-    expect(isRetriable('reset', 'DELETE', false)).toBe(true);
-    expect(isRetriable('timeout', 'PUT', true)).toBe(false); // its streamed body is gone
-    expect(isRetriable('other', 'GET', false)).toBe(false);
+  it('retries any request when nothing was sent, idempotent ones after timeouts and resets', () => {
+    const keyed = { 'idempotency-key': 'k1' };
+    expect(isIdempotent('GET', {})).toBe(true);
+    expect(isIdempotent('DELETE', {})).toBe(true);
+    expect(isIdempotent('POST', {})).toBe(false);
+    expect(isIdempotent('PATCH', keyed)).toBe(false); // only a keyed POST is made idempotent by the api
+    expect(isIdempotent('POST', keyed)).toBe(true);
+    expect(isRetriable('connect', false, true)).toBe(true);
+    expect(isRetriable('timeout', false, true)).toBe(false);
+    expect(isRetriable('reset', false, true)).toBe(false);
+    expect(isRetriable('timeout', true, true)).toBe(true);
+    expect(isRetriable('reset', true, true)).toBe(true);
+    expect(isRetriable('timeout', true, false)).toBe(false); // its streamed body is gone
+    expect(isRetriable('connect', true, false)).toBe(false);
+    expect(isRetriable('other', true, true)).toBe(false);
   });
 });

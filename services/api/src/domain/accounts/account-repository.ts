@@ -3,6 +3,8 @@ import { appendOutboxEvent } from '../../outbox/outbox-store.js';
 import type { ReadRouting } from '../../cache/read-through.js';
 import type { ShardRoute } from '../../sharding/shard-router.js';
 import type { ShardPools } from '../../db/shard-pools.js';
+import { createOnce, onKeyConflict, type Created, type KeyScope } from '../../idempotency/create-once.js';
+import type { IdempotentRequest } from '../../idempotency/idempotency-key.js';
 
 interface AccountRow {
   id: string;
@@ -14,6 +16,7 @@ interface AccountRow {
 }
 
 const COLUMNS = 'id, tenant, email, name, created_at, updated_at';
+const KEYS: KeyScope = { table: 'accounts', owner: 'tenant' };
 
 function toAccount(row: AccountRow): Account {
   return {
@@ -37,23 +40,30 @@ export class AccountRepository {
     this.#shards = shards;
   }
 
+  /** A new account, or with an Idempotency-Key the one an earlier try made (no second event). */
   async create(
     route: ShardRoute,
     input: { id: string; tenant: string; email: string; name: string },
-  ): Promise<Account> {
+    request?: IdempotentRequest,
+  ): Promise<Created<Account>> {
     return this.#shards.partitionTransaction(route.shard, [route.partition], 'account_create', async (client) => {
-      const { rows } = await client.query<AccountRow>(
-        `INSERT INTO accounts (id, tenant, email, name, partition) VALUES ($1, $2, $3, $4, $5) RETURNING ${COLUMNS}`,
-        [input.id, input.tenant, input.email, input.name, route.partition],
-      );
-      const account = toAccount(rows[0]!);
-      await appendOutboxEvent(client, {
-        aggregateType: 'account',
-        aggregateId: account.id,
-        eventType: 'account.created',
-        payload: account,
+      return createOnce({
+        client,
+        request,
+        scope: KEYS,
+        ownerValue: input.tenant,
+        columns: COLUMNS,
+        insert: async () =>
+          (
+            await client.query<AccountRow>(
+              `INSERT INTO accounts (id, tenant, email, name, partition, idempotency_key, request_hash)
+               VALUES ($1, $2, $3, $4, $5, $6, $7) ${onKeyConflict(KEYS)} RETURNING ${COLUMNS}`,
+              [input.id, input.tenant, input.email, input.name, route.partition, request?.key, request?.hash],
+            )
+          ).rows[0],
+        toValue: toAccount,
+        event: { aggregateType: 'account', eventType: 'account.created' },
       });
-      return account;
     });
   }
 

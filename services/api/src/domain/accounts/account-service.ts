@@ -1,6 +1,7 @@
 import { AppError } from '@sdl/errors';
 import type { Account, CreateAccountInput, UpdateAccountInput } from './account.js';
-import { createAccountId } from '../ids.js';
+import { createAccountId, createKeyedId } from '../ids.js';
+import type { IdempotentRequest } from '../../idempotency/idempotency-key.js';
 import type { AccountRepository } from './account-repository.js';
 import type { CacheResult, EntityCache } from '../../cache/entity-cache.js';
 import { ApiErrors } from '../../errors.js';
@@ -13,6 +14,8 @@ export interface AccountResult {
   readonly account: Account;
   readonly route: ShardRoute;
   readonly cache: CacheResult;
+  /** An idempotent create answered from the row an earlier try made. */
+  readonly replayed?: boolean;
 }
 
 export interface AccountServiceDeps {
@@ -37,16 +40,19 @@ export class AccountService {
     this.#cache = deps.cache;
   }
 
-  /** A new account owned by `tenant`. */
-  async create(input: CreateAccountInput, tenant: string): Promise<AccountResult> {
-    const id = createAccountId();
-    const { account, route } = await this.#router.write(id, async (route) => ({
-      account: await this.#repository.create(route, { id, tenant, email: input.email, name: input.name }),
+  /**
+   * A new account owned by `tenant`. With an Idempotency-Key the id comes from (tenant, key), so
+   * a retry routes to the same shard and finds the first try's row there.
+   */
+  async create(input: CreateAccountInput, tenant: string, request?: IdempotentRequest): Promise<AccountResult> {
+    const id = request === undefined ? createAccountId() : createKeyedId('acc', tenant, request.key);
+    const { created, route } = await this.#router.write(id, async (route) => ({
+      created: await this.#repository.create(route, { id, tenant, email: input.email, name: input.name }, request),
       route,
     }));
     // After the commit: a Redis failure costs one later cache miss, never the acknowledged write.
-    await this.#cache.afterWrite(account);
-    return { account, route, cache: 'bypass' };
+    if (!created.replayed) await this.#cache.afterWrite(created.value);
+    return { account: created.value, route, cache: 'bypass', replayed: created.replayed };
   }
 
   /**

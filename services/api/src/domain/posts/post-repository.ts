@@ -5,6 +5,8 @@ import type { Post } from './post.js';
 import type { ReadRouting } from '../../cache/read-through.js';
 import type { ShardRoute } from '../../sharding/shard-router.js';
 import type { ShardPools } from '../../db/shard-pools.js';
+import { createOnce, onKeyConflict, type Created, type KeyScope } from '../../idempotency/create-once.js';
+import type { IdempotentRequest } from '../../idempotency/idempotency-key.js';
 
 interface PostRow {
   id: string;
@@ -16,6 +18,7 @@ interface PostRow {
 }
 
 const COLUMNS = 'id, account_id, title, body, created_at, updated_at';
+const KEYS: KeyScope = { table: 'posts', owner: 'account_id' };
 
 function toPost(row: PostRow): Post {
   return {
@@ -45,32 +48,39 @@ export class PostRepository {
     this.#shards = shards;
   }
 
+  /** A new post, or with an Idempotency-Key the one an earlier try made (no second event). */
   async create(
     route: ShardRoute,
     input: { id: string; accountId: string; title: string; body: string },
-  ): Promise<Post> {
+    request?: IdempotentRequest,
+  ): Promise<Created<Post>> {
     return this.#shards.partitionTransaction(route.shard, [route.partition], 'post_create', async (client) => {
-      let rows: PostRow[];
-      try {
-        ({ rows } = await client.query<PostRow>(
-          `INSERT INTO posts (id, account_id, partition, title, body) VALUES ($1, $2, $3, $4, $5) RETURNING ${COLUMNS}`,
-          [input.id, input.accountId, route.partition, input.title, input.body],
-        ));
-      } catch (err) {
-        // 23503 foreign_key_violation: the account does not exist (on its own shard).
-        if ((err as { code?: unknown }).code === '23503') {
-          throw new AppError(ApiErrors.accountNotFound, { details: { id: input.accountId } });
+      const insert = async (): Promise<PostRow | undefined> => {
+        try {
+          const { rows } = await client.query<PostRow>(
+            `INSERT INTO posts (id, account_id, partition, title, body, idempotency_key, request_hash)
+             VALUES ($1, $2, $3, $4, $5, $6, $7) ${onKeyConflict(KEYS)} RETURNING ${COLUMNS}`,
+            [input.id, input.accountId, route.partition, input.title, input.body, request?.key, request?.hash],
+          );
+          return rows[0];
+        } catch (err) {
+          // 23503 foreign_key_violation: the account does not exist (on its own shard).
+          if ((err as { code?: unknown }).code === '23503') {
+            throw new AppError(ApiErrors.accountNotFound, { details: { id: input.accountId } });
+          }
+          throw err;
         }
-        throw err;
-      }
-      const post = toPost(rows[0]!);
-      await appendOutboxEvent(client, {
-        aggregateType: 'post',
-        aggregateId: post.id,
-        eventType: 'post.created',
-        payload: post,
+      };
+      return createOnce({
+        client,
+        request,
+        scope: KEYS,
+        ownerValue: input.accountId,
+        columns: COLUMNS,
+        insert,
+        toValue: toPost,
+        event: { aggregateType: 'post', eventType: 'post.created' },
       });
-      return post;
     });
   }
 

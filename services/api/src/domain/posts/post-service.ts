@@ -1,5 +1,6 @@
 import { AppError } from '@sdl/errors';
 import { createPrefixedId } from '../ids.js';
+import type { IdempotentRequest } from '../../idempotency/idempotency-key.js';
 import type { CacheResult, EntityCache } from '../../cache/entity-cache.js';
 import { ApiErrors } from '../../errors.js';
 import { encodeCursor, postCacheId, type CreatePostInput, type Post, type PostPage } from './post.js';
@@ -12,6 +13,8 @@ export interface PostResult {
   readonly post: Post;
   readonly route: ShardRoute;
   readonly cache: CacheResult;
+  /** An idempotent create answered from the row an earlier try made. */
+  readonly replayed?: boolean;
 }
 
 export interface PostServiceDeps {
@@ -45,14 +48,16 @@ export class PostService {
     return this.#router.route(accountId);
   }
 
-  async create(accountId: string, input: CreatePostInput): Promise<PostResult> {
+  /** With an Idempotency-Key, a retry answers the post the first try made (the key is per account). */
+  async create(accountId: string, input: CreatePostInput, request?: IdempotentRequest): Promise<PostResult> {
     const id = createPrefixedId('pst');
-    const { post, route } = await this.#router.write(accountId, async (route) => ({
-      post: await this.#repository.create(route, { id, accountId, title: input.title, body: input.body }),
+    const post = { id, accountId, title: input.title, body: input.body };
+    const { created, route } = await this.#router.write(accountId, async (route) => ({
+      created: await this.#repository.create(route, post, request),
       route,
     }));
-    await this.#cache.afterWrite(post);
-    return { post, route, cache: 'bypass' };
+    if (!created.replayed) await this.#cache.afterWrite(created.value);
+    return { post: created.value, route, cache: 'bypass', replayed: created.replayed };
   }
 
   /** `primaryOnly`: a write path checking existence must not trust a lagging replica. */

@@ -4,6 +4,8 @@ import { appendOutboxEvent } from '../../outbox/outbox-store.js';
 import type { Plan } from './plans.js';
 import type { ShardRoute } from '../../sharding/shard-router.js';
 import type { ShardPools } from '../../db/shard-pools.js';
+import { createOnce, onKeyConflict, type Created, type KeyScope } from '../../idempotency/create-once.js';
+import type { IdempotentRequest } from '../../idempotency/idempotency-key.js';
 import type { Charge, Subscription } from './subscription.js';
 
 interface SubscriptionRow {
@@ -21,6 +23,7 @@ interface SubscriptionRow {
 
 const COLUMNS =
   'id, account_id, plan, status, amount_cents, currency, period_months, next_billing_at, created_at, canceled_at';
+const KEYS: KeyScope = { table: 'subscriptions', owner: 'account_id' };
 
 function toSubscription(row: SubscriptionRow): Subscription {
   return {
@@ -48,38 +51,51 @@ export class SubscriptionRepository {
   }
 
   /** The first period is due at once: billing charges it on its next tick (next_billing_at = now()). */
-  async create(route: ShardRoute, input: { id: string; accountId: string; plan: Plan }): Promise<Subscription> {
+  async create(
+    route: ShardRoute,
+    input: { id: string; accountId: string; plan: Plan },
+    request?: IdempotentRequest,
+  ): Promise<Created<Subscription>> {
     return this.#shards.partitionTransaction(route.shard, [route.partition], 'subscription_create', async (client) => {
-      let rows: SubscriptionRow[];
-      try {
-        ({ rows } = await client.query<SubscriptionRow>(
-          `INSERT INTO subscriptions (id, account_id, partition, plan, status, amount_cents, currency, period_months, next_billing_at)
-           VALUES ($1, $2, $3, $4, 'active', $5, $6, $7, now()) RETURNING ${COLUMNS}`,
-          [
-            input.id,
-            input.accountId,
-            route.partition,
-            input.plan.id,
-            input.plan.amountCents,
-            input.plan.currency,
-            input.plan.periodMonths,
-          ],
-        ));
-      } catch (err) {
-        if (code(err) === '23503') throw new AppError(ApiErrors.accountNotFound, { details: { id: input.accountId } });
-        // 23505 on subscriptions_one_active_idx: a concurrent or earlier choice is still active.
-        if (code(err) === '23505')
-          throw new AppError(ApiErrors.subscriptionExists, { details: { accountId: input.accountId } });
-        throw err;
-      }
-      const subscription = toSubscription(rows[0]!);
-      await appendOutboxEvent(client, {
-        aggregateType: 'subscription',
-        aggregateId: subscription.id,
-        eventType: 'subscription.created',
-        payload: subscription,
+      const insert = async (): Promise<SubscriptionRow | undefined> => {
+        try {
+          const { rows } = await client.query<SubscriptionRow>(
+            `INSERT INTO subscriptions (id, account_id, partition, plan, status, amount_cents, currency, period_months,
+                                        next_billing_at, idempotency_key, request_hash)
+             VALUES ($1, $2, $3, $4, 'active', $5, $6, $7, now(), $8, $9) ${onKeyConflict(KEYS)}
+             RETURNING ${COLUMNS}`,
+            [
+              input.id,
+              input.accountId,
+              route.partition,
+              input.plan.id,
+              input.plan.amountCents,
+              input.plan.currency,
+              input.plan.periodMonths,
+              request?.key,
+              request?.hash,
+            ],
+          );
+          return rows[0];
+        } catch (err) {
+          if (code(err) === '23503')
+            throw new AppError(ApiErrors.accountNotFound, { details: { id: input.accountId } });
+          // 23505 on subscriptions_one_active_idx: a concurrent or earlier choice is still active.
+          if (code(err) === '23505')
+            throw new AppError(ApiErrors.subscriptionExists, { details: { accountId: input.accountId } });
+          throw err;
+        }
+      };
+      return createOnce({
+        client,
+        request,
+        scope: KEYS,
+        ownerValue: input.accountId,
+        columns: COLUMNS,
+        insert,
+        toValue: toSubscription,
+        event: { aggregateType: 'subscription', eventType: 'subscription.created' },
       });
-      return subscription;
     });
   }
 

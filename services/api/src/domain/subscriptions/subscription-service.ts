@@ -1,5 +1,7 @@
 import { AppError } from '@sdl/errors';
 import { createPrefixedId } from '../ids.js';
+import type { Created } from '../../idempotency/create-once.js';
+import type { IdempotentRequest } from '../../idempotency/idempotency-key.js';
 import { ApiErrors } from '../../errors.js';
 import { findPlan } from './plans.js';
 import type { ShardRoute, ShardRouter } from '../../sharding/shard-router.js';
@@ -23,11 +25,12 @@ export class SubscriptionService {
     return this.#router.route(accountId);
   }
 
-  async choose(accountId: string, planId: string): Promise<Subscription> {
+  /** With an Idempotency-Key, a retry answers the subscription the first try made. */
+  async choose(accountId: string, planId: string, request?: IdempotentRequest): Promise<Created<Subscription>> {
     const plan = findPlan(planId);
     if (plan === undefined) throw new AppError(ApiErrors.unknownPlan, { details: { plan: planId } });
     const id = createPrefixedId('sub');
-    return this.#router.write(accountId, (route) => this.#repository.create(route, { id, accountId, plan }));
+    return this.#router.write(accountId, (route) => this.#repository.create(route, { id, accountId, plan }, request));
   }
 
   async get(accountId: string, id: string): Promise<Subscription> {
