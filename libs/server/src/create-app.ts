@@ -7,6 +7,7 @@ import { registerLoadShedding, type LoadSheddingOptions } from './load-shedding.
 import { createReadiness, type Readiness } from './readiness.js';
 import { httpServerOptions, type ServerLimits } from './server-options.js';
 import { requestIdFrom } from './request-id.js';
+import { registerServerTiming, type ServerTimingOptions } from './server-timing.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -25,6 +26,8 @@ export interface AppOptions extends ServerLimits {
   readonly readinessTimeoutMs?: number;
   /** Load shedding thresholds (see registerLoadShedding); default none. */
   readonly loadShedding?: LoadSheddingOptions;
+  /** `Server-Timing` on every answer under this hop's prefix (see registerServerTiming); default none. */
+  readonly serverTiming?: ServerTimingOptions;
 }
 
 /**
@@ -51,6 +54,8 @@ export function createApp(options: AppOptions): FastifyInstance {
   }) as unknown as FastifyInstance;
 
   app.decorate('readiness', createReadiness());
+  // First of all hooks: everything a request runs records into its own set of durations.
+  if (options.serverTiming !== undefined) registerServerTiming(app, options.serverTiming);
 
   app.addHook('onRequest', async (req, reply) => {
     reply.header('x-request-id', req.id);

@@ -19,3 +19,5 @@ export { listenWithGrace, type ListenOptions } from './listen.js';
 export { runService, BaseConfigSchema, type BaseConfig, type ServiceContext } from './run-service.js';
 export { requestIdFrom } from './request-id.js';
 export { etcdPlugin, etcdUnavailable, optionalEtcdPlugin, type EtcdPluginOptions } from './etcd-plugin.js';
+export { chainServerTiming, SERVER_TIMING, timingEntry } from './server-timing-header.js';
+export { registerServerTiming, ServerTiming, type ServerTimingOptions, type TimingSink } from './server-timing.js';

@@ -16,6 +16,8 @@ export const BaseConfigSchema = Type.Object({
   /** The node's name in logs, metrics and `x-upstream` (compose sets it to the service name). */
   nodeId: Type.String({ minLength: 1, default: 'local' }),
   shutdownGraceMs: Type.Integer({ minimum: 0, default: 10_000 }),
+  /** Answer with `Server-Timing` (where the request's time went); the gateway off hides the chain's. */
+  serverTiming: Type.Boolean({ default: true }),
 });
 export type BaseConfig = Static<typeof BaseConfigSchema>;
 

@@ -111,3 +111,48 @@ describe('createApp', () => {
     await expect(request(`http://127.0.0.1:${port}/healthz`)).rejects.toThrow();
   });
 });
+
+describe('Server-Timing', () => {
+  function timedApp(options: { enabled: boolean; stripUpstream?: boolean }): FastifyInstance {
+    const app = createApp({
+      logger: createLogger({ name: 'test', level: 'silent' }),
+      metrics: createMetrics({ service: 'test', defaults: false }),
+      serverTiming: { prefix: 'api', ...options },
+    });
+    apps.push(app);
+    // Recorded deep in the request, after awaits, by code that is not handed the request.
+    const repository = async (): Promise<void> => {
+      await new Promise((resolve) => setImmediate(resolve));
+      app.serverTiming.add('db', 2);
+      app.serverTiming.add('db', 3);
+    };
+    app.get('/thing', async () => {
+      await repository();
+      await app.serverTiming.measure('cache', async () => undefined);
+      return { ok: true };
+    });
+    app.get('/proxied', async (_req, reply) => reply.header('server-timing', 'up;dur=1.00').send('x'));
+    return app;
+  }
+
+  it('lists what the request recorded (summed by name), serialization and the total, then the upstream', async () => {
+    const app = timedApp({ enabled: true });
+    const res = await app.inject({ method: 'GET', url: '/thing' });
+    const entries = String(res.headers['server-timing']).split(', ');
+    expect(entries[0]).toBe('api-db;dur=5.00');
+    expect(entries.slice(1).map((e) => e.split(';')[0])).toEqual(['api-cache', 'api-ser', 'api']);
+    const proxied = await app.inject({ method: 'GET', url: '/proxied' });
+    expect(String(proxied.headers['server-timing'])).toMatch(/^api;dur=\d+\.\d{2}, up;dur=1\.00$/);
+    // Concurrent requests keep their own durations.
+    const many = await Promise.all(Array.from({ length: 5 }, () => app.inject({ method: 'GET', url: '/thing' })));
+    for (const r of many) expect(String(r.headers['server-timing'])).toMatch(/^api-db;dur=5\.00, /);
+  });
+
+  it('adds nothing when off, and at the edge also drops what the upstream sent', async () => {
+    const off = timedApp({ enabled: false });
+    expect((await off.inject({ method: 'GET', url: '/thing' })).headers['server-timing']).toBeUndefined();
+    expect((await off.inject({ method: 'GET', url: '/proxied' })).headers['server-timing']).toBe('up;dur=1.00');
+    const edge = timedApp({ enabled: false, stripUpstream: true });
+    expect((await edge.inject({ method: 'GET', url: '/proxied' })).headers['server-timing']).toBeUndefined();
+  });
+});

@@ -70,7 +70,12 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
   const { config, logger, metrics } = deps;
   const registry = metrics.registry;
 
-  const app = createApp({ logger, metrics, loadShedding: loadSheddingOf(config) });
+  const app = createApp({
+    logger,
+    metrics,
+    loadShedding: loadSheddingOf(config),
+    serverTiming: { prefix: 'api', enabled: config.serverTiming },
+  });
   try {
     await app.register(postgresPlugin, {
       primaries: config.shardPrimaries,
@@ -145,6 +150,7 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
       l1: { maxEntries: config.cacheL1Entries, ttlMs: config.cacheL1TtlMs },
       logger,
       metrics: cacheMetrics,
+      timing: app.serverTiming,
     };
     const accountCache = createEntityCache<Account>({
       ...cacheCommon,

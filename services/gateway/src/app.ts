@@ -40,6 +40,8 @@ export async function buildApp(deps: GatewayDeps): Promise<FastifyInstance> {
     requestTimeoutMs: config.requestTimeoutMs,
     maxHeaderBytes: config.maxHeaderBytes,
     loadShedding: loadSheddingOf(config),
+    // The edge: off also drops the chain's entries, so clients learn nothing of the inside.
+    serverTiming: { prefix: 'gw', enabled: config.serverTiming, stripUpstream: true },
     // Metrics are served on the admin listener only.
     metricsRoute: false,
   });

@@ -137,6 +137,20 @@ describe('gateway against a real ratelimiter, Redis and upstream', () => {
     expect(JSON.stringify(seen)).not.toContain(DEMO);
   });
 
+  it('answers with Server-Timing: its auth, rate limit and upstream, then the chain behind it', async () => {
+    const res = await call(gateway.url, '/v1/accounts/1', { headers: { 'x-api-key': DEMO } });
+    expect(res.status).toBe(200);
+    const names = String(res.headers['server-timing'])
+      .split(', ')
+      .map((entry) => /^([a-z-]+);dur=\d+\.\d{2}$/.exec(entry)?.[1]);
+    expect(names).toEqual(['gw-auth', 'gw-ratelimit', 'gw-upstream', 'gw', 'lb-pick', 'lb-upstream']);
+    // SERVER_TIMING=false at the edge hides the chain's entries too.
+    const quiet = await otherGateway({ LB_URL: upstream.url, RATELIMIT_ENABLED: 'false', SERVER_TIMING: 'false' });
+    const hidden = await call(quiet.url, '/v1/accounts/1', { headers: { 'x-api-key': DEMO } });
+    expect(hidden.status).toBe(200);
+    expect(hidden.headers['server-timing']).toBeUndefined();
+  });
+
   it('accepts a Bearer key and gives each request an id when the caller sends none', async () => {
     const res = await call(gateway.url, '/v1/posts', { headers: { authorization: `Bearer ${DEMO}` } });
     expect(res.status).toBe(200);

@@ -98,6 +98,7 @@ export async function buildApp(deps: LbDeps): Promise<FastifyInstance> {
       logger,
       retries: config.retries,
       keyedRetryBodyLimitBytes: config.keyedRetryBodyLimitBytes,
+      serverTiming: config.serverTiming,
       outliers,
       retryBudget: { percent: config.retryBudgetPercent, minConcurrent: config.retryBudgetMinConcurrent },
     }),

@@ -1,4 +1,5 @@
 import type { Logger } from '@sdl/logging';
+import type { TimingSink } from '@sdl/server';
 import { Counter, type Registry } from '@sdl/metrics';
 import type { Redis } from '@sdl/redis';
 import { createL1Cache, type L1Cache } from './l1-cache.js';
@@ -79,6 +80,8 @@ export interface EntityCacheOptions<T> {
   readonly fillLeaseMs?: number;
   /** In-process L1 in front of Redis; absent or 0 entries: none. */
   readonly l1?: { readonly maxEntries: number; readonly ttlMs: number };
+  /** The request's `Server-Timing` (`api-cache`: L1 and Redis, not the database reads of a fill). */
+  readonly timing?: TimingSink;
 }
 
 /** What the L1 keeps: the value or the remembered absence. */
@@ -132,7 +135,31 @@ export class EntityCache<T> {
     return `${this.#o.entity}:${id}`;
   }
 
+  /** Runs `fn` into the request's `cache` time, minus what `fn` spent in `database`. */
+  async #timed<R>(fn: (database: <V>(load: () => Promise<V>) => Promise<V>) => Promise<R>): Promise<R> {
+    const timing = this.#o.timing;
+    if (timing === undefined) return fn((load) => load());
+    const started = performance.now();
+    let inDatabase = 0;
+    try {
+      return await fn(async (load) => {
+        const loadStarted = performance.now();
+        try {
+          return await load();
+        } finally {
+          inDatabase += performance.now() - loadStarted;
+        }
+      });
+    } finally {
+      timing.add('cache', performance.now() - started - inDatabase);
+    }
+  }
+
   async get(id: string): Promise<CacheLookup<T>> {
+    return this.#timed(() => this.#get(id));
+  }
+
+  async #get(id: string): Promise<CacheLookup<T>> {
     const lookup = this.#fromL1(id) ?? (await this.#lookup(id));
     const result = lookup.result === 'hit-missing' ? 'hit' : lookup.result;
     this.#o.metrics.requests.inc({ entity: this.#o.entity, result });
@@ -141,6 +168,10 @@ export class EntityCache<T> {
 
   /** After a committed write: write-through stores the value, write-around drops the key. */
   async afterWrite(value: T): Promise<void> {
+    return this.#timed(() => this.#afterWrite(value));
+  }
+
+  async #afterWrite(value: T): Promise<void> {
     const id = this.#o.idOf(value);
     if (this.#o.mode === 'write-through') {
       // This node just committed the value: its own L1 may serve it even if Redis fails.
@@ -154,6 +185,10 @@ export class EntityCache<T> {
    * answered by another node's fill and reported as `hit`) and stores the answer in the cache.
    */
   async fill(id: string, load: () => Promise<T | undefined>): Promise<Filled<T>> {
+    return this.#timed((database) => this.#fill(id, () => database(load)));
+  }
+
+  async #fill(id: string, load: () => Promise<T | undefined>): Promise<Filled<T>> {
     const loadAndStore = async (): Promise<Filled<T>> => {
       const value = await load();
       // Without a lease a fill is stored unconditionally (the classic cache-aside race, see README).
@@ -191,8 +226,10 @@ export class EntityCache<T> {
 
   /** After a committed delete: the id is known missing (this is a write: it ends any fill lease). */
   async afterDelete(id: string): Promise<void> {
-    this.#l1?.set(id, { result: 'hit-missing' });
-    await this.#write(id, MISSING, this.#o.negativeTtlSeconds, 'invalidate');
+    return this.#timed(async () => {
+      this.#l1?.set(id, { result: 'hit-missing' });
+      await this.#write(id, MISSING, this.#o.negativeTtlSeconds, 'invalidate');
+    });
   }
 
   async invalidate(id: string): Promise<void> {

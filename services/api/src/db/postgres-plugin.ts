@@ -52,6 +52,7 @@ export const postgresPlugin = fp<PostgresPluginOptions>(
       maxReplicaLagMs: options.maxReplicaLagMs,
       maxReplicaLagBytes: options.maxReplicaLagBytes,
       tokenlessReplicaReads: options.tokenlessReads === 'replica',
+      timing: app.serverTiming,
     });
     const replicas = new Gauge({
       name: 'api_shard_replica_configured',

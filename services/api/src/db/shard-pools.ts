@@ -1,6 +1,7 @@
 import { createShardPool, withTransaction } from '@sdl/db';
 import { AppError } from '@sdl/errors';
 import type { Logger } from '@sdl/logging';
+import type { TimingSink } from '@sdl/server';
 import { Counter, Histogram, type Registry } from '@sdl/metrics';
 import type pg from 'pg';
 import { isShardUnavailable, toShardError } from './db-errors.js';
@@ -28,6 +29,8 @@ export interface ShardPoolsOptions {
   readonly maxReplicaLagBytes: number;
   /** Reads without a token may use a replica within the lag bounds (otherwise: the primary). */
   readonly tokenlessReplicaReads: boolean;
+  /** The request's `Server-Timing` (`api-db`: pool wait and queries). */
+  readonly timing?: TimingSink;
 }
 
 export type ShardClient = pg.PoolClient;
@@ -46,12 +49,14 @@ export class ShardPools {
   readonly #log: Logger;
   readonly #replicas: ReplicaMonitor;
   readonly #reads: Counter<'shard' | 'from'>;
+  readonly #timing: TimingSink | undefined;
   /** The request's read tokens, write LSNs and read placement (see ReadScopes). */
   readonly scopes = new ReadScopes();
 
   constructor(options: ShardPoolsOptions) {
     const log = options.logger.child({ component: 'shard-pools' });
     this.#log = log;
+    this.#timing = options.timing;
     const makePool = (url: string, shard: number, role: string): pg.Pool =>
       createShardPool({
         url,
@@ -172,6 +177,7 @@ export class ShardPools {
 
   async #run<T>(pool: pg.Pool, shard: number, op: string, fn: (client: ShardClient) => Promise<T>): Promise<T> {
     const stop = this.#duration.startTimer({ shard: String(shard), op });
+    const started = performance.now();
     let client: ShardClient | undefined;
     // pg-pool listens for errors only on idle clients; a server that dies while we hold one
     // (between two statements of a transaction) would otherwise be an uncaught 'error' event.
@@ -195,6 +201,7 @@ export class ShardPools {
       throw toShardError(err, shard);
     } finally {
       stop();
+      this.#timing?.add('db', performance.now() - started);
     }
   }
 

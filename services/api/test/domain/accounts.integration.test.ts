@@ -116,6 +116,13 @@ describe('accounts against two Postgres shards and Redis', () => {
     expect(
       await metricValue(metrics, 'api_cache_requests_total', { entity: 'account', result: 'miss' }),
     ).toBeGreaterThan(0);
+    // Server-Timing says where each answer's time went: a miss read the database, a hit did not.
+    const names = (res: { headers: Record<string, unknown> }) =>
+      String(res.headers['server-timing'])
+        .split(', ')
+        .map((entry) => entry.split(';')[0]);
+    expect(names(miss)).toEqual(['api-cache', 'api-db', 'api-ser', 'api']);
+    expect(names(hit)).toEqual(['api-cache', 'api-ser', 'api']);
   });
 
   it('answers 404 for a well-formed id that does not exist', async () => {

@@ -46,7 +46,9 @@ export async function proxyRoutes(app: FastifyInstance, options: ProxyRoutesOpti
 
   // Auth and limits run before the body is read: a rejected client never gets to upload it.
   app.addHook('onRequest', async (req, reply) => {
+    const authStarted = performance.now();
     const client = apiKeys.authenticate(presentedKey(req.headers));
+    app.serverTiming.add('auth', performance.now() - authStarted);
     if (client === undefined) {
       metrics.authFailures.inc();
       throw new AppError(GatewayErrors.unauthorized);
@@ -59,7 +61,9 @@ export async function proxyRoutes(app: FastifyInstance, options: ProxyRoutesOpti
     reply.raw.once('close', () => inFlight.release(client));
     const plan = apiKeys.planOf(client);
     const descriptors = { client, route: routeTemplate(req.method, req.url), address: req.ip };
-    const admission = await gate.admit(plan === undefined ? descriptors : { ...descriptors, plan }, req.id);
+    const admission = await app.serverTiming.measure('ratelimit', () =>
+      gate.admit(plan === undefined ? descriptors : { ...descriptors, plan }, req.id),
+    );
     void reply.headers(admission.headers);
     // In-flight leases end with the response, however it ends (sent, failed, or the client hung up).
     if (admission.leases.length > 0) reply.raw.once('close', () => gate.release(admission.leases, req.id));
@@ -82,19 +86,21 @@ export async function proxyRoutes(app: FastifyInstance, options: ProxyRoutesOpti
       if (!reply.raw.writableFinished) aborted.abort();
     });
     try {
-      const res = await upstream.forward({
-        method: req.method,
-        path: req.url,
-        headers: upstreamRequestHeaders(req.headers, {
-          requestId: req.id,
-          clientId: req.apiClient,
-          clientIp: req.ip,
-          protocol: req.protocol,
-          gatewaySecret,
+      const res = await app.serverTiming.measure('upstream', () =>
+        upstream.forward({
+          method: req.method,
+          path: req.url,
+          headers: upstreamRequestHeaders(req.headers, {
+            requestId: req.id,
+            clientId: req.apiClient,
+            clientIp: req.ip,
+            protocol: req.protocol,
+            gatewaySecret,
+          }),
+          body: Buffer.isBuffer(req.body) ? req.body : undefined,
+          signal: aborted.signal,
         }),
-        body: Buffer.isBuffer(req.body) ? req.body : undefined,
-        signal: aborted.signal,
-      });
+      );
       metrics.proxied.inc({ status_class: statusClass(res.statusCode) });
       return reply.status(res.statusCode).headers(res.headers).send(res.body);
     } catch (err) {

@@ -47,6 +47,7 @@ export async function startUpstream(): Promise<Upstream> {
       res.statusCode = status === undefined ? 200 : Number(status);
       res.setHeader('content-type', 'application/json');
       res.setHeader('x-upstream', 'stand-in');
+      res.setHeader('server-timing', 'lb-pick;dur=0.01, lb-upstream;dur=2.00');
       res.setHeader('set-cookie', ['a=1', 'b=2']);
       res.end(JSON.stringify(entry));
     });

@@ -1,7 +1,7 @@
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import { AppError, toProblem, type ErrorSpec } from '@sdl/errors';
 import type { Logger } from '@sdl/logging';
-import { requestIdFrom } from '@sdl/server';
+import { chainServerTiming, requestIdFrom, SERVER_TIMING, timingEntry } from '@sdl/server';
 import type { Balancer } from '../balancer.js';
 import { LbErrors } from '../errors.js';
 import { downstreamResponseHeaders, upstreamRequestHeaders } from './forward-headers.js';
@@ -21,6 +21,8 @@ export interface ProxyOptions {
   readonly retries: number;
   /** Keyed POSTs with bodies up to this size are buffered so they can be resent (0: never). */
   readonly keyedRetryBodyLimitBytes: number;
+  /** Prepend `lb-pick` and `lb-upstream` to the upstream's `Server-Timing` (SERVER_TIMING). */
+  readonly serverTiming: boolean;
   readonly outliers: OutlierDetector;
   /** Concurrent retries may be at most `percent` of concurrent requests, or `minConcurrent`. */
   readonly retryBudget: { readonly percent: number; readonly minConcurrent: number };
@@ -48,6 +50,8 @@ class Exchange implements PickContext {
   /** May run twice with the effect of once (isIdempotent). */
   readonly idempotent: boolean;
   current: UpstreamTry | undefined;
+  /** Time spent choosing hosts, ms, over all tries (`lb-pick`). */
+  pickMs = 0;
   /** The client went away before its response finished. */
   gone = false;
 
@@ -100,7 +104,7 @@ const answerFor = (kind: FailureKind | undefined): ErrorSpec =>
  * when that is safe (see isRetriable), and streams the response back with `x-upstream`.
  */
 export function createProxyHandler(options: ProxyOptions): ProxyHandler {
-  const { balancer, metrics, retries, outliers, retryBudget, keyedRetryBodyLimitBytes } = options;
+  const { balancer, metrics, retries, outliers, retryBudget, keyedRetryBodyLimitBytes, serverTiming } = options;
   const log = options.logger.child({ component: 'proxy' });
   // Envoy-style retry budget: a failing cluster must not turn into a retry storm that doubles its load.
   let activeRequests = 0;
@@ -117,7 +121,12 @@ export function createProxyHandler(options: ProxyOptions): ProxyHandler {
       host.recordSuccess(false);
       outliers.record(host, statusCode >= 500);
       metrics.requests.inc({ upstream: host.id, status_class: `${Math.floor(statusCode / 100)}xx` });
-      return downstreamResponseHeaders(headers, host.id, ex.requestId);
+      const out = downstreamResponseHeaders(headers, host.id, ex.requestId);
+      if (serverTiming) {
+        const own = [timingEntry('lb-pick', ex.pickMs), timingEntry('lb-upstream', performance.now() - started)];
+        out[SERVER_TIMING] = chainServerTiming(own, headers[SERVER_TIMING]);
+      }
+      return out;
     });
     ex.current = attempt;
     if (ex.gone) attempt.abort();
@@ -189,7 +198,9 @@ export function createProxyHandler(options: ProxyOptions): ProxyHandler {
           metrics.retriesBudgetExhausted.inc();
           break;
         }
+        const pickStarted = performance.now();
         const host = balancer.pick(ex, tried ?? NOTHING_TRIED);
+        ex.pickMs += performance.now() - pickStarted;
         if (host === undefined) break;
         if (attempt > 0) metrics.retries.inc();
         if (attempt < retries) (tried ??= new Set()).add(host.id);

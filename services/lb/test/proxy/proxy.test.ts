@@ -256,6 +256,18 @@ describe('lb proxy against real upstreams', () => {
     expect(fast.seen.filter((s) => s.method === 'POST')).toHaveLength(2);
   });
 
+  it('prepends lb-pick and lb-upstream to the upstream Server-Timing (SERVER_TIMING=false: passes it as is)', async () => {
+    a = await upstream('a');
+    a.respond = (res) => res.writeHead(200, { 'server-timing': 'api;dur=1.00' }).end('ok');
+    const { url } = await lb({ STATIC_UPSTREAMS: staticList([a]) });
+    const res = await get(url);
+    expect(String(res.headers['server-timing'])).toMatch(
+      /^lb-pick;dur=\d+\.\d{2}, lb-upstream;dur=\d+\.\d{2}, api;dur=1\.00$/,
+    );
+    const off = await lb({ STATIC_UPSTREAMS: staticList([a]), SERVER_TIMING: 'false' });
+    expect((await get(off.url)).headers['server-timing']).toBe('api;dur=1.00');
+  });
+
   it('drains an in-flight request on close', async () => {
     a = await upstream('a');
     a.delayMs = 300;
