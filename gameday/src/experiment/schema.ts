@@ -1,0 +1,146 @@
+import { Type, type Static, type TNumber } from '@sinclair/typebox';
+import { CHAOS_VERBS } from '@sdl/compose';
+
+/** The operations the generator can send, each in one route class (reads or writes). */
+export const OPERATIONS = [
+  'account.create',
+  'account.read',
+  'post.create',
+  'post.read',
+  'view',
+  'subscription.create',
+] as const;
+export type Operation = (typeof OPERATIONS)[number];
+
+/** Route classes an SLO can name: `all` is every request of the run. */
+export const ROUTE_CLASSES = ['all', 'read', 'write'] as const;
+export type RouteClass = (typeof ROUTE_CLASSES)[number];
+
+const literals = <T extends string>(values: readonly T[]) => Type.Union(values.map((v) => Type.Literal(v)));
+
+export const SloSchema = Type.Object(
+  {
+    class: literals(ROUTE_CLASSES),
+    /** Fraction of requests answered 2xx (1 = none may fail). */
+    successRatio: Type.Number({ minimum: 0, maximum: 1 }),
+    /** p99 latency from the intended send time, over the whole run; omitted = not judged. */
+    p99Ms: Type.Optional(Type.Number({ exclusiveMinimum: 0 })),
+  },
+  { additionalProperties: false },
+);
+export type Slo = Static<typeof SloSchema>;
+
+/** Oracles checked after the run (src/oracles/). */
+export const INVARIANTS = ['no-acknowledged-write-lost', 'cluster-healthy-after', 'billing-exactly-once'] as const;
+export type InvariantName = (typeof INVARIANTS)[number];
+
+const RateSchema = Type.Union([
+  Type.Object(
+    { constant: Type.Number({ exclusiveMinimum: 0 }) },
+    { additionalProperties: false, description: 'constant: requests/s' },
+  ),
+  Type.Object(
+    { from: Type.Number({ minimum: 0 }), to: Type.Number({ minimum: 0 }) },
+    { additionalProperties: false, description: 'ramping: linear from `from` to `to` requests/s over the run' },
+  ),
+]);
+
+export const LoadSchema = Type.Object(
+  {
+    /** Requests per second (open model: sent on schedule whether or not earlier ones answered). */
+    rate: RateSchema,
+    durationS: Type.Number({ exclusiveMinimum: 0, maximum: 3600 }),
+    /** Operation -> weight (any positive numbers; normalised). */
+    mix: Type.Partial(
+      Type.Object(
+        Object.fromEntries(OPERATIONS.map((op) => [op, Type.Number({ exclusiveMinimum: 0 })])) as Record<
+          Operation,
+          TNumber
+        >,
+        {
+          additionalProperties: false,
+          minProperties: 1,
+        },
+      ),
+    ),
+    /** API keys, one picked per request (the lab's demo keys). */
+    keys: Type.Array(Type.String({ minLength: 1 }), { minItems: 1, default: ['lab-demo-key'] }),
+    /** At most this many requests in flight; beyond it a request is not sent and counts as failed (`dropped`). */
+    maxInFlight: Type.Integer({ minimum: 1, default: 256 }),
+    /** Per-request timeout (its answer then counts as failed `timeout`). */
+    timeoutMs: Type.Integer({ minimum: 1, default: 15_000 }),
+    /** Accounts (and a post each) made per key before the run, for the reads to find. */
+    seedAccounts: Type.Integer({ minimum: 1, default: 20 }),
+  },
+  { additionalProperties: false },
+);
+export type Load = Static<typeof LoadSchema>;
+
+/** The lab's own knobs a step or `--set` can turn. */
+export const KNOB_PATTERN = '^(lb\\.strategy|payments\\.[A-Za-z]+|billing\\.[A-Za-z]+)$';
+
+const DockerStepSchema = Type.Object(
+  {
+    at: Type.Number({ minimum: 0 }),
+    action: literals(CHAOS_VERBS),
+    service: Type.String({ minLength: 1 }),
+    /** For disconnect/connect: the compose network (default `default`; `coord` is etcd's). */
+    network: Type.Optional(Type.Union([Type.Literal('default'), Type.Literal('coord')])),
+  },
+  { additionalProperties: false },
+);
+
+const KnobStepSchema = Type.Object(
+  {
+    at: Type.Number({ minimum: 0 }),
+    action: Type.Literal('knob'),
+    /** `lb.strategy`, `payments.FLAG` (the provider's fault flags), `billing.FIELD` (src/faults/knobs.ts). */
+    knob: Type.String({ pattern: KNOB_PATTERN }),
+    value: Type.Union([Type.String(), Type.Number(), Type.Boolean(), Type.Null()]),
+  },
+  { additionalProperties: false },
+);
+
+export const StepSchema = Type.Union([DockerStepSchema, KnobStepSchema]);
+export type Step = Static<typeof StepSchema>;
+/** A rollback is a step without an offset: all of them run, in order, after the method. */
+export const RollbackSchema = Type.Union([Type.Omit(DockerStepSchema, ['at']), Type.Omit(KnobStepSchema, ['at'])]);
+export type Rollback = Static<typeof RollbackSchema>;
+/** The schema of one step or rollback, picked by its action (for precise errors: a union only says "no match"). */
+export function stepSchemaFor(action: unknown, rollback: boolean) {
+  const schema = action === 'knob' ? KnobStepSchema : DockerStepSchema;
+  return rollback ? Type.Omit(schema, ['at']) : schema;
+}
+
+export const ExperimentSchema = Type.Object(
+  {
+    title: Type.String({ minLength: 1 }),
+    description: Type.Optional(Type.String()),
+    hypothesis: Type.Object(
+      {
+        slos: Type.Array(SloSchema, { minItems: 1 }),
+        invariants: Type.Array(literals(INVARIANTS), { default: [] }),
+        /** Seconds the cluster gets to be healthy after the rollbacks (cluster-healthy-after). */
+        healthyWithinS: Type.Number({ exclusiveMinimum: 0, default: 90 }),
+      },
+      { additionalProperties: false },
+    ),
+    load: LoadSchema,
+    method: Type.Array(StepSchema, { default: [] }),
+    rollbacks: Type.Array(RollbackSchema, { default: [] }),
+    /** The CI form: overrides of the load (shorter, slower) and a scale for the method's offsets. */
+    short: Type.Optional(
+      Type.Object(
+        {
+          durationS: Type.Number({ exclusiveMinimum: 0 }),
+          rate: Type.Optional(RateSchema),
+          /** Offsets of the method are multiplied by this (default: short duration / full duration). */
+          timeScale: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 1 })),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+  },
+  { additionalProperties: false },
+);
+export type Experiment = Static<typeof ExperimentSchema>;

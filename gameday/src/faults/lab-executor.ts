@@ -1,0 +1,51 @@
+import { chaos, inside, isRunning } from '@sdl/compose';
+import type { Rollback } from '../experiment/schema.js';
+import type { Executor } from './timeline.js';
+
+const BILLING_REPLICAS = ['billing-leader-1', 'billing-leader-2'];
+
+async function expectOk(res: { status: number; text: string }, what: string): Promise<void> {
+  if (res.status < 200 || res.status >= 300) throw new Error(`${what}: ${res.status} ${res.text.slice(0, 200)}`);
+}
+
+/**
+ * Steps against the compose cluster: Docker verbs through @sdl/compose (the docker CLI on the
+ * container compose labelled), and the lab's knobs through each service's admin port from inside
+ * its container: `lb.strategy` (null = back to the strategy found first), `payments.FLAG` (the
+ * provider's fault flags; null = all reset), `billing.FIELD` (every running replica; null = reset).
+ */
+export function createLabExecutor(): Executor {
+  let firstStrategy: string | undefined;
+  async function knob(name: string, value: unknown): Promise<void> {
+    const [scope, field] = name.split('.') as [string, string];
+    if (scope === 'lb') {
+      if (firstStrategy === undefined) {
+        const state = JSON.parse((await inside('lb', 9901, 'GET', '/admin/lb')).text) as { strategy?: string };
+        firstStrategy = state.strategy;
+      }
+      const strategy = value ?? firstStrategy;
+      await expectOk(await inside('lb', 9901, 'PUT', '/admin/lb/strategy', { strategy }), name);
+    } else if (scope === 'payments') {
+      const res =
+        value === null
+          ? await inside('payments', 3012, 'DELETE', '/admin/faults')
+          : await inside('payments', 3012, 'PUT', '/admin/faults', { [field]: value });
+      await expectOk(res, name);
+    } else if (scope === 'billing') {
+      for (const replica of BILLING_REPLICAS) {
+        if (!(await isRunning(replica))) continue;
+        const res =
+          value === null
+            ? await inside(replica, 3003, 'DELETE', '/admin/billing')
+            : await inside(replica, 3003, 'PUT', '/admin/billing', { [field]: value });
+        await expectOk(res, `${name} on ${replica}`);
+      }
+    } else throw new Error(`unknown knob '${name}'`);
+  }
+  return {
+    async run(step: Rollback) {
+      if (step.action === 'knob') await knob(step.knob, step.value);
+      else await chaos(step.action, step.service, step.network);
+    },
+  };
+}

@@ -1,0 +1,10 @@
+export { GamedayError, type ExperimentIssue } from './experiment/experiment-error.js';
+export { loadExperiment, loadExperimentFile, validateExperiment } from './experiment/load-experiment.js';
+export { applyOverrides, parseSetting } from './experiment/overrides.js';
+export type { Experiment, Step, Rollback } from './experiment/schema.js';
+export { runTimeline, type Executor, type StepRecord } from './faults/timeline.js';
+export { startLoad } from './load/generator.js';
+export { createClient } from './load/http-client.js';
+export { Workload } from './load/workload.js';
+export { renderHtml } from './report/html.js';
+export type { Report, RunReport } from './report/model.js';

@@ -1,0 +1,75 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Load } from '../experiment/schema.js';
+import { arrivalTimes } from './arrival.js';
+import type { Client } from './http-client.js';
+import { RunStats } from './stats.js';
+import type { Workload } from './workload.js';
+
+/** What a finished load run saw. */
+export interface LoadResult {
+  readonly stats: RunStats;
+  /** Wall-clock start (ms since the epoch): second 0 of the stats and of the fault timeline. */
+  readonly startedAt: number;
+  readonly endedAt: number;
+  /** Requests due but not planned because their tenant had nothing to act on yet (e.g. no account left to subscribe). */
+  readonly skipped: number;
+}
+
+/** A running open-model load: live counters for the progress line, and its end. */
+export interface LoadRun {
+  readonly stats: RunStats;
+  readonly startedAt: number;
+  inFlight(): number;
+  readonly done: Promise<LoadResult>;
+}
+
+/**
+ * Sends `load` open-model: every request at its intended time (src/load/arrival.ts) whether or not
+ * earlier ones answered, latency measured from that INTENDED time (a stall that delays sending
+ * shows as latency: no coordinated omission). When `maxInFlight` requests are outstanding a due
+ * request is not sent and counts as failed `dropped`. Stops early, waiting for what is in flight,
+ * when `signal` aborts.
+ */
+export function startLoad(load: Load, workload: Workload, client: Client, signal?: AbortSignal): LoadRun {
+  const stats = new RunStats();
+  const startedAt = Date.now();
+  const t0 = performance.now();
+  let inFlight = 0;
+  let skipped = 0;
+  const pending = new Set<Promise<void>>();
+
+  function fire(dueMs: number): void {
+    const request = workload.plan(workload.nextOperation());
+    if (request === undefined) {
+      skipped++;
+      return;
+    }
+    if (inFlight >= load.maxInFlight) {
+      stats.record(request.routeClass, dueMs, 0, 'dropped');
+      return;
+    }
+    inFlight++;
+    const p = client.send(request).then((sent) => {
+      inFlight--;
+      stats.record(request.routeClass, dueMs, performance.now() - t0 - dueMs, sent.outcome);
+      if (sent.outcome === 'ok' && sent.answer !== undefined) request.acknowledged?.(sent.answer);
+    });
+    pending.add(p);
+    void p.finally(() => pending.delete(p));
+  }
+
+  const aborted = (): boolean => signal?.aborted === true;
+  async function run(): Promise<LoadResult> {
+    for (const dueMs of arrivalTimes(load.rate, load.durationS)) {
+      if (aborted()) break;
+      const wait = t0 + dueMs - performance.now();
+      if (wait >= 1) await sleep(wait, undefined, { signal }).catch(() => undefined);
+      if (aborted()) break;
+      fire(dueMs);
+    }
+    await Promise.all(pending);
+    return { stats, startedAt, endedAt: Date.now(), skipped };
+  }
+
+  return { stats, startedAt, inFlight: () => inFlight, done: run() };
+}

@@ -1,0 +1,117 @@
+import { randomUUID } from 'node:crypto';
+import type { Operation } from '../experiment/schema.js';
+
+/** A write the cluster acknowledged (2xx): what the oracles read back after the run. */
+export type AcknowledgedWrite =
+  | { kind: 'account'; key: string; id: string; written: { email: string; name: string } }
+  | { kind: 'post'; key: string; accountId: string; id: string; written: { title: string; body: string } }
+  | { kind: 'subscription'; key: string; accountId: string; id: string; written: { plan: string } };
+
+/** One request to send, and what to remember when it is acknowledged. */
+export interface PlannedRequest {
+  readonly operation: Operation;
+  readonly routeClass: 'read' | 'write';
+  readonly key: string;
+  readonly method: 'GET' | 'POST';
+  readonly path: string;
+  readonly body?: unknown;
+  /** Sent with every write: a retry of this POST must create nothing new. */
+  readonly idempotencyKey?: string;
+  /** Called with the parsed 2xx answer. */
+  readonly acknowledged?: (answer: Record<string, unknown>) => void;
+}
+
+interface Tenant {
+  readonly accounts: string[];
+  readonly posts: Array<{ accountId: string; id: string }>;
+  /** Accounts without a subscription yet (one plan per account). */
+  readonly unsubscribed: string[];
+}
+
+const pick = <T>(list: readonly T[]): T | undefined => list[Math.floor(Math.random() * list.length)];
+
+/**
+ * What the generator sends: operations drawn by weight, on ids the cluster has acknowledged for the
+ * request's tenant (an API key is a tenant). Every acknowledged write is kept for the oracles.
+ */
+export class Workload {
+  readonly writes: AcknowledgedWrite[] = [];
+  readonly #tenants = new Map<string, Tenant>();
+  readonly #ops: Array<[Operation, number]>;
+  readonly #totalWeight: number;
+  readonly #keys: readonly string[];
+  #n = 0;
+
+  constructor(mix: Partial<Record<Operation, number>>, keys: readonly string[]) {
+    this.#ops = Object.entries(mix) as Array<[Operation, number]>;
+    this.#totalWeight = this.#ops.reduce((sum, [, w]) => sum + w, 0);
+    this.#keys = keys;
+    for (const key of keys) this.#tenants.set(key, { accounts: [], posts: [], unsubscribed: [] });
+  }
+
+  /** Draws the next operation by weight. */
+  nextOperation(): Operation {
+    let r = Math.random() * this.#totalWeight;
+    for (const [op, w] of this.#ops) if ((r -= w) < 0) return op;
+    return this.#ops[this.#ops.length - 1]![0];
+  }
+
+  /** The request for `operation` on a random tenant; undefined when that tenant has nothing to read yet. */
+  plan(operation: Operation, key = pick(this.#keys)!): PlannedRequest | undefined {
+    const tenant = this.#tenants.get(key)!;
+    const n = ++this.#n;
+    const write = (path: string, body: unknown, acknowledged: PlannedRequest['acknowledged']): PlannedRequest => ({
+      operation,
+      routeClass: 'write',
+      key,
+      method: 'POST',
+      path,
+      body,
+      idempotencyKey: randomUUID(),
+      acknowledged,
+    });
+    const read = (path: string): PlannedRequest => ({ operation, routeClass: 'read', key, method: 'GET', path });
+    switch (operation) {
+      case 'account.create': {
+        const written = { email: `gd-${process.pid}-${n}@gameday.test`, name: `gameday ${n}` };
+        return write('/v1/accounts', written, (a) => {
+          const id = String(a.id);
+          this.writes.push({ kind: 'account', key, id, written });
+          tenant.accounts.push(id);
+          tenant.unsubscribed.push(id);
+        });
+      }
+      case 'post.create': {
+        const accountId = pick(tenant.accounts);
+        if (accountId === undefined) return undefined;
+        const written = { title: `post ${n}`, body: `written by game day request ${n}` };
+        return write(`/v1/accounts/${accountId}/posts`, written, (p) => {
+          const id = String(p.id);
+          this.writes.push({ kind: 'post', key, accountId, id, written });
+          tenant.posts.push({ accountId, id });
+        });
+      }
+      case 'subscription.create': {
+        const accountId = tenant.unsubscribed.pop();
+        if (accountId === undefined) return undefined;
+        const written = { plan: 'basic' };
+        return write(`/v1/accounts/${accountId}/subscriptions`, written, (s) => {
+          this.writes.push({ kind: 'subscription', key, accountId, id: String(s.id), written });
+        });
+      }
+      case 'account.read': {
+        const id = pick(tenant.accounts);
+        return id === undefined ? undefined : read(`/v1/accounts/${id}`);
+      }
+      case 'post.read': {
+        const post = pick(tenant.posts);
+        return post === undefined ? undefined : read(`/v1/accounts/${post.accountId}/posts/${post.id}`);
+      }
+      case 'view': {
+        const post = pick(tenant.posts);
+        if (post === undefined) return undefined;
+        return write(`/v1/accounts/${post.accountId}/posts/${post.id}/views`, undefined, undefined);
+      }
+    }
+  }
+}

@@ -1,0 +1,103 @@
+import type { KnobSetting } from '../experiment/overrides.js';
+import type { Experiment, Rollback } from '../experiment/schema.js';
+import { runTimeline, type Executor, type StepRecord } from '../faults/timeline.js';
+import { startLoad, type LoadRun } from '../load/generator.js';
+import { createClient } from '../load/http-client.js';
+import { seed } from '../load/seed.js';
+import { Workload } from '../load/workload.js';
+import { billingExactlyOnce } from '../oracles/billing.js';
+import { clusterHealthyAfter } from '../oracles/cluster-healthy.js';
+import { noAcknowledgedWriteLost } from '../oracles/acknowledged-writes.js';
+import type { OracleResult } from '../oracles/oracle.js';
+import { faultIntervals, judgeSlo } from '../report/judge.js';
+import type { RunReport } from '../report/model.js';
+
+export interface RunOnceOptions {
+  /** The gateway's published origin, e.g. http://127.0.0.1:8080. */
+  readonly gateway: string;
+  readonly label: string;
+  /** Knobs set before the load and reset (value null) among the rollbacks. */
+  readonly settings: readonly KnobSetting[];
+  readonly executor: Executor;
+  readonly signal: AbortSignal;
+  /** Called about once a second while the load runs (the progress line). */
+  readonly onTick?: (load: LoadRun) => void;
+}
+
+const message = (err: unknown): string => (err instanceof Error ? err.message : String(err));
+
+/**
+ * One run: settings, seed, then the open-model load and the fault timeline together; the rollbacks
+ * (always), then the oracles the hypothesis names, then the verdict per SLO. A step that failed or
+ * an interruption makes the run "could not run", never a pass.
+ */
+export async function runOnce(experiment: Experiment, options: RunOnceOptions): Promise<RunReport> {
+  const { load } = experiment;
+  const client = createClient(options.gateway, { connections: load.maxInFlight, timeoutMs: load.timeoutMs });
+  const workload = new Workload(load.mix, load.keys);
+  const settingSteps: Rollback[] = options.settings.map((s) => ({ action: 'knob', knob: s.knob, value: s.value }));
+  const resets: Rollback[] = options.settings.map((s) => ({ action: 'knob', knob: s.knob, value: null }));
+  const before: StepRecord[] = [];
+  let couldNotRun: string | undefined;
+  let run: LoadRun | undefined;
+  let steps: StepRecord[] = [];
+  try {
+    for (const step of settingSteps) {
+      await options.executor.run(step);
+      before.push({ step, phase: 'method', dueMs: 0, firedMs: 0, endedMs: 0 });
+    }
+    await seed(workload, client, load.keys, load.seedAccounts);
+    run = startLoad(load, workload, client, options.signal);
+    const ticker = setInterval(() => options.onTick?.(run!), 1000);
+    const timeline = runTimeline({
+      method: experiment.method,
+      rollbacks: [...experiment.rollbacks, ...resets],
+      executor: options.executor,
+      signal: options.signal,
+      until: run.done,
+      now: () => Date.now() - run!.startedAt,
+    });
+    const [, result] = await Promise.all([run.done, timeline]).finally(() => clearInterval(ticker));
+    steps = [...before, ...result.records];
+    const failed = result.records.filter((r) => r.error !== undefined);
+    if (result.aborted) couldNotRun = 'interrupted';
+    else if (failed.length > 0)
+      couldNotRun = `${failed.length} step(s) failed: ${failed.map((r) => r.error).join('; ')}`;
+  } catch (err) {
+    couldNotRun = message(err);
+    // The settings may be half applied: reset them (the timeline's rollbacks never ran).
+    for (const reset of resets) await options.executor.run(reset).catch(() => undefined);
+  }
+  const invariants: OracleResult[] = [];
+  const wanted = new Set(experiment.hypothesis.invariants);
+  if (run !== undefined) {
+    const healthy = await clusterHealthyAfter(experiment.hypothesis.healthyWithinS);
+    if (wanted.has('cluster-healthy-after')) invariants.push(healthy);
+    if (wanted.has('no-acknowledged-write-lost'))
+      invariants.push(await noAcknowledgedWriteLost(client, workload.writes));
+    if (wanted.has('billing-exactly-once')) invariants.push(await billingExactlyOnce(client, workload.writes));
+  }
+  await client.close();
+  const stats = run === undefined ? undefined : (await run.done).stats;
+  const seconds = stats?.seconds() ?? [];
+  const total = stats?.total() ?? { all: empty(), read: empty(), write: empty() };
+  const durationS = load.durationS;
+  return {
+    label: options.label,
+    settings: options.settings,
+    startedAt: new Date(run?.startedAt ?? Date.now()).toISOString(),
+    durationS,
+    seconds,
+    total,
+    skipped: run === undefined ? 0 : (await run.done).skipped,
+    steps,
+    faults: faultIntervals(steps, Math.max(durationS, seconds.length)),
+    slos: experiment.hypothesis.slos.map((slo) => judgeSlo(slo, total[slo.class])),
+    invariants,
+    ...(couldNotRun === undefined ? {} : { couldNotRun }),
+  };
+}
+
+function empty() {
+  return { sent: 0, ok: 0, failed: 0, failures: {}, p50Ms: 0, p99Ms: 0, maxMs: 0 };
+}

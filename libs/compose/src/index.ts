@@ -1,0 +1,14 @@
+export { chaos, CHAOS_VERBS, type ChaosVerb } from './chaos.js';
+export {
+  containerOf,
+  docker,
+  execIn,
+  getAllFrom,
+  getInside,
+  inside,
+  inspect,
+  isRunning,
+  project,
+  stoppedAt,
+  waitHealthy,
+} from './docker.js';
