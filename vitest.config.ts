@@ -9,7 +9,12 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
-          include: ['libs/*/test/**/*.test.ts', 'services/*/test/**/*.test.ts', 'gameday/test/**/*.test.ts'],
+          include: [
+            'libs/*/test/**/*.test.ts',
+            'services/*/test/**/*.test.ts',
+            'gameday/test/**/*.test.ts',
+            'deploy/kubernetes/test/*.test.ts',
+          ],
           testTimeout: 60_000,
           hookTimeout: 120_000,
           env: { TESTCONTAINERS_RYUK_DISABLED: 'true' },
