@@ -120,6 +120,22 @@ describe('the open-model generator', () => {
     expect(stalled).toBeDefined();
   });
 
+  it('counts latency from the intended send time: a generator stalled 1 s shows it though the server answered at once', async () => {
+    const load: Load = { ...base, durationS: 3, rate: { constant: 100 } };
+    const { gw, client, workload } = await setUp(load);
+    const run = startLoad(load, workload, client);
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    // Block this process (the generator's own event loop): the requests due meanwhile go out late.
+    const until = performance.now() + 1000;
+    while (performance.now() < until);
+    const { stats } = await run.done;
+    expect(gw.seen).toHaveLength(300);
+    const total = stats.total().all;
+    expect(total.failed).toBe(0);
+    // Measured from the actual send, these would be a few ms (the server never waited).
+    expect(total.p99Ms).toBeGreaterThanOrEqual(900);
+  });
+
   it('counts requests over the in-flight cap as failed "dropped"', async () => {
     const load: Load = { ...base, durationS: 1, rate: { constant: 100 }, maxInFlight: 5 };
     const { gw, client, workload } = await setUp(load);
