@@ -31,7 +31,12 @@ export const SloSchema = Type.Object(
 export type Slo = Static<typeof SloSchema>;
 
 /** Oracles checked after the run (src/oracles/). */
-export const INVARIANTS = ['no-acknowledged-write-lost', 'cluster-healthy-after', 'billing-exactly-once'] as const;
+export const INVARIANTS = [
+  'no-acknowledged-write-lost',
+  'cluster-healthy-after',
+  'billing-exactly-once',
+  'outbox-no-loss',
+] as const;
 export type InvariantName = (typeof INVARIANTS)[number];
 
 const RateSchema = Type.Union([

@@ -9,6 +9,7 @@ import { billingExactlyOnce } from '../oracles/billing.js';
 import { clusterHealthyAfter } from '../oracles/cluster-healthy.js';
 import { noAcknowledgedWriteLost } from '../oracles/acknowledged-writes.js';
 import type { OracleResult } from '../oracles/oracle.js';
+import { outboxPublished } from '../oracles/outbox-published.js';
 import { faultIntervals, judgeSlo } from '../report/judge.js';
 import type { RunReport } from '../report/model.js';
 
@@ -76,6 +77,7 @@ export async function runOnce(experiment: Experiment, options: RunOnceOptions): 
     if (wanted.has('no-acknowledged-write-lost'))
       invariants.push(await noAcknowledgedWriteLost(client, workload.writes));
     if (wanted.has('billing-exactly-once')) invariants.push(await billingExactlyOnce(client, workload.writes));
+    if (wanted.has('outbox-no-loss')) invariants.push(await outboxPublished(workload.writes));
   }
   await client.close();
   const stats = run === undefined ? undefined : (await run.done).stats;

@@ -90,6 +90,16 @@ export async function inside(
   return JSON.parse(await execIn(service, ['node', '-e', script], 20_000)) as { status: number; text: string };
 }
 
+/** A query on a shard primary, via psql in its container; the rows, each a list of fields. */
+export async function onShard(shard: number, sql: string): Promise<string[][]> {
+  const psql = ['env', 'PGPASSWORD=lab', 'psql', '-U', 'lab', '-d', 'lab', '-h', '127.0.0.1', '-tAc', sql];
+  const out = await execIn(`pg-${shard}-primary`, psql);
+  return out
+    .split('\n')
+    .filter((line) => line !== '')
+    .map((line) => line.split('|'));
+}
+
 /**
  * GETs every url at once from inside the first running container of `via` (services reach each
  * other by name on the compose network): one snapshot of several nodes, taken within milliseconds,

@@ -8,6 +8,7 @@ export {
   inside,
   inspect,
   isRunning,
+  onShard,
   project,
   stoppedAt,
   waitHealthy,
