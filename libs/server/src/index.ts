@@ -20,4 +20,10 @@ export { runService, BaseConfigSchema, type BaseConfig, type ServiceContext } fr
 export { requestIdFrom } from './request-id.js';
 export { etcdPlugin, etcdUnavailable, optionalEtcdPlugin, type EtcdPluginOptions } from './etcd-plugin.js';
 export { chainServerTiming, SERVER_TIMING, timingEntry } from './server-timing-header.js';
-export { registerServerTiming, ServerTiming, type ServerTimingOptions, type TimingSink } from './server-timing.js';
+export {
+  registerServerTiming,
+  ServerTiming,
+  type RequestTiming,
+  type ServerTimingOptions,
+  type TimingSink,
+} from './server-timing.js';

@@ -5,7 +5,7 @@ import type { FastifyInstance } from 'fastify';
 declare module 'fastify' {
   interface FastifyInstance {
     /** Adds this request's durations to its `Server-Timing` answer (see registerServerTiming). */
-    serverTiming: ServerTiming;
+    serverTiming: RequestTiming;
   }
 }
 
@@ -23,12 +23,17 @@ export interface TimingSink {
   add(name: string, ms: number): void;
 }
 
+/** `app.serverTiming`: record a duration, or time a call. */
+export interface RequestTiming extends TimingSink {
+  measure<T>(name: string, fn: () => Promise<T>): Promise<T>;
+}
+
 /**
  * The durations of the current request by name, summed (three cache lookups make one `cache`
  * entry). Code deep in a request (a repository, a cache) records without being handed the
  * request: the store follows the request's async context.
  */
-export class ServerTiming implements TimingSink {
+export class ServerTiming implements RequestTiming {
   readonly #storage = new AsyncLocalStorage<Map<string, number>>();
 
   /** Runs `fn` and what it starts with a fresh set of durations. */
