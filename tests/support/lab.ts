@@ -34,4 +34,5 @@ export {
   isRunning,
   stoppedAt,
   waitHealthy,
+  waitReady,
 } from '@sdl/compose';

@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 
 const execFileAsync = promisify(execFile);
@@ -51,13 +52,23 @@ export async function stoppedAt(service: string): Promise<number> {
   return Date.parse(await inspect(service, '{{.State.FinishedAt}}'));
 }
 
-/** Waits until the service's container reports healthy (default 90 s). */
+const labPath = fileURLToPath(new URL('../../../lab', import.meta.url));
+
+/**
+ * Waits until each service's container (every container of the cluster when none is named) runs
+ * and passes its own healthcheck, run now by `./lab ready`: Docker itself runs the checks only every
+ * HEALTH_INTERVAL (60 s), so its health status lags a restart (docker-compose.yml). Default 90 s.
+ */
+export async function waitReady(services: readonly string[], timeoutMs = 90_000): Promise<void> {
+  await execFileAsync(labPath, ['ready', ...services], {
+    timeout: timeoutMs + 15_000,
+    env: { ...process.env, LAB_READY_TIMEOUT: String(Math.ceil(timeoutMs / 1000)) },
+  });
+}
+
+/** Waits until the service's container passes its own healthcheck (see waitReady; default 90 s). */
 export async function waitHealthy(service: string, timeoutMs = 90_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while ((await inspect(service, '{{.State.Health.Status}}')) !== 'healthy') {
-    if (Date.now() > deadline) throw new Error(`${service} not healthy within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 500));
-  }
+  await waitReady([service], timeoutMs);
 }
 
 /** Runs a command inside a service's container (no port is published for it); returns stdout. */

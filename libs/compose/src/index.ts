@@ -12,4 +12,5 @@ export {
   project,
   stoppedAt,
   waitHealthy,
+  waitReady,
 } from './docker.js';
