@@ -79,6 +79,7 @@ export async function runOnce(experiment: Experiment, options: RunOnceOptions): 
     if (wanted.has('billing-exactly-once')) invariants.push(await billingExactlyOnce(client, workload.writes));
     if (wanted.has('outbox-no-loss')) invariants.push(await outboxPublished(workload.writes));
   }
+  await cancelSubscriptions(client, workload);
   await client.close();
   const stats = run === undefined ? undefined : (await run.done).stats;
   const seconds = stats?.seconds() ?? [];
@@ -98,6 +99,15 @@ export async function runOnce(experiment: Experiment, options: RunOnceOptions): 
     invariants,
     ...(couldNotRun === undefined ? {} : { couldNotRun }),
   };
+}
+
+/** Subscriptions bill every 10 s in compose for as long as they are active: end the run's own ones. */
+async function cancelSubscriptions(client: ReturnType<typeof createClient>, workload: Workload): Promise<void> {
+  for (const w of workload.writes) {
+    if (w.kind !== 'subscription') continue;
+    const path = `/v1/accounts/${w.accountId}/subscriptions/${w.id}/cancel`;
+    await client.send({ operation: 'subscription.create', routeClass: 'write', key: w.key, method: 'POST', path });
+  }
 }
 
 function empty() {
