@@ -5,19 +5,17 @@ import { call, GATEWAY, PROMETHEUS, promQuery } from './support/http.js';
 import { execIn, labAsync, waitReady } from './support/lab.js';
 
 describe('the running cluster', () => {
-  it('has every container running, each passing its own healthcheck, and none reported unhealthy', async () => {
+  it('has every container running, each passing its own healthcheck', async () => {
     const ids = (await labAsync(['compose', 'ps', '-a', '-q'])).trim().split('\n').filter(Boolean);
     expect(ids.length).toBeGreaterThanOrEqual(23);
-    // Docker runs the checks every HEALTH_INTERVAL (60 s); `./lab ready` runs each one now.
+    // `./lab ready` runs each container's own healthcheck now and fails if any does not pass.
+    // Docker's status is not asserted: it runs the checks every HEALTH_INTERVAL (60 s), so it can
+    // still say `unhealthy` for a container an earlier test paused, or `starting` after a restart.
     await waitReady([]);
-    const states = execFileSync(
-      'docker',
-      ['inspect', '-f', '{{.Name}} {{.State.Status}} {{.State.Health.Status}}', ...ids],
-      {
-        encoding: 'utf8',
-      },
-    );
-    for (const line of states.trim().split('\n')) expect(line).toMatch(/ running (starting|healthy)$/);
+    const states = execFileSync('docker', ['inspect', '-f', '{{.Name}} {{.State.Status}}', ...ids], {
+      encoding: 'utf8',
+    });
+    for (const line of states.trim().split('\n')) expect(line).toMatch(/ running$/);
   });
 
   it('serves liveness and readiness at the gateway, and its metrics on the admin listener only', async () => {
