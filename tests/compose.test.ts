@@ -59,6 +59,7 @@ describe('docker-compose.yml', () => {
         'lb',
         'ratelimiter',
         'payments',
+        'console',
         'api-1',
         'api-2',
         'api-3',
@@ -86,9 +87,9 @@ describe('docker-compose.yml', () => {
     }
   });
 
-  it('publishes only the gateway and the dashboards, on 127.0.0.1', () => {
+  it('publishes only the gateway, the dashboards and the console, on 127.0.0.1', () => {
     const published = Object.entries(base.services).filter(([, s]) => (s.ports ?? []).length > 0);
-    expect(published.map(([n]) => n).sort()).toEqual(['gateway', 'grafana', 'prometheus']);
+    expect(published.map(([n]) => n).sort()).toEqual(['console', 'gateway', 'grafana', 'prometheus']);
     for (const [, svc] of published) for (const ip of publishedHostIps(svc)) expect(ip).toBe('127.0.0.1');
   });
 

@@ -1,0 +1,92 @@
+// The lb's own list (one place): the page offers exactly what PUT /admin/lb/strategy accepts.
+import { strategyNames } from '@sdl/lb/dist/strategies/strategy.js';
+import type { ConsoleView } from '../view/view-model.js';
+
+/** JSON safe inside a <script> element (no `</script>` or `<!--` can close it). */
+function inlineJson(value: unknown): string {
+  return JSON.stringify(value).replace(/</g, '\\u003c');
+}
+
+/**
+ * The page: panels and controls rendered here, the live parts drawn by /static/console.js from the
+ * view model (inlined for the first paint, then pushed over /events). No inline script or style, so
+ * the Content-Security-Policy can forbid them.
+ */
+export function renderPage(view: ConsoleView): string {
+  const options = strategyNames.map((s) => `<option value="${s}">${s}</option>`).join('');
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>System Design Lab console</title>
+<link rel="icon" href="data:,">
+<link rel="stylesheet" href="/static/console.css">
+<script src="/static/console.js" defer></script>
+</head>
+<body>
+<header>
+  <h1>System Design Lab console</h1>
+  <p class="meta"><span id="conn" data-testid="connection">connecting…</span> · updated <time id="updated">-</time></p>
+</header>
+<div id="problems" role="status" data-testid="problems"></div>
+<main>
+  <section class="panel wide" aria-labelledby="h-topo">
+    <h2 id="h-topo">Topology</h2>
+    <svg id="topology" data-testid="topology" viewBox="0 0 960 500" role="img" aria-label="cluster topology"></svg>
+    <p class="legend">Each node shows its state in words: UP, DEGRADED, DOWN, NO PROBE (nothing measures it). Edge labels: requests/s (errors/s).</p>
+  </section>
+  <section class="panel" aria-labelledby="h-lb">
+    <h2 id="h-lb">Load balancer</h2>
+    <p>Strategy <strong id="lb-strategy" data-testid="lb-strategy">-</strong>, hash key <code id="lb-hashkey">-</code> <span id="lb-panic"></span></p>
+    <form id="lb-form" class="control">
+      <label>strategy <select name="strategy" data-testid="strategy-select">${options}</select></label>
+      <label>hash key <input name="hashKey" placeholder="client | header:x | path:0" size="14"></label>
+      <button type="submit" data-testid="strategy-apply">Switch</button>
+    </form>
+    <table data-testid="lb-hosts"><thead><tr><th>host</th><th>state</th><th>weight</th><th>in flight</th><th>req/s</th><th>err/s</th></tr></thead><tbody id="lb-hosts"></tbody></table>
+    <div id="ring-box" hidden><h3>Key space (<span id="ring-name"></span>)</h3><svg id="ring" data-testid="ring" viewBox="0 0 240 240" role="img" aria-label="hash ring"></svg><ul id="ring-shares"></ul></div>
+  </section>
+  <section class="panel" aria-labelledby="h-billing">
+    <h2 id="h-billing">Billing leader</h2>
+    <p>Leader <strong id="billing-leader" data-testid="billing-leader">-</strong>, fencing token <code id="billing-token">-</code></p>
+    <p id="billing-rates"></p>
+    <ul id="billing-replicas"></ul>
+    <h3>Leaders seen</h3><ol id="billing-history" data-testid="billing-history"></ol>
+  </section>
+  <section class="panel" aria-labelledby="h-shards">
+    <h2 id="h-shards">Shard map</h2>
+    <p id="shard-meta"></p>
+    <div id="shard-grid" data-testid="shard-grid" class="grid"></div>
+    <table><thead><tr><th>shard</th><th>partitions</th><th>replica lag</th><th>outbox backlog</th><th>relay leader</th></tr></thead><tbody id="shard-table"></tbody></table>
+    <p class="note">Partition moves: <code>./lab shard move P SHARD</code> (the move runs inside an api node; the console shows it here when the map changes).</p>
+  </section>
+  <section class="panel" aria-labelledby="h-cache">
+    <h2 id="h-cache">Cache</h2>
+    <table><thead><tr><th>entity</th><th>hit ratio (1 m)</th></tr></thead><tbody id="cache-table"></tbody></table>
+    <p id="cache-fills"></p>
+  </section>
+  <section class="panel" aria-labelledby="h-limiter">
+    <h2 id="h-limiter">Rate limiter</h2>
+    <table><thead><tr><th>rule</th><th>admitted/s</th><th>limited/s</th></tr></thead><tbody id="limiter-table"></tbody></table>
+  </section>
+  <section class="panel" aria-labelledby="h-faults">
+    <h2 id="h-faults">Payments faults</h2>
+    <form id="faults-form" class="control">
+      <label>fail rate <input name="failRate" type="number" min="0" max="1" step="0.05" size="5"></label>
+      <label>accept-timeout rate <input name="acceptTimeoutRate" type="number" min="0" max="1" step="0.05" size="5"></label>
+      <label>slow ms <input name="slowMs" type="number" min="0" max="600000" step="100" size="6"></label>
+      <button type="submit">Apply</button> <button type="button" id="faults-reset">Reset</button>
+    </form>
+    <p id="faults-now"></p>
+  </section>
+  <section class="panel" aria-labelledby="h-log">
+    <h2 id="h-log">Actions</h2>
+    <ol id="actions" data-testid="actions"></ol>
+  </section>
+</main>
+<script type="application/json" id="initial-view">${inlineJson(view)}</script>
+</body>
+</html>
+`;
+}

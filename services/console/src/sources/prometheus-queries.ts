@@ -1,0 +1,27 @@
+/**
+ * The PromQL the console asks each round, by name. Windows are short (15 s, 3 scrapes) so a kill
+ * shows within seconds; ratios use 1 m so they do not flicker at lab rates.
+ */
+export const PROMETHEUS_QUERIES = {
+  /** 1 per scraped app instance that answered its last scrape, else 0. */
+  up: 'up',
+  gatewayRate: 'sum(rate(gateway_proxied_total[15s]))',
+  gatewayErrors: 'sum(rate(gateway_proxied_total{status_class="5xx"}[15s]))',
+  upstreamRate: 'sum by (upstream) (rate(lb_upstream_requests_total[15s]))',
+  upstream5xx: 'sum by (upstream) (rate(lb_upstream_requests_total{status_class="5xx"}[15s]))',
+  /** Tries that got no answer (connect, timeout, reset); a client giving up is not the upstream's fault. */
+  upstreamFailures: 'sum by (upstream) (rate(lb_upstream_errors_total{kind!="client_abort"}[15s]))',
+  cacheHitRatio:
+    'sum by (entity) (rate(api_cache_requests_total{result="hit"}[1m])) / sum by (entity) (rate(api_cache_requests_total[1m]))',
+  cacheUp: 'min(api_cache_up)',
+  fillLease: 'sum by (outcome) (rate(api_cache_fill_lease_total[1m]))',
+  replicaLag: 'max by (shard) (api_replica_lag_seconds)',
+  replicaUp: 'max by (shard) (api_replica_up)',
+  outboxPending: 'max by (shard) (api_outbox_pending)',
+  relayLeader: 'max by (shard, node) (api_outbox_relay_leader) == 1',
+  limiterChecks: 'sum by (rule, result) (rate(ratelimiter_checks_total[1m]))',
+  billingCharges: 'sum(rate(billing_charges_total[1m]))',
+  fenceRejections: 'sum(rate(billing_fence_rejections_total[1m]))',
+} as const;
+
+export type MetricName = keyof typeof PROMETHEUS_QUERIES;

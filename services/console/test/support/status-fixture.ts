@@ -1,0 +1,107 @@
+import type { ClusterStatus, LbHost, LbState, Sample } from '../../src/sources/cluster-status.js';
+
+export const host = (id: string, extra: Partial<LbHost> = {}): LbHost => ({
+  id,
+  url: `http://${id}:3000`,
+  weight: 1,
+  healthy: true,
+  inflight: 0,
+  consecutiveFailures: 0,
+  ...extra,
+});
+
+const sample = (labels: Record<string, string>, value: number): Sample => ({ labels, value });
+
+/** A healthy cluster as the console reads it: round-robin, billing-leader-1 leads with token 7. */
+export function healthyStatus(overrides: Partial<ClusterStatus> = {}): ClusterStatus {
+  return {
+    at: '2026-12-02T23:00:00.000Z',
+    lb: {
+      ok: true,
+      value: {
+        strategy: 'round-robin',
+        hashKey: 'client',
+        panicking: false,
+        hosts: [host('api-1', { inflight: 2 }), host('api-2'), host('api-3')],
+      },
+    },
+    billing: [
+      {
+        url: 'http://billing-leader-1:3003',
+        status: {
+          ok: true,
+          value: {
+            node: 'billing-leader-1',
+            leader: true,
+            leaderNode: 'billing-leader-1',
+            token: '7',
+            since: '2026-12-02T22:00:00.000Z',
+          },
+        },
+      },
+      {
+        url: 'http://billing-leader-2:3003',
+        status: {
+          ok: true,
+          value: { node: 'billing-leader-2', leader: false, leaderNode: 'billing-leader-1', token: null, since: null },
+        },
+      },
+    ],
+    faults: { ok: true, value: { failRate: 0, acceptTimeoutRate: 0, acceptTimeoutMs: 10000, slowRate: 1, slowMs: 0 } },
+    shardMap: {
+      ok: true,
+      value: {
+        version: 3,
+        assignments: Array.from({ length: 64 }, (_, p) => (p < 32 ? 0 : 1)),
+        updatedAt: '2026-12-02T22:30:00.000Z',
+        reason: 'move partition 5',
+      },
+    },
+    registrations: {
+      ok: true,
+      value: { 'api-1': 'http://api-1:3000', 'api-2': 'http://api-2:3000', 'api-3': 'http://api-3:3000' },
+    },
+    metrics: {
+      ok: true,
+      value: {
+        up: ['gateway', 'lb', 'api-1', 'api-2', 'api-3', 'billing-leader-1', 'billing-leader-2'].map((node) =>
+          sample({ node, instance: `${node}:1` }, 1),
+        ),
+        gatewayRate: [sample({}, 30)],
+        gatewayErrors: [sample({}, 0)],
+        upstreamRate: ['api-1', 'api-2', 'api-3'].map((upstream) => sample({ upstream }, 10)),
+        upstream5xx: [sample({ upstream: 'api-2' }, 0.5)],
+        upstreamFailures: [sample({ upstream: 'api-2' }, 0.25)],
+        cacheHitRatio: [sample({ entity: 'account' }, 0.9)],
+        cacheUp: [sample({}, 1)],
+        fillLease: [sample({ outcome: 'won' }, 2)],
+        replicaLag: [sample({ shard: '0' }, 0.02), sample({ shard: '1' }, 0.5)],
+        replicaUp: [sample({ shard: '0' }, 1), sample({ shard: '1' }, 0)],
+        outboxPending: [sample({ shard: '0' }, 0), sample({ shard: '1' }, 12)],
+        relayLeader: [sample({ shard: '0', node: 'api-3' }, 1)],
+        limiterChecks: [
+          sample({ rule: 'default', result: 'allowed' }, 20),
+          sample({ rule: 'limited', result: 'allowed' }, 1),
+          sample({ rule: 'limited', result: 'denied' }, 4),
+          sample({ rule: 'limited', result: 'failed_open' }, 0.5),
+        ],
+        billingCharges: [sample({}, 0.4)],
+        fenceRejections: [sample({}, 0)],
+      },
+    },
+    leaderHistory: [
+      { node: 'billing-leader-2', token: '6', since: '2026-12-02T21:00:00.000Z' },
+      { node: 'billing-leader-1', token: '7', since: '2026-12-02T22:00:00.000Z' },
+    ],
+    movedPartitions: [5],
+    actions: [],
+    ...overrides,
+  };
+}
+
+/** The healthy cluster with the lb's state changed (strategy, hosts...). */
+export function withLb(patch: Partial<LbState>): ClusterStatus {
+  const base = healthyStatus();
+  if (!base.lb.ok) throw new TypeError('the fixture has an lb');
+  return { ...base, lb: { ok: true, value: { ...base.lb.value, ...patch } } };
+}

@@ -1,0 +1,123 @@
+import { describe, expect, it } from 'vitest';
+import { buildView, type ConsoleView } from '../src/view/view-model.js';
+import { healthyStatus, host, withLb } from './support/status-fixture.js';
+
+const node = (view: ConsoleView, id: string) => view.nodes.find((n) => n.id === id)!;
+
+describe('view model: statuses -> what the page draws', () => {
+  it('draws a healthy cluster: 3 api nodes UP, the leader with its token, no ring for round-robin', () => {
+    const view = buildView(healthyStatus());
+    for (const id of ['api-1', 'api-2', 'api-3']) {
+      expect(node(view, id)).toMatchObject({ health: 'up', healthLabel: 'UP' });
+    }
+    expect(node(view, 'gateway').health).toBe('up');
+    expect(view.billing.leader).toEqual({ node: 'billing-leader-1', token: '7', since: '2026-12-02T22:00:00.000Z' });
+    expect(view.billing.history.map((t) => t.token)).toEqual(['7', '6']);
+    expect(view.billing.replicas.map((r) => r.role)).toEqual(['leader', 'follower']);
+    expect(view.lb.ring).toBeUndefined();
+    expect(view.lb.hosts.map((h) => h.state)).toEqual(['healthy', 'healthy', 'healthy']);
+    expect(view.problems).toEqual([]);
+  });
+
+  it('puts request and error rates on the lb -> api edges (5xx plus tries without an answer)', () => {
+    const view = buildView(healthyStatus());
+    const edge = view.edges.find((e) => e.from === 'lb' && e.to === 'api-2');
+    expect(edge).toMatchObject({ rate: 10, errorRate: 0.75 });
+    expect(view.edges.find((e) => e.from === 'gateway')).toMatchObject({ rate: 30, errorRate: 0 });
+    expect(view.lb.hosts.find((h) => h.id === 'api-2')).toMatchObject({ rate: 10, errorRate: 0.75 });
+  });
+
+  it('shows a node the lb marks unhealthy as DOWN, an ejected one as DEGRADED, each with its reason', () => {
+    const view = buildView(
+      withLb({
+        hosts: [host('api-1', { ejected: true, ejections: 1 }), host('api-2', { healthy: false }), host('api-3')],
+      }),
+    );
+    expect(node(view, 'api-2')).toMatchObject({ health: 'down', healthLabel: 'DOWN' });
+    expect(node(view, 'api-2').detail).toMatch(/health checks/);
+    expect(node(view, 'api-1')).toMatchObject({ health: 'degraded', healthLabel: 'DEGRADED' });
+    expect(view.lb.hosts.map((h) => h.state)).toEqual(['ejected', 'unhealthy', 'healthy']);
+  });
+
+  it('shows a node missing from the lb and from etcd as DOWN (not registered)', () => {
+    const view = buildView({
+      ...withLb({ hosts: [host('api-1'), host('api-2')] }),
+      registrations: { ok: true, value: { 'api-1': 'x', 'api-2': 'y' } },
+    });
+    expect(node(view, 'api-3')).toMatchObject({ health: 'down', detail: 'not registered in etcd' });
+  });
+
+  it('draws the key space of a hashing strategy over the available hosts, with shares that add up to 1', () => {
+    for (const strategy of ['ring-hash', 'maglev', 'rendezvous', 'bounded-load', 'ip-hash']) {
+      const hosts = [host('api-1'), host('api-2', { healthy: false }), host('api-3', { weight: 2 })];
+      const view = buildView(withLb({ strategy, hosts }));
+      const ring = view.lb.ring!;
+      expect(ring.strategy).toBe(strategy);
+      expect(ring.shares.map((s) => s.host)).toEqual(['api-1', 'api-3']);
+      expect(ring.shares.reduce((sum, s) => sum + s.share, 0)).toBeCloseTo(1, 6);
+      expect(ring.arcs[0]!.start).toBe(0);
+      expect(ring.arcs.at(-1)!.end).toBe(1);
+      for (const [a, b] of ring.arcs.slice(1).map((arc, i) => [ring.arcs[i]!, arc] as const)) {
+        expect(b.start).toBe(a.end);
+        expect(b.host).not.toBe(a.host);
+      }
+      expect(ring.arcs.every((a) => a.host !== 'api-2')).toBe(true);
+    }
+  });
+
+  it('weights the ring: a host of weight 2 owns about twice the keys of a host of weight 1', () => {
+    const view = buildView(withLb({ strategy: 'ring-hash', hosts: [host('api-1'), host('api-3', { weight: 2 })] }));
+    const [one, two] = view.lb.ring!.shares;
+    expect(two!.share / one!.share).toBeGreaterThan(1.5);
+    expect(two!.share / one!.share).toBeLessThan(2.7);
+  });
+
+  it('summarises shards, cache, limiter and outbox per shard', () => {
+    const view = buildView(healthyStatus());
+    expect(view.shards).toMatchObject({ ok: true, version: 3, moved: [5] });
+    expect(view.shards.assignments).toHaveLength(64);
+    expect(view.shards.perShard).toEqual([
+      { shard: 0, partitions: 32, replicaLagSeconds: 0.02, outboxPending: 0, relayLeader: 'api-3' },
+      { shard: 1, partitions: 32, replicaLagSeconds: 0.5, outboxPending: 12 },
+    ]);
+    expect(node(view, 'pg-1')).toMatchObject({ health: 'degraded', detail: 'replica down' });
+    expect(view.cache.entities).toEqual([{ entity: 'account', hitRatio: 0.9 }]);
+    expect(view.limiter).toEqual([
+      { rule: 'default', admitted: 20, limited: 0 },
+      { rule: 'limited', admitted: 1.5, limited: 4 },
+    ]);
+  });
+
+  it('names the leader a follower reports when the leader itself did not answer (token unknown)', () => {
+    const base = healthyStatus();
+    const view = buildView({ ...base, billing: base.billing.slice(1) });
+    expect(view.billing.leader).toEqual({ node: 'billing-leader-1', token: null, since: null });
+  });
+
+  it('keeps drawing when sources fail: the failures are listed, unreadable parts say so', () => {
+    const down = { ok: false as const, error: 'ECONNREFUSED' };
+    const view = buildView(
+      healthyStatus({
+        lb: down,
+        metrics: { ok: false, error: 'timed out' },
+        shardMap: down,
+        registrations: down,
+        faults: down,
+        billing: [{ url: 'http://billing-leader-1:3003', status: down }],
+      }),
+    );
+    expect(view.problems).toEqual([
+      'lb admin: ECONNREFUSED',
+      'prometheus: timed out',
+      'etcd: ECONNREFUSED',
+      'payments admin: ECONNREFUSED',
+    ]);
+    expect(node(view, 'lb').health).toBe('down');
+    expect(node(view, 'api-1').health).toBe('unknown');
+    expect(node(view, 'billing-leader-1').health).toBe('down');
+    expect(view.billing.leader).toBeUndefined();
+    expect(view.billing.replicas[0]!.role).toBe('unreachable (ECONNREFUSED)');
+    expect(view.shards).toMatchObject({ ok: false, error: 'ECONNREFUSED' });
+    expect(view.lb).toMatchObject({ ok: false, hosts: [] });
+  });
+});
