@@ -2,7 +2,7 @@ import { buildApp as buildPayments, PaymentsConfigSchema } from '@sdl/payments';
 import { createTestAppBuilder } from '@sdl/testing';
 import type { FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
-import { buildTestConsole, startFakeLbAdmin, TOKEN } from './support/helpers.js';
+import { buildTestConsole, startFakeAdmin, TOKEN } from './support/helpers.js';
 
 const auth = { authorization: `Bearer ${TOKEN}` };
 const lbState = { strategy: 'round-robin', hashKey: 'client', panicking: false, hosts: [] };
@@ -27,7 +27,7 @@ describe('console actions call the lab admin APIs', () => {
   }
 
   it('switches the lb strategy through PUT /admin/lb/strategy and logs the action in the view', async () => {
-    const lb = await startFakeLbAdmin(lbState);
+    const lb = await startFakeAdmin(lbState);
     cleanups.push(lb.close);
     const app = await consoleWith({ LB_ADMIN_URL: lb.url });
     const res = await app.inject({
@@ -51,7 +51,7 @@ describe('console actions call the lab admin APIs', () => {
   });
 
   it("passes the lb's refusal back as 502 CONSOLE_ERR_UPSTREAM with the lb's own answer", async () => {
-    const lb = await startFakeLbAdmin(lbState);
+    const lb = await startFakeAdmin(lbState);
     cleanups.push(lb.close);
     lb.answerWith(400, { code: 'LB_ERR_UNKNOWN_STRATEGY' });
     const app = await consoleWith({ LB_ADMIN_URL: lb.url });
@@ -99,7 +99,7 @@ describe('console actions call the lab admin APIs', () => {
   });
 
   it('pushes views over Server-Sent Events while a page listens', async () => {
-    const lb = await startFakeLbAdmin({ ...lbState, strategy: 'maglev' });
+    const lb = await startFakeAdmin({ ...lbState, strategy: 'maglev' });
     cleanups.push(lb.close);
     const { app, listen } = await buildTestConsole({ LB_ADMIN_URL: lb.url });
     cleanups.push(() => app.close());

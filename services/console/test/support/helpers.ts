@@ -33,11 +33,12 @@ export interface SeenRequest {
 }
 
 /**
- * A stand-in for the lb's admin API (the real lb starts from its main module): answers
- * `GET /admin/lb` with `state`, and `PUT /admin/lb/strategy` with `answer` (status, body).
+ * A stand-in for a JSON admin API (the lb's: the real lb starts from its main module; a billing
+ * replica's status): answers every GET with `state` (replaceable), anything else with `answer`.
  */
-export async function startFakeLbAdmin(state: Record<string, unknown>) {
+export async function startFakeAdmin(initial: unknown) {
   const seen: SeenRequest[] = [];
+  let state = initial;
   let answer: { status: number; body: unknown } = { status: 200, body: state };
   const server: Server = createServer((req, res) => {
     let raw = '';
@@ -54,6 +55,9 @@ export async function startFakeLbAdmin(state: Record<string, unknown>) {
     seen,
     answerWith(status: number, body: unknown) {
       answer = { status, body };
+    },
+    setState(next: unknown) {
+      state = next;
     },
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
