@@ -123,6 +123,7 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
       },
       batchSize: config.outboxBatch,
       pollMs: config.outboxPollMs,
+      notify: config.outboxNotify,
       lockTtlMs: config.outboxLockTtlMs,
       lockTimeoutMs: config.redisTimeoutMs,
       logger,

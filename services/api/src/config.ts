@@ -48,7 +48,10 @@ export const ApiConfigSchema = Type.Object({
   redisTimeoutMs: Type.Integer({ minimum: 1, default: 100 }),
   cacheTtlS: Type.Integer({ minimum: 1, default: 300 }),
   kafkaBrokers: CommaList('Kafka bootstrap brokers; empty disables the outbox relay'),
-  outboxPollMs: Type.Integer({ minimum: 10, default: 250 }),
+  /** With OUTBOX_NOTIFY the relay is woken on each commit and this poll is only a safety net. */
+  outboxPollMs: Type.Integer({ minimum: 10, default: 5000 }),
+  /** LISTEN/NOTIFY wakes the relay (false: it finds new rows by polling alone; set OUTBOX_POLL_MS=250). */
+  outboxNotify: Type.Boolean({ default: true }),
   outboxBatch: Type.Integer({ minimum: 1, maximum: 10_000, default: 100 }),
   /** Independent Redis instances of the outbox relay's Redlock (one per shard); empty: every node relays. */
   redisLockUrls: CommaList('lock Redis URLs (3 for a majority of 2); empty disables the relay lock'),

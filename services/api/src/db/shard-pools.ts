@@ -8,6 +8,7 @@ import { isShardUnavailable, toShardError } from './db-errors.js';
 import { ApiErrors, PartitionMovedError } from '../errors.js';
 import { parseLsn, ReadScopes, type ReadFrom } from '../replication/read-scope.js';
 import { createReplicaMonitor, type ReplicaMonitor } from '../replication/replica-monitor.js';
+import { createShardListener, type ShardListener } from './shard-listener.js';
 
 export interface ShardPoolsOptions {
   /** Postgres URL of each shard primary; the index is the shard number. */
@@ -50,6 +51,7 @@ export class ShardPools {
   readonly #replicas: ReplicaMonitor;
   readonly #reads: Counter<'shard' | 'from'>;
   readonly #timing: TimingSink | undefined;
+  readonly #urls: readonly string[];
   /** The request's read tokens, write LSNs and read placement (see ReadScopes). */
   readonly scopes = new ReadScopes();
 
@@ -57,6 +59,7 @@ export class ShardPools {
     const log = options.logger.child({ component: 'shard-pools' });
     this.#log = log;
     this.#timing = options.timing;
+    this.#urls = options.urls;
     const makePool = (url: string, shard: number, role: string): pg.Pool =>
       createShardPool({
         url,
@@ -100,6 +103,16 @@ export class ShardPools {
 
   get count(): number {
     return this.#pools.length;
+  }
+
+  /**
+   * LISTENs on `channel` of the shard's primary over a dedicated connection (reconnecting with
+   * backoff); `onWake` runs for each notification and after each (re)connect. The caller closes it.
+   */
+  listen(shard: number, channel: string, onWake: () => void): ShardListener {
+    const url = this.#urls[shard];
+    if (url === undefined) throw new RangeError(`no shard ${shard}; only 0..${this.#urls.length - 1}`);
+    return createShardListener({ url, channel, onWake, logger: this.#log.child({ shard, channel }) });
   }
 
   /** The raw pool (migrations only: they run before the shard is marked migrated). */

@@ -7,6 +7,10 @@ import { createClientPlugin } from '@sdl/server';
 import { createKafkaPublisher, type EventPublisher } from './kafka-publisher.js';
 import { createOutboxMetrics, createOutboxRelay, type OutboxRelay } from './outbox-relay.js';
 import { createRelayLocks } from './relay-locks.js';
+import type { ShardListener } from '../db/shard-listener.js';
+
+// The channel 009_outbox_notify.sql notifies on each outbox insert.
+const CHANNEL = 'sdl_outbox';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -43,6 +47,8 @@ export interface OutboxPluginOptions {
   readonly topics?: Readonly<Record<string, string>>;
   readonly batchSize: number;
   readonly pollMs: number;
+  /** Wake each shard's relay by LISTEN/NOTIFY on commit (009_outbox_notify.sql); polls are the safety net. */
+  readonly notify: boolean;
   /** TTL of each shard's relay lock, ms; extended every third of it. */
   readonly lockTtlMs: number;
   /** Bound on each lock instance's answer, ms. */
@@ -95,12 +101,19 @@ export const outboxPlugin = fp<OutboxPluginOptions>(
       }),
     );
 
+    let listeners: ShardListener[] = [];
     app.addHook('onReady', async () => {
       locks?.start();
       for (const relay of relays) relay.start();
-      log.info({ shards: relays.length, topic: options.topic, locked: locks !== undefined }, 'outbox relays started');
+      if (options.notify)
+        listeners = relays.map((relay, shard) => app.shards.listen(shard, CHANNEL, () => relay.wake()));
+      log.info(
+        { shards: relays.length, topic: options.topic, locked: locks !== undefined, notify: options.notify },
+        'outbox relays started',
+      );
     });
     const stop = async (): Promise<void> => {
+      await Promise.all(listeners.splice(0).map((listener) => listener.close()));
       await Promise.all(relays.map((relay) => relay.stop()));
       await locks?.stop();
     };

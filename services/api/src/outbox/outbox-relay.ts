@@ -46,7 +46,10 @@ export interface OutboxRelayOptions {
   readonly topics?: Readonly<Record<string, string>>;
   /** Rows per transaction (default 100). */
   readonly batchSize?: number;
-  /** Pause between polls when idle, ms (default 250); failures back off up to `maxBackoffMs`. */
+  /**
+   * Pause between polls when idle, ms (default 250); failures back off up to `maxBackoffMs`. With
+   * a listener calling wake() on each commit (LISTEN/NOTIFY), this is only the safety net.
+   */
   readonly pollMs?: number;
   /** Default 5000. */
   readonly maxBackoffMs?: number;
@@ -60,6 +63,8 @@ export interface OutboxRelayOptions {
 }
 
 const PENDING_CAP = 100_000;
+// How often a node that does not hold a shard's relay lock looks whether it does now.
+const IDLE_CHECK_MS = 250;
 
 /** The Kafka message for an outbox row: keyed by aggregate so one aggregate's events stay ordered. */
 export function toMessage(row: OutboxRow): OutgoingEvent {
@@ -93,6 +98,8 @@ export class OutboxRelay {
   #stopped = true;
   #stopping = new AbortController();
   #failures = 0;
+  /** A wake() came during a tick: the next one starts at once. */
+  #woken = false;
 
   constructor(options: OutboxRelayOptions) {
     this.#o = { batchSize: 100, pollMs: 250, maxBackoffMs: 5000, topics: {}, mayRelay: () => true, ...options };
@@ -104,6 +111,20 @@ export class OutboxRelay {
     if (!this.#stopped) return;
     this.#stopped = false;
     this.#stopping = new AbortController();
+    this.#schedule(0);
+  }
+
+  /**
+   * New rows were committed (a NOTIFY): tick now instead of at the next poll. During a tick, the
+   * next one follows at once; while failing, the backoff stands (a wake is no reason to hammer).
+   */
+  wake(): void {
+    if (this.#stopped || this.#failures > 0) return;
+    if (this.#current !== undefined) {
+      this.#woken = true;
+      return;
+    }
+    clearTimeout(this.#timer);
     this.#schedule(0);
   }
 
@@ -148,8 +169,9 @@ export class OutboxRelay {
   }
 
   async #tick(): Promise<void> {
-    // Another node relays this shard: stay idle, but look again soon to take over without delay.
-    if (!this.#o.mayRelay()) return this.#schedule(this.#o.pollMs);
+    // Another node relays this shard: stay idle, but look again soon to take over without delay
+    // (a local check, no database work).
+    if (!this.#o.mayRelay()) return this.#schedule(Math.min(this.#o.pollMs, IDLE_CHECK_MS));
     let published = 0;
     let failed = false;
     try {
@@ -171,9 +193,11 @@ export class OutboxRelay {
     }
     await this.#updatePending(published, failed);
     // A full batch means a backlog: drain it without waiting for the next poll.
+    const woken = this.#woken;
+    this.#woken = false;
     const delay = failed
       ? Math.min(this.#o.pollMs * 2 ** this.#failures, this.#o.maxBackoffMs)
-      : published === this.#o.batchSize
+      : published === this.#o.batchSize || woken
         ? 0
         : this.#o.pollMs;
     this.#schedule(delay);

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadMigrations, migrate, MIGRATIONS_DIR } from '../../src/db/migrator.js';
 import { testLogger } from '../support/helpers.js';
 
-const ALL = [1, 2, 3, 4, 5, 6, 7, 8];
+const ALL = [1, 2, 3, 4, 5, 6, 7, 8, 9];
 
 describe('migrations', () => {
   let server: Started;
