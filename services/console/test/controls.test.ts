@@ -117,6 +117,9 @@ describe('console actions call the lab admin APIs', () => {
       text += decoder.decode(value);
       views = text.split('event: view\n').length - 1;
     }
+    // Closing the console ends the stream (a browser left open does not hold the shutdown).
+    await app.close();
+    expect((await reader.read()).done).toBe(true);
     controller.abort();
     const first = text.split('event: view\ndata: ')[1]!.split('\n')[0]!;
     expect(JSON.parse(first)).toMatchObject({ lb: { ok: true, strategy: 'maglev' } });

@@ -29,6 +29,8 @@ export class StatusPoller {
   #moved: number[] = [];
   #lastMap: readonly number[] | undefined;
   #timer: NodeJS.Timeout | undefined;
+  /** Bumped by stop(): a read still in flight from an earlier loop schedules nothing. */
+  #loop = 0;
   #running: Promise<ConsoleView> | undefined;
   #latest: ConsoleView | undefined;
 
@@ -51,7 +53,7 @@ export class StatusPoller {
   /** Adds a listener; the first one starts the timer. Returns the unsubscribe. */
   subscribe(listener: Listener): () => void {
     this.#listeners.add(listener);
-    if (this.#timer === undefined) this.#schedule(0);
+    if (this.#listeners.size === 1) this.#schedule(this.#loop, 0);
     return () => {
       this.#listeners.delete(listener);
       if (this.#listeners.size === 0) this.stop();
@@ -65,11 +67,11 @@ export class StatusPoller {
   }
 
   stop(): void {
+    this.#loop++;
     clearTimeout(this.#timer);
-    this.#timer = undefined;
   }
 
-  #schedule(delayMs: number): void {
+  #schedule(loop: number, delayMs: number): void {
     this.#timer = setTimeout(() => {
       this.read()
         .then((view) => {
@@ -77,7 +79,7 @@ export class StatusPoller {
         })
         .catch((err: unknown) => this.#o.logger.warn({ err }, 'cluster read failed'))
         .finally(() => {
-          if (this.#timer !== undefined && this.#listeners.size > 0) this.#schedule(this.#o.pollMs);
+          if (loop === this.#loop) this.#schedule(loop, this.#o.pollMs);
         });
     }, delayMs);
   }

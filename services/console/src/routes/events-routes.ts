@@ -4,6 +4,11 @@ import type { StatusPoller } from '../live/status-poller.js';
 /** `GET /events`: Server-Sent Events, one `view` event per round; `GET /api/view`: one view as JSON. */
 export async function eventsRoutes(app: FastifyInstance, options: { readonly poller: StatusPoller }): Promise<void> {
   const { poller } = options;
+  // Open streams, ended before the server closes (else close() would wait for every browser to leave).
+  const streams = new Set<() => void>();
+  app.addHook('preClose', async () => {
+    for (const end of [...streams]) end();
+  });
 
   app.get('/api/view', async () => poller.latest ?? poller.read());
 
@@ -22,10 +27,11 @@ export async function eventsRoutes(app: FastifyInstance, options: { readonly pol
       res.write(`event: view\ndata: ${JSON.stringify(view)}\n\n`);
     });
     const done = () => {
+      streams.delete(done);
       unsubscribe();
       if (!res.writableEnded) res.end();
     };
+    streams.add(done);
     req.raw.on('close', done);
-    app.addHook('onClose', async () => done());
   });
 }
