@@ -58,7 +58,7 @@ export function renderPage(view: ConsoleView): string {
     <h2 id="h-shards">Shard map</h2>
     <p id="shard-meta"></p>
     <div id="shard-grid" data-testid="shard-grid" class="grid"></div>
-    <table><thead><tr><th>shard</th><th>partitions</th><th>replica lag</th><th>outbox backlog</th><th>relay leader</th></tr></thead><tbody id="shard-table"></tbody></table>
+    <table><thead><tr><th>shard</th><th>partitions</th><th>replica lag</th><th>outbox</th><th>relay</th></tr></thead><tbody id="shard-table"></tbody></table>
     <p class="note">Partition moves: <code>./lab shard move P SHARD</code> (the move runs inside an api node; the console shows it here when the map changes).</p>
   </section>
   <section class="panel" aria-labelledby="h-cache">
