@@ -140,12 +140,18 @@ init_replica() {
   done
 
   # A slot of that name may be left over from an earlier replica container (or a failed attempt):
-  # drop it if no walsender uses it, otherwise refuse (two replicas must not share a slot).
+  # drop it once no walsender uses it. A container being replaced (compose recreates it) may still
+  # hold it for a few seconds while its walsender ends, so wait for that, within the same deadline;
+  # still in use then: refuse (two replicas must not share a slot).
   local active
-  active=$(psql -X -At "${conn[@]}" -d postgres -v slot="$slot" <<<"select active from pg_replication_slots where slot_name = :'slot';")
-  if [[ "$active" == t ]]; then
-    die "replication slot $slot is in use by another standby; set PG_REPLICATION_SLOT or hostname"
-  elif [[ "$active" == f ]]; then
+  while :; do
+    active=$(psql -X -At "${conn[@]}" -d postgres -v slot="$slot" <<<"select active from pg_replication_slots where slot_name = :'slot';")
+    [[ "$active" == t ]] || break
+    ((SECONDS < deadline)) || die "replication slot $slot is in use by another standby; set PG_REPLICATION_SLOT or hostname"
+    log "replication slot $slot still in use (an earlier standby ending?); waiting"
+    sleep 1
+  done
+  if [[ "$active" == f ]]; then
     log "dropping stale replication slot $slot on the primary"
     psql -X -q -At "${conn[@]}" -d postgres -v slot="$slot" \
       <<<"select pg_drop_replication_slot(:'slot');" >/dev/null
@@ -153,12 +159,20 @@ init_replica() {
 
   log "pg_basebackup from $PG_PRIMARY_HOST (slot $slot)"
   chown postgres:postgres "$PGDATA"
-  if ! as_postgres pg_basebackup \
+  # Services start without waiting for each other's health (docker-compose.yml): the primary may be
+  # restarting under us (compose recreating both). A failed base backup is wiped and tried again
+  # until the deadline.
+  until as_postgres pg_basebackup \
       -d "host=$PG_PRIMARY_HOST port=$PG_PRIMARY_PORT user=replicator application_name=$slot" \
-      -D "$PGDATA" -R -X stream -C -S "$slot" --checkpoint=fast; then
+      -D "$PGDATA" -R -X stream -C -S "$slot" --checkpoint=fast; do
     wipe_data
-    die "pg_basebackup failed"
-  fi
+    ((SECONDS < deadline)) || die "pg_basebackup failed"
+    log "pg_basebackup failed; trying again"
+    sleep 2
+    psql -X -q -At "${conn[@]}" -d postgres -v slot="$slot" \
+      <<<"select pg_drop_replication_slot(slot_name) from pg_replication_slots where slot_name = :'slot' and not active;" \
+      >/dev/null 2>&1 || true
+  done
   touch "$READY_MARK"; chown postgres:postgres "$READY_MARK"
   log "base backup complete; starting as a hot standby"
 }
