@@ -6,7 +6,10 @@ export interface ExperimentIssue {
 
 /** Error codes of the harness: callers (the CLI) match on `code`, never on the message. */
 export type GamedayErrorCode =
-  'GAMEDAY_ERR_EXPERIMENT_INVALID' | 'GAMEDAY_ERR_EXPERIMENT_NOT_FOUND' | 'GAMEDAY_ERR_USAGE';
+  | 'GAMEDAY_ERR_EXPERIMENT_INVALID'
+  | 'GAMEDAY_ERR_EXPERIMENT_NOT_FOUND'
+  | 'GAMEDAY_ERR_SLO_INVALID'
+  | 'GAMEDAY_ERR_USAGE';
 
 /** Why an experiment could not run (the CLI exits 2); `issues` lists every problem found at once. */
 export class GamedayError extends Error {

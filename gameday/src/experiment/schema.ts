@@ -28,7 +28,31 @@ export const SloSchema = Type.Object(
   },
   { additionalProperties: false },
 );
-export type Slo = Static<typeof SloSchema>;
+/** An objective as judged: explicit, or resolved from a standing SLO (infra/slo/slos.yaml) named `name`. */
+export type Slo = Static<typeof SloSchema> & { readonly name?: string };
+
+/** A standing SLO by name (`read`), its objectives taken from the SLO file unless given here. */
+export const SloRefSchema = Type.Object(
+  {
+    slo: Type.String({ minLength: 1 }),
+    successRatio: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
+    p99Ms: Type.Optional(Type.Number({ exclusiveMinimum: 0 })),
+  },
+  { additionalProperties: false },
+);
+export type SloRef = Static<typeof SloRefSchema>;
+
+/** One entry of `hypothesis.slos`: a standing SLO's name, a reference with overrides, or explicit objectives. */
+export const SloEntrySchema = Type.Union([
+  Type.String({ minLength: 1, description: 'the name of a standing SLO' }),
+  Type.Object(SloRefSchema.properties, { additionalProperties: false, description: 'slo: NAME, overrides' }),
+  Type.Object(SloSchema.properties, { additionalProperties: false, description: 'class, successRatio, p99Ms' }),
+]);
+/** The schema of one `hypothesis.slos` entry, picked by its shape (for precise errors). */
+export function sloSchemaFor(entry: unknown) {
+  if (typeof entry === 'string') return Type.String({ minLength: 1 });
+  return entry !== null && typeof entry === 'object' && 'slo' in entry ? SloRefSchema : SloSchema;
+}
 
 /** Oracles checked after the run (src/oracles/). */
 export const INVARIANTS = [
@@ -123,7 +147,8 @@ export const ExperimentSchema = Type.Object(
     description: Type.Optional(Type.String()),
     hypothesis: Type.Object(
       {
-        slos: Type.Array(SloSchema, { minItems: 1 }),
+        /** Objectives judged over the run: standing SLOs by name (infra/slo/slos.yaml) or explicit ones. */
+        slos: Type.Array(SloEntrySchema, { minItems: 1 }),
         invariants: Type.Array(literals(INVARIANTS), { default: [] }),
         /** Seconds the cluster gets to be healthy after the rollbacks (cluster-healthy-after). */
         healthyWithinS: Type.Number({ exclusiveMinimum: 0, default: 90 }),
@@ -148,4 +173,9 @@ export const ExperimentSchema = Type.Object(
   },
   { additionalProperties: false },
 );
-export type Experiment = Static<typeof ExperimentSchema>;
+/** An experiment file as written (`hypothesis.slos` may name standing SLOs). */
+export type ExperimentFile = Static<typeof ExperimentSchema>;
+/** An experiment as it runs: every SLO resolved to its objectives. */
+export type Experiment = Omit<ExperimentFile, 'hypothesis'> & {
+  hypothesis: Omit<ExperimentFile['hypothesis'], 'slos'> & { slos: Slo[] };
+};

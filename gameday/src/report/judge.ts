@@ -17,7 +17,7 @@ export function judgeSlo(slo: Slo, total: ClassStats): SloResult {
     sent: total.sent,
     successRatio: ratio,
     p99Ms: total.p99Ms,
-    summary: `${slo.class}: ${total.ok}/${total.sent} ok = ${pct(ratio)} (objective >= ${pct(slo.successRatio)}), ${total.failed} failed${latency}`,
+    summary: `${slo.name !== undefined && slo.name !== slo.class ? `${slo.name} (${slo.class})` : slo.class}: ${total.ok}/${total.sent} ok = ${pct(ratio)} (objective >= ${pct(slo.successRatio)}), ${total.failed} failed${latency}`,
   };
 }
 
