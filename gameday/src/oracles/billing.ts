@@ -27,26 +27,17 @@ async function get(client: Client, key: string, path: string): Promise<Record<st
  * billing-exactly-once, from the provider's ledger (payments `GET /v1/audit`, the test oracle the
  * billing e2e tests use) and each run subscription's `charges` rows (through the gateway):
  * double = a reference or key the provider charged twice, or a succeeded charge row the provider
- * holds other than once; missed = a gap between consecutive periods, or a subscription whose next
- * period has been due for more than 30 s without a charge.
+ * holds more than once; missed = a gap between consecutive periods, a subscription whose next
+ * period has been due for more than 30 s without a charge, or a succeeded row the provider lacks.
  */
 export async function billingExactlyOnce(client: Client, writes: readonly AcknowledgedWrite[]): Promise<OracleResult> {
   const subs = writes.filter((w) => w.kind === 'subscription');
-  let ledger: Audit;
-  try {
-    ledger = JSON.parse((await inside('payments', 3002, 'GET', '/v1/audit?prefix=sub:&detail=true')).text) as Audit;
-  } catch (err) {
-    const reason = err instanceof Error ? err.message : String(err);
-    return {
-      name: 'billing-exactly-once',
-      verdict: 'not-run',
-      summary: `provider audit unreadable: ${reason}`,
-      evidence: {},
-    };
-  }
-  const double: unknown[] = [...ledger.duplicateReferences, ...ledger.duplicateKeys];
+  // The charges first, the provider's ledger after: a row marked succeeded was answered by the
+  // provider before it was written, so the ledger read later holds it. (Read the other way round,
+  // a charge that succeeded meanwhile looks as if the provider never had it.)
   const missed: unknown[] = [];
   const unreadable: string[] = [];
+  const succeeded: Array<{ subscription: string; key: string }> = [];
   let charges = 0;
   for (const s of subs) {
     const base = `/v1/accounts/${s.accountId}/subscriptions/${s.id}`;
@@ -62,15 +53,31 @@ export async function billingExactlyOnce(client: Client, writes: readonly Acknow
       if (items[i]!.periodStart !== items[i - 1]!.periodEnd)
         missed.push({ subscription: s.id, gapAfter: items[i - 1]!.periodEnd });
     }
-    for (const c of items) {
-      const count = ledger.byReference[c.idempotencyKey] ?? 0;
-      if (c.status === 'succeeded' && count !== 1)
-        double.push({ subscription: s.id, key: c.idempotencyKey, providerCount: count });
-    }
+    for (const c of items) if (c.status === 'succeeded') succeeded.push({ subscription: s.id, key: c.idempotencyKey });
     const due = typeof sub.nextBillingAt === 'string' ? Date.parse(sub.nextBillingAt) : NaN;
     if (sub.status === 'active' && Date.now() - due > MISSED_AFTER_MS) {
       missed.push({ subscription: s.id, dueSince: sub.nextBillingAt });
     }
+  }
+  let ledger: Audit;
+  try {
+    ledger = JSON.parse((await inside('payments', 3002, 'GET', '/v1/audit?prefix=sub:&detail=true')).text) as Audit;
+  } catch (err) {
+    const reason = err instanceof Error ? err.message : String(err);
+    return {
+      name: 'billing-exactly-once',
+      verdict: 'not-run',
+      summary: `provider audit unreadable: ${reason}`,
+      evidence: {},
+    };
+  }
+  const double: unknown[] = [...ledger.duplicateReferences, ...ledger.duplicateKeys];
+  for (const c of succeeded) {
+    const count = ledger.byReference[c.key] ?? 0;
+    if (count > 1) double.push({ ...c, providerCount: count });
+    // Succeeded in the database, unknown to the provider: a charge recorded that never happened.
+    else if (count === 0)
+      missed.push({ ...c, providerCount: count, problem: 'succeeded row the provider does not hold' });
   }
   if (subs.length === 0) {
     return {
