@@ -1,0 +1,43 @@
+// GENERATED from gameday/experiments/lock-redis-two-down.yaml (and infra/slo/slos.yaml for named SLOs)
+// by `node gameday/dist/generate-files.js`: do not edit (gameday/test/generated-files.test.ts).
+// 2 of 3 lock Redis down.
+// The game day's load and hypothesis for k6: `./lab load lock-redis-two-down --k6` runs it in the grafana/k6 image.
+// The faults are not part of it (`./lab gameday lock-redis-two-down` runs them); by hand, at their offsets:
+//   at 10 s: stop redis-lock-1
+//   at 10 s: stop redis-lock-2
+//   at 25 s: start redis-lock-1
+//   at 25 s: start redis-lock-2
+/* global __ENV */
+import { createWorkload } from './lib/workload.js';
+
+const workload = createWorkload({
+  baseUrl: __ENV.BASE_URL || 'http://127.0.0.1:8080',
+  keys: ['lab-demo-key'],
+  mix: [
+    ['account.create', 30],
+    ['post.create', 20],
+    ['account.read', 50],
+  ],
+  seedAccounts: 20,
+  timeout: '15000ms',
+});
+
+export const options = {
+  scenarios: {
+    gameday: {
+      executor: 'constant-arrival-rate',
+      rate: 60,
+      duration: '45s',
+      timeUnit: '1s',
+      gracefulStop: '15s',
+      preAllocatedVUs: 60,
+      maxVUs: 256,
+    },
+  },
+  thresholds: {
+    'http_req_failed{scenario:gameday}': ['rate<=0.001'],
+  },
+};
+
+export const setup = () => workload.setup();
+export default (tenants) => workload.iteration(tenants);
