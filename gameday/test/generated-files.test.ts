@@ -55,6 +55,21 @@ describe('files generated from infra/slo/slos.yaml and the experiments', () => {
     expect(config.status, config.output).toBe(0);
   });
 
+  it('the burn-rate alerts fire on a fast burn and stay quiet without errors (promtool test rules)', () => {
+    const run = promtool('test', 'rules', 'gameday/test/fixtures/slo-rules.promtool.yml');
+    expect(run.status, run.output).toBe(0);
+  });
+
+  it('every slo: series a Grafana dashboard names is one the rules record', () => {
+    const recorded = new Set([...generated.get(RULES_FILE)!.matchAll(/record: (\S+)/g)].map((m) => m[1]));
+    const dir = join(REPO_ROOT, 'infra/grafana/dashboards');
+    const named = readdirSync(dir)
+      .filter((f) => f.endsWith('.json'))
+      .flatMap((f) => [...readFileSync(join(dir, f), 'utf8').matchAll(/\bslo:[a-z0-9_:]+/g)].map((m) => m[0]));
+    expect(named.length).toBeGreaterThan(0);
+    for (const name of named) expect(recorded.has(name), name).toBe(true);
+  });
+
   it('promtool fails on a broken rules file (so the check above can fail)', async () => {
     const file = join(await mkdtemp(join(tmpdir(), 'rules-')), 'broken.yml');
     await writeFile(file, 'groups:\n  - name: x\n    rules:\n      - record: not a metric name\n        expr: sum(\n');
