@@ -14,16 +14,25 @@ function composeCommand(): string[] {
   }
 }
 
-type Service = Record<string, unknown> & { image?: string; build?: unknown; ports?: unknown[] };
+type Service = Record<string, unknown> & { image?: string; build?: unknown; ports?: unknown[]; profiles?: string[] };
+
+/** The profiles these tests turn on: the dashboards are part of the topology; `load` (k6, run on demand) is not. */
+const ACTIVE_PROFILES = ['dashboards'];
 
 function config(files: string[], extra: string[] = []): { services: Record<string, Service> } {
   const [cmd, ...args] = composeCommand();
   const out = execFileSync(cmd!, [...args, ...files.flatMap((f) => ['-f', f]), ...extra, 'config'], {
     cwd: root,
     encoding: 'utf8',
-    env: { ...process.env, COMPOSE_PROFILES: 'dashboards' },
+    env: { ...process.env, COMPOSE_PROFILES: ACTIVE_PROFILES.join(',') },
   });
   const parsed = parse(out) as { services: Record<string, Service> };
+  // docker-compose 1.29's `config` prints every service, whatever the active profiles; Compose v2
+  // prints only the active ones. Keep what v2 shows: a service of an inactive profile is not started.
+  for (const [name, svc] of Object.entries(parsed.services)) {
+    if (svc.profiles !== undefined && !svc.profiles.some((p) => ACTIVE_PROFILES.includes(p)))
+      delete parsed.services[name];
+  }
   // docker-compose 1.29 prints a service's network as `null` from one file and `{}` once an override
   // merges in: the same attachment, written two ways.
   for (const svc of Object.values(parsed.services)) {

@@ -14,10 +14,16 @@ export type ComposeService = {
   profiles?: string[];
 };
 
-/** docker-compose.yml, parsed as compose reads it (merge keys on). */
+/** Profiles of tools run on demand (`./lab load`'s k6), not part of the cluster: no Kubernetes counterpart. */
+const TOOL_PROFILES = ['load'];
+
+/** docker-compose.yml's cluster services, parsed as compose reads it (merge keys on). */
 export function composeServices(): Record<string, ComposeService> {
   const text = readFileSync(`${repoRoot}docker-compose.yml`, 'utf8');
-  return (parse(text, { merge: true }) as { services: Record<string, ComposeService> }).services;
+  const services = (parse(text, { merge: true }) as { services: Record<string, ComposeService> }).services;
+  return Object.fromEntries(
+    Object.entries(services).filter(([, svc]) => !(svc.profiles ?? []).some((p) => TOOL_PROFILES.includes(p))),
+  );
 }
 
 /** The application services: built from this repository's Dockerfile. */
