@@ -28,7 +28,9 @@ export function createWorkload({ baseUrl, keys, mix, seedAccounts, timeout }) {
     const name = `${method} ${path.replace(/\/[A-Za-z]+_[0-9A-Za-z]+/g, '/:id')}`;
     const params = { headers, timeout, tags: { class: routeClass, name } };
     const res = http.request(method, baseUrl + path, body === undefined ? null : JSON.stringify(body), params);
-    return res.status >= 200 && res.status < 300 ? res.json() : undefined;
+    // A 2xx without a body (a view) is acknowledged too: res.json() would throw on it.
+    if (res.status < 200 || res.status >= 300) return undefined;
+    return res.body ? res.json() : {};
   }
 
   function setup() {
