@@ -1,0 +1,139 @@
+// Where a request's cost goes, hop by hop, on the running compose cluster (issue 12). From a
+// throwaway container on the compose network (generator.mjs), in one run: (a) an api node directly,
+// (b) lb -> api, (c) gateway -> lb -> api, each for a static route and a cache-hit GET. For each:
+// requests/s at saturation (closed loop, CONNECTIONS), then p50/p99 at half that rate (open model),
+// and CPU ms per 1,000 requests of each container on the path (its cgroup's usage before/after).
+// Usage: node bench/chain/chain.ts   (env DURATION=10 seconds per measurement, CONNECTIONS=32; needs `./lab up` and `npx tsc -b`)
+import { execFile } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { containerOf, docker, project } from '../../libs/compose/dist/index.js';
+
+const run = promisify(execFile);
+const SECONDS = Number(process.env.DURATION ?? 10);
+const CONNECTIONS = Number(process.env.CONNECTIONS ?? 32);
+const root = join(import.meta.dirname, '../..');
+const GEN = 'sdl-bench-chain';
+
+const secret = readFileSync(join(root, '.lab/secrets/gateway-secret'), 'utf8').trim();
+const INTERNAL = { 'x-gateway-secret': secret, 'x-tenant-id': 'demo' };
+// Through the gateway, requests take turns between two keys of 1,000 req/s each (compose's LIMITS):
+// above 2,000 req/s the limiter answers 429s, counted as failed.
+const EDGE_KEYS = { 'x-api-key': ['lab-demo-key', 'lab-other-key'] };
+
+/** Microseconds of CPU a container has used (cgroup v1 cpuacct or v2 cpu.stat). */
+function cpuUs(id: string): number {
+  const v1 = `/sys/fs/cgroup/cpuacct/docker/${id}/cpuacct.usage`;
+  if (existsSync(v1)) return Number(readFileSync(v1, 'utf8')) / 1000;
+  const v2 = `/sys/fs/cgroup/system.slice/docker-${id}.scope/cpu.stat`;
+  const line = readFileSync(v2, 'utf8')
+    .split('\n')
+    .find((l) => l.startsWith('usage_usec'));
+  return Number(line?.split(' ')[1] ?? 0);
+}
+
+interface Result {
+  ok: number;
+  errors: number;
+  statuses: Record<string, number>;
+  rps: number;
+  p50: number | null;
+  p99: number | null;
+}
+
+async function generate(args: string[]): Promise<Result> {
+  const { stdout } = await run(
+    'docker',
+    ['exec', '-w', '/app/services/lb', GEN, 'node', '/app/services/lb/bench-generator.mjs', ...args],
+    {
+      timeout: (SECONDS + 60) * 1000,
+    },
+  );
+  return JSON.parse(stdout.trim().split('\n').at(-1)!) as Result;
+}
+
+const paths = new Map<string, string[]>([
+  ['api', ['api-1']],
+  ['lb', ['lb', 'api-1', 'api-2', 'api-3']],
+  ['gateway', ['gateway', 'ratelimiter', 'lb', 'api-1', 'api-2', 'api-3']],
+]);
+
+async function main(): Promise<void> {
+  console.log(
+    `chain: ${new Date().toISOString()}, ${cpus().length} cores, load ${loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' ')}`,
+  );
+  // A cache-hit GET needs an account of the caller's tenant: one per API key, made through the edge.
+  const accounts: string[] = [];
+  for (const key of EDGE_KEYS['x-api-key']) {
+    const made = await fetch('http://127.0.0.1:8080/v1/accounts', {
+      method: 'POST',
+      headers: { 'x-api-key': key, 'content-type': 'application/json' },
+      body: JSON.stringify({ email: 'chain@bench.test', name: 'Chain' }),
+    });
+    if (made.status !== 201)
+      throw new Error(`cannot create an account (${made.status}): is the cluster up (./lab up)?`);
+    accounts.push(((await made.json()) as { id: string }).id);
+  }
+  const image = (await docker(['inspect', '-f', '{{.Config.Image}}', await containerOf('api-1')])).trim();
+  await docker(['rm', '-f', GEN]).catch(() => undefined);
+  await docker([
+    'run',
+    '-d',
+    '--rm',
+    '--name',
+    GEN,
+    '--network',
+    `${project}_default`,
+    '--entrypoint',
+    'sleep',
+    image,
+    '3600',
+  ]);
+  try {
+    await docker(['cp', join(import.meta.dirname, 'generator.mjs'), `${GEN}:/app/services/lb/bench-generator.mjs`]);
+    const containers = new Map<string, string>();
+    // The full id: the cgroup is named after it.
+    for (const svc of new Set([...paths.values()].flat())) {
+      containers.set(svc, (await docker(['inspect', '-f', '{{.Id}}', await containerOf(svc)])).trim());
+    }
+    const rows: string[] = [];
+    for (const route of [
+      { name: 'static', paths: ['/v1/plans'] },
+      { name: 'cache-hit', paths: accounts.map((id) => `/v1/accounts/${id}`) },
+    ]) {
+      const targets = [
+        { hop: 'api', base: 'http://api-1:3000', headers: INTERNAL },
+        { hop: 'lb', base: 'http://lb:8081', headers: INTERNAL },
+        { hop: 'gateway', base: 'http://gateway:8080', headers: EDGE_KEYS },
+      ];
+      for (const t of targets) {
+        // Behind the gateway each key reads its own tenant's account; inside, the demo tenant's.
+        const url = (t.hop === 'gateway' ? route.paths : route.paths.slice(0, 1)).map((p) => t.base + p).join(',');
+        const headers = JSON.stringify(t.headers);
+        const on = paths.get(t.hop)!;
+        const before = on.map((s) => cpuUs(containers.get(s)!));
+        const sat = await generate(['closed', url, String(CONNECTIONS), String(SECONDS), headers]);
+        const after = on.map((s) => cpuUs(containers.get(s)!));
+        const half = Math.max(1, Math.round(sat.rps / 2));
+        const open = await generate(['open', url, String(half), String(SECONDS), headers]);
+        const perK = on
+          .map((s, i) => `${s} ${(((after[i]! - before[i]!) / 1000 / Math.max(1, sat.ok)) * 1000).toFixed(0)}`)
+          .join(', ');
+        const row = `| ${route.name} | ${t.hop} | ${sat.rps.toFixed(0)} (${sat.errors} failed) | ${half} | ${open.p50?.toFixed(1)} / ${open.p99?.toFixed(1)} (${open.errors} failed) | ${perK} |`;
+        console.log(row);
+        rows.push(row);
+      }
+    }
+    console.log(
+      `\n| route | entry | req/s at saturation (${CONNECTIONS} connections, ${SECONDS} s) | open-model rate | p50 / p99 ms at that rate | CPU ms per 1,000 requests (saturation) |\n|---|---|---|---|---|---|\n${rows.join('\n')}`,
+    );
+  } finally {
+    await docker(['rm', '-f', GEN]).catch(() => undefined);
+  }
+}
+
+await main();
