@@ -1,0 +1,109 @@
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chaos, getInside, isRunning, labAsync, waitReady } from './support/lab.js';
+
+// Debian's chromium (`./lab setup` installs it); no browser is downloaded (as gameday/test does).
+const executablePath = execFileSync('which', ['chromium'], { encoding: 'utf8' }).trim();
+const screenshot = fileURLToPath(new URL('../docs/console.png', import.meta.url));
+const DEFAULT_STRATEGY = 'round-robin';
+
+interface LbState {
+  strategy: string;
+}
+interface BillingStatus {
+  node: string;
+  leader: boolean;
+}
+
+const lbShow = async () => JSON.parse(await labAsync(['lb', 'show'])) as LbState;
+
+async function currentLeader(): Promise<string | undefined> {
+  for (const replica of ['billing-leader-1', 'billing-leader-2']) {
+    const status = (await getInside(replica, 3003, '/v1/status').catch(() => undefined)) as BillingStatus | undefined;
+    if (status?.leader === true) return status.node;
+  }
+  return undefined;
+}
+
+describe('the lab console in a real browser', () => {
+  let browser: Browser;
+  let page: Page;
+  const errors: string[] = [];
+  const health = (node: string) => page.getByTestId(`node-${node}`).getAttribute('data-health');
+
+  beforeAll(async () => {
+    browser = await chromium.launch({ executablePath, args: ['--no-sandbox'] });
+    page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    page.on('console', (msg) => {
+      if (msg.type() === 'error') errors.push(msg.text());
+    });
+    page.on('pageerror', (err) => errors.push(String(err)));
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    // Put back what the test changed: the default strategy, api-2 running.
+    await labAsync(['lb', 'strategy', DEFAULT_STRATEGY, 'client']);
+    if (!(await isRunning('api-2'))) {
+      await chaos('start', 'api-2');
+      await waitReady(['api-2']);
+    }
+  });
+
+  it('refuses a request without the token with 401 CONSOLE_ERR_UNAUTHORIZED', async () => {
+    const url = new URL((await labAsync(['console'])).trim());
+    const res = await fetch(`${url.origin}/api/view`);
+    expect(res.status).toBe(401);
+    expect(await res.json()).toMatchObject({ code: 'CONSOLE_ERR_UNAUTHORIZED' });
+  });
+
+  it('opens from the URL ./lab console prints, shows 3 healthy api nodes and the billing leader', async () => {
+    const url = (await labAsync(['console'])).trim();
+    await page.goto(url);
+    expect(new URL(page.url()).search).toBe(''); // the token moved into a cookie
+    await expect.poll(() => page.getByTestId('connection').innerText(), { timeout: 10_000 }).toBe('live');
+    for (const node of ['api-1', 'api-2', 'api-3']) {
+      await expect.poll(() => health(node), { timeout: 15_000 }).toBe('up');
+      expect(await page.getByTestId(`node-${node}`).textContent()).toContain('UP');
+    }
+    const leader = await currentLeader();
+    expect(leader).toBeDefined();
+    await expect.poll(() => page.getByTestId('billing-leader').innerText(), { timeout: 15_000 }).toBe(leader);
+    expect(await page.getByTestId('shard-grid').locator('.cell').count()).toBe(64);
+    expect(errors).toEqual([]);
+  });
+
+  it('shows api-2 DOWN within seconds of a kill, and UP again once it is back', async () => {
+    await chaos('kill', 'api-2');
+    await expect.poll(() => health('api-2'), { timeout: 15_000, interval: 250 }).toBe('down');
+    expect(await page.getByTestId('node-api-2').textContent()).toContain('DOWN');
+    // The lb shows it unhealthy, or has dropped it once its etcd registration expired: never healthy.
+    expect(await page.locator('[data-testid="host-api-2"][data-state="healthy"]').count()).toBe(0);
+    await chaos('start', 'api-2');
+    await waitReady(['api-2']);
+    await expect.poll(() => health('api-2'), { timeout: 30_000 }).toBe('up');
+  });
+
+  it('switches the lb strategy from the page (confirmed), the lb agrees, and the ring is drawn', async () => {
+    await page.getByTestId('strategy-select').selectOption('maglev');
+    page.once('dialog', (dialog) => void dialog.accept());
+    await page.getByTestId('strategy-apply').click();
+    await expect.poll(async () => (await lbShow()).strategy, { timeout: 10_000 }).toBe('maglev');
+    await expect.poll(() => page.getByTestId('lb-strategy').innerText(), { timeout: 10_000 }).toBe('maglev');
+    await expect
+      .poll(() => page.getByTestId('ring').locator('path.arc').count(), { timeout: 10_000 })
+      .toBeGreaterThan(3);
+    await expect.poll(() => page.getByTestId('actions').innerText()).toContain('lb strategy maglev');
+    await page.screenshot({ path: screenshot, fullPage: true });
+    expect(errors).toEqual([]);
+  });
+
+  it('fits a narrow window: nothing wider than the viewport', async () => {
+    await page.setViewportSize({ width: 420, height: 800 });
+    const overflow = await page.evaluate('document.documentElement.scrollWidth - document.documentElement.clientWidth');
+    expect(overflow).toBeLessThanOrEqual(0);
+    await expect.poll(() => page.getByTestId('topology').isVisible()).toBe(true);
+  });
+});
