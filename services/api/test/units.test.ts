@@ -25,7 +25,8 @@ describe('config', () => {
       pgStatementTimeoutMs: 5000,
       redisTimeoutMs: 100,
       cacheTtlS: 300,
-      outboxPollMs: 250,
+      outboxPollMs: 5000,
+      outboxNotify: true,
       outboxBatch: 100,
       accountsTopic: 'accounts.events',
     });
