@@ -32,8 +32,16 @@ describe('the running cluster', () => {
       async () => {
         const up = await promQuery('up');
         const jobs = new Set(up.map((s) => s.metric.job));
-        expect([...jobs].sort()).toEqual(['api', 'billing-leader', 'gateway', 'lb', 'payments', 'ratelimiter']);
-        expect(up).toHaveLength(9);
+        expect([...jobs].sort()).toEqual([
+          'api',
+          'billing-leader',
+          'console',
+          'gateway',
+          'lb',
+          'payments',
+          'ratelimiter',
+        ]);
+        expect(up).toHaveLength(10);
         for (const s of up) expect(s.value[1], `${s.metric.instance} up`).toBe('1');
       },
       { timeout: 30_000, interval: 1000 },
