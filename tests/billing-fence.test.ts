@@ -17,21 +17,23 @@ const TTL_MS = 3000; // ELECTION_TTL_S in docker-compose.yml
 
 /** Charge rows last written by `stale` after `fresh` first wrote, on both shards. */
 /**
- * Charge rows written with the stale token after the pause began (host and containers share one
- * clock). The paused leader cannot write while frozen, so these are writes it sent after the thaw.
- * (Comparing with the new leader's rows instead is racy: settling one of them moves its updated_at.)
+ * Charge rows written with the stale token after `since`, a SQL timestamp evaluated on each shard.
+ * Fencing on: since the new leader's first row there (before it, the shard's fence still held the
+ * old token, and a write there was not stale yet). Fencing off: since the pause began (host and
+ * containers share one clock; the frozen leader cannot write until the thaw). The new leader's rows
+ * are no bound for that case: settling one of them moves its updated_at later, and CI once saw 0.
  */
-async function staleRowsAfter(stale: bigint, pausedAtMs: number): Promise<number> {
+async function staleRowsAfter(stale: bigint, since: string): Promise<number> {
   let n = 0;
   for (const shard of [0, 1] as const) {
-    const rows = await onShard(
-      shard,
-      `SELECT count(*) FROM charges WHERE token = ${stale} AND updated_at > to_timestamp(${pausedAtMs} / 1000.0)`,
-    );
+    const rows = await onShard(shard, `SELECT count(*) FROM charges WHERE token = ${stale} AND updated_at > ${since}`);
     n += Number(rows[0]?.[0]);
   }
   return n;
 }
+const afterFirstRowOf = (token: bigint) =>
+  `(SELECT coalesce(min(updated_at), 'infinity') FROM charges WHERE token = ${token})`;
+const afterMs = (ms: number) => `to_timestamp(${ms} / 1000.0)`;
 
 // Game day: the leader freezes (docker pause) for more than 2 x TTL; a new leader takes over; the
 // old one thaws. Its own lease clock and abort signal stop everything it had not yet started, so to
@@ -83,7 +85,7 @@ describe('a leader paused past its lease, with fencing off and on', () => {
         },
       );
       expect(await metric(old, 3003, 'billing_stale_writes_total')).toBe(staleBefore);
-      expect(await staleRowsAfter(oldToken, pausedAt)).toBe(0);
+      expect(await staleRowsAfter(oldToken, afterFirstRowOf(newToken))).toBe(0);
     } else {
       await vi.waitFor(
         async () => expect(await metric(old, 3003, 'billing_stale_writes_total')).toBeGreaterThan(staleBefore),
@@ -93,7 +95,7 @@ describe('a leader paused past its lease, with fencing off and on', () => {
         },
       );
       expect(await metric(old, 3003, 'billing_fence_rejections_total')).toBe(rejectedBefore);
-      expect(await staleRowsAfter(oldToken, pausedAt)).toBeGreaterThan(0);
+      expect(await staleRowsAfter(oldToken, afterMs(pausedAt))).toBeGreaterThan(0);
     }
     expect((await replicaStatus(old))?.leader).toBe(false);
 
