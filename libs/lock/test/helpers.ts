@@ -1,14 +1,14 @@
 import { createLogger } from '@sdl/logging';
 import { closeRedis, createRedisClient, type Redis } from '@sdl/redis';
-import { startAll, startRedis, type Started } from '@sdl/testing';
+import { startAll, startRedis, type RedisPersistence, type StartedRedis } from '@sdl/testing';
 import { getContainerRuntimeClient } from 'testcontainers';
 
 export const logger = createLogger({ name: 'lock-test', level: process.env.TEST_LOG_LEVEL ?? 'silent' });
 
 /** Three independent Redis servers and a way to open client sets on them, all closed by `stop()`. */
 export interface RedisTrio {
-  readonly servers: readonly Started[];
-  /** One ready client per server; `timeoutMs` is the client's own command timeout. */
+  readonly servers: readonly StartedRedis[];
+  /** One ready client per server (at its current port); `timeoutMs` is the client's own command timeout. */
   connect(timeoutMs?: number): Promise<Redis[]>;
   /** Freezes a server's process (docker pause): connections stay open, nothing answers. */
   pause(index: number): Promise<void>;
@@ -16,8 +16,10 @@ export interface RedisTrio {
   stop(): Promise<void>;
 }
 
-export async function startRedisTrio(): Promise<RedisTrio> {
-  const servers = await startAll(startRedis, startRedis, startRedis);
+/** Three Redis in the same persistence mode (default none, as in compose). */
+export async function startRedisTrio(persistence: RedisPersistence = 'none'): Promise<RedisTrio> {
+  const start = () => startRedis({ persistence });
+  const servers = await startAll(start, start, start);
   const opened: Redis[] = [];
   const container = async (index: number) =>
     (await getContainerRuntimeClient()).container.getById(servers[index]!.container.getId());

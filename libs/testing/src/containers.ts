@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { GenericContainer, Wait, type StartedTestContainer } from 'testcontainers';
+import { GenericContainer, getContainerRuntimeClient, Wait, type StartedTestContainer } from 'testcontainers';
 import { labImages } from './images.js';
 
 /** A started container and how to reach it from the host (127.0.0.1 only). */
@@ -11,18 +11,46 @@ export interface Started {
 
 const host = '127.0.0.1';
 const postgresEntrypoint = fileURLToPath(new URL('../../../infra/postgres', import.meta.url));
+const redisEntrypoint = fileURLToPath(new URL('../../../infra/redis', import.meta.url));
 
-/** One Redis (no persistence), as in compose. */
-export async function startRedis(): Promise<Started> {
+/** What a crash of a Redis loses: REDIS_PERSISTENCE of infra/redis/persistence.sh. */
+export type RedisPersistence = 'none' | 'rdb' | 'aof-everysec' | 'aof-always';
+
+/** A started Redis that can crash: `url` follows the host port, which a restart may change. */
+export interface StartedRedis extends Started {
+  /** SIGKILL (docker kill: no shutdown save, no last fsync), then starts it again on the same /data. */
+  crashRestart(): Promise<void>;
+}
+
+export interface RedisOptions {
+  /** Default none, as in compose; the flags come from compose's own infra/redis/persistence.sh. */
+  readonly persistence?: RedisPersistence;
+  /** Further redis-server flags. */
+  readonly flags?: readonly string[];
+}
+
+/** One Redis started as compose starts it (default: no persistence). */
+export async function startRedis(options: RedisOptions = {}): Promise<StartedRedis> {
   const container = await new GenericContainer(labImages().redis)
-    .withCommand(['redis-server', '--save', '', '--appendonly', 'no'])
+    .withEntrypoint(['sh', '/infra/redis/persistence.sh'])
+    .withCommand([...(options.flags ?? [])])
+    .withEnvironment({ REDIS_PERSISTENCE: options.persistence ?? 'none' })
+    .withBindMounts([{ source: redisEntrypoint, target: '/infra/redis', mode: 'ro' }])
     .withExposedPorts(6379)
     .withWaitStrategy(Wait.forLogMessage('Ready to accept connections'))
     .start();
   return {
     container,
-    url: `redis://${host}:${container.getMappedPort(6379)}`,
+    get url() {
+      return `redis://${host}:${container.getMappedPort(6379)}`;
+    },
     stop: async () => void (await container.stop({ timeout: 1000 })),
+    crashRestart: async () => {
+      const client = await getContainerRuntimeClient();
+      await client.container.getById(container.getId()).kill({ signal: 'SIGKILL' });
+      // restart() of a stopped container starts it, then re-reads its ports and waits for the log line.
+      await container.restart();
+    },
   };
 }
 

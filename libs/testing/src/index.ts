@@ -1,5 +1,14 @@
 export { labImages, type LabImages } from './images.js';
-export { startAll, startEtcd, startPostgres, startRedis, type Started } from './containers.js';
+export {
+  startAll,
+  startEtcd,
+  startPostgres,
+  startRedis,
+  type RedisOptions,
+  type RedisPersistence,
+  type Started,
+  type StartedRedis,
+} from './containers.js';
 export { closedPort } from './ports.js';
 export { loadCpu, type CpuLoad, type CpuLoadOptions } from './cpu-load.js';
 export { startMockKafka, type MockKafka } from './mock-kafka.js';
@@ -13,3 +22,12 @@ export {
 } from './test-app.js';
 export { CORPUS_DIR, expandCorpus, readCorpus, type CorpusEntry } from './corpus.js';
 export { parseResponses, rawExchange, type RawExchange, type RawResponse } from './raw-http.js';
+export {
+  fetched,
+  injected,
+  observeShedding,
+  saturateEventLoop,
+  type Answer,
+  type Send,
+  type SheddingObservation,
+} from './load-pressure.js';

@@ -31,6 +31,7 @@ import { postRoutes } from './routes/posts.js';
 import { subscriptionRoutes } from './routes/subscriptions.js';
 import { billingRoutes } from './routes/billing.js';
 import { whoamiRoutes } from './routes/whoami.js';
+import { kvRoutes } from './routes/kv.js';
 import { createShardRouter } from './sharding/shard-router.js';
 import { gatewayTrustPlugin } from './tenancy/gateway-trust.js';
 import { accountOwnerGuardPlugin } from './tenancy/account-owner-guard.js';
@@ -217,6 +218,15 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
     });
     await app.register(billingRoutes, { router, ledger });
     await app.register(whoamiRoutes, { nodeId: config.nodeId });
+    // The quorum key-value store over the lock Redis (N = REDIS_LOCK_URLS), keyed per tenant.
+    await app.register(kvRoutes, {
+      replicas: app.lockRedis,
+      nodeId: config.nodeId,
+      w: config.quorumW,
+      r: config.quorumR,
+      logger,
+      registry,
+    });
   } catch (err) {
     // Whatever was opened so far (pools, Redis) closes with the half-built app.
     await app.close().catch(() => undefined);

@@ -57,6 +57,13 @@ export const ApiConfigSchema = Type.Object({
   redisLockUrls: CommaList('lock Redis URLs (3 for a majority of 2); empty disables the relay lock'),
   /** TTL of a shard's relay lock; the holder extends it every third of it. */
   outboxLockTtlMs: Type.Integer({ minimum: 500, default: 5000 }),
+  /**
+   * Quorum key-value store (/v1/kv) over the lock Redis (N = their count): acknowledgements a write
+   * waits for and replies a read compares, unless a request names its own (?w= / ?r=). Unset: a
+   * majority of N. W + R > N: reads see the latest acknowledged write; W + R <= N: they may not.
+   */
+  quorumW: Type.Optional(Type.Integer({ minimum: 1 })),
+  quorumR: Type.Optional(Type.Integer({ minimum: 1 })),
   accountsTopic: Type.String({ minLength: 1, default: 'accounts.events' }),
   postsTopic: Type.String({ minLength: 1, default: 'posts.events' }),
   subscriptionsTopic: Type.String({ minLength: 1, default: 'subscriptions.events' }),
@@ -79,10 +86,21 @@ export const ApiConfigSchema = Type.Object({
 
 export type ApiConfig = Static<typeof ApiConfigSchema>;
 
-/** Rules that span settings: one replica URL (or `-`) per shard primary, when replicas are given. */
+/** Rules that span settings: one replica URL (or `-`) per shard primary, when replicas are given; W, R <= N. */
 export function checkApiConfig(config: ApiConfig): ConfigIssue[] {
+  const issues: ConfigIssue[] = [];
   if (config.shardReplicas.length > 0 && config.shardReplicas.length !== config.shardPrimaries.length) {
-    return [{ key: 'SHARD_REPLICAS', message: `needs one URL per shard primary (${config.shardPrimaries.length})` }];
+    issues.push({
+      key: 'SHARD_REPLICAS',
+      message: `needs one URL per shard primary (${config.shardPrimaries.length})`,
+    });
   }
-  return [];
+  const n = config.redisLockUrls.length;
+  for (const [key, value] of [
+    ['QUORUM_W', config.quorumW],
+    ['QUORUM_R', config.quorumR],
+  ] as const) {
+    if (value !== undefined && value > n) issues.push({ key, message: `at most N = ${n} (the REDIS_LOCK_URLS)` });
+  }
+  return issues;
 }

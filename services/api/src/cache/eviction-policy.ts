@@ -1,30 +1,31 @@
 import type { Logger } from '@sdl/logging';
 import { Gauge, type Registry } from '@sdl/metrics';
-import type { Redis } from '@sdl/redis';
-import { ReplyError } from 'ioredis';
+import { PERSISTENCE_SETTINGS, persistenceModeOf, readRedisConfig, type Redis } from '@sdl/redis';
 
-/** What the cache Redis says about eviction; `unknown` when CONFIG is refused (managed Redis). */
+/** What the cache Redis says about eviction and persistence; `unknown` when CONFIG is refused (managed Redis). */
 export interface EvictionPolicy {
   readonly policy: string;
   /** Bytes; 0 = no limit (Redis never evicts, writes fail only when the host runs out). */
   readonly maxmemoryBytes: number | undefined;
+  /** What a crash loses: none, rdb, aof-everysec, aof-always (REDIS_PERSISTENCE; @sdl/redis persistenceModeOf). */
+  readonly persistence: string;
 }
 
 /**
- * Reads `maxmemory-policy` and `maxmemory`; `unknown` when the server refuses CONFIG (disabled or
- * renamed), undefined when it did not answer (timeout, disconnected: worth asking again).
+ * Reads `maxmemory-policy`, `maxmemory` and the persistence settings; `unknown` when the server
+ * refuses CONFIG (disabled or renamed), undefined when it did not answer (timeout, disconnected:
+ * worth asking again).
  */
 export async function readEvictionPolicy(redis: Redis): Promise<EvictionPolicy | undefined> {
-  try {
-    const [policyReply, memoryReply] = await Promise.all([
-      redis.config('GET', 'maxmemory-policy') as Promise<string[]>,
-      redis.config('GET', 'maxmemory') as Promise<string[]>,
-    ]);
-    const memory = Number(memoryReply[1]);
-    return { policy: policyReply[1] ?? 'unknown', maxmemoryBytes: Number.isFinite(memory) ? memory : undefined };
-  } catch (err) {
-    return err instanceof ReplyError ? { policy: 'unknown', maxmemoryBytes: undefined } : undefined;
-  }
+  const config = await readRedisConfig(redis, ['maxmemory-policy', 'maxmemory', ...PERSISTENCE_SETTINGS]);
+  if (config === undefined) return undefined;
+  if (config === 'refused') return { policy: 'unknown', maxmemoryBytes: undefined, persistence: 'unknown' };
+  const memory = Number(config.maxmemory);
+  return {
+    policy: config['maxmemory-policy'] ?? 'unknown',
+    maxmemoryBytes: Number.isFinite(memory) ? memory : undefined,
+    persistence: persistenceModeOf(config),
+  };
 }
 
 /**
@@ -44,8 +45,8 @@ export interface EvictionPolicyReporter {
 }
 
 /**
- * `api_cache_redis_maxmemory_policy{policy} 1` (an info metric) and
- * `api_cache_redis_maxmemory_bytes`; warns when views write-back shares a Redis that evicts
+ * `api_cache_redis_maxmemory_policy{policy} 1` (an info metric), `api_cache_redis_maxmemory_bytes`
+ * and `api_cache_redis_persistence{mode} 1`; warns when views write-back shares a Redis that evicts
  * keys without a TTL.
  */
 export function createEvictionPolicyReporter(options: {
@@ -66,6 +67,12 @@ export function createEvictionPolicyReporter(options: {
     help: 'The cache Redis maxmemory (0 = unlimited)',
     registers: [options.registry],
   });
+  const persistenceGauge = new Gauge({
+    name: 'api_cache_redis_persistence',
+    help: 'The cache Redis persistence mode as a label (value 1): none, rdb, aof-everysec, aof-always; unknown when CONFIG GET is refused',
+    labelNames: ['mode'] as const,
+    registers: [options.registry],
+  });
   const report = async (attempt = 1): Promise<EvictionPolicy | undefined> => {
     const found = await readEvictionPolicy(options.redis);
     if (found === undefined) {
@@ -75,7 +82,9 @@ export function createEvictionPolicyReporter(options: {
     policyGauge.reset();
     policyGauge.set({ policy: found.policy }, 1);
     if (found.maxmemoryBytes !== undefined) memoryGauge.set(found.maxmemoryBytes);
-    const at = { policy: found.policy, maxmemoryBytes: found.maxmemoryBytes };
+    persistenceGauge.reset();
+    persistenceGauge.set({ mode: found.persistence }, 1);
+    const at = { policy: found.policy, maxmemoryBytes: found.maxmemoryBytes, persistence: found.persistence };
     if (options.viewsWriteBack && evictsUnflushedCounters(found.policy)) {
       log.warn(
         at,

@@ -4,9 +4,10 @@ import { closeRedis, createRedisClient, type Redis } from '@sdl/redis';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { createClientPlugin } from '@sdl/server';
-import { createKafkaPublisher, type EventPublisher } from './kafka-publisher.js';
+import { createKafkaPublisher, type EventPublisher, type KafkaPublisherOptions } from './kafka-publisher.js';
 import { createOutboxMetrics, createOutboxRelay, type OutboxRelay } from './outbox-relay.js';
 import { createRelayLocks } from './relay-locks.js';
+import { reportLockPersistence } from './lock-persistence.js';
 import type { ShardListener } from '../db/shard-listener.js';
 
 // The channel 009_outbox_notify.sql notifies on each outbox insert.
@@ -68,6 +69,7 @@ export interface OutboxPluginOptions {
 export const outboxPlugin = fp<OutboxPluginOptions>(
   async (app: FastifyInstance, options) => {
     const log = options.logger.child({ component: 'outbox' });
+    reportLockPersistence(app.lockRedis, options.registry);
     const publisher = app.outboxPublisher;
     if (publisher === undefined) {
       log.info('no KAFKA_BROKERS: outbox relay disabled');
