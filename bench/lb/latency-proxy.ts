@@ -2,12 +2,18 @@
 // <targetPort> on 127.0.0.1, and holds every client -> upstream chunk for <delayMs> before writing it
 // (order kept: equal-delay timers fire FIFO), so each request reaching the upstream arrives delayMs late.
 // The upstream's answers pass through at once. Usage: node bench/lb/latency-proxy.ts <listen> <target> <delayMs>
-import { createConnection, createServer } from 'node:net';
+import { createConnection, createServer, type Server } from 'node:net';
 
-export function startLatencyProxy(listenPort: number, targetPort: number, delayMs: number): Promise<void> {
+/** Resolves to the listening server (close it to stop); `targetHost` defaults to 127.0.0.1. */
+export function startLatencyProxy(
+  listenPort: number,
+  targetPort: number,
+  delayMs: number,
+  targetHost = '127.0.0.1',
+): Promise<Server> {
   const server = createServer((client) => {
     client.setNoDelay(true);
-    const upstream = createConnection({ host: '127.0.0.1', port: targetPort });
+    const upstream = createConnection({ host: targetHost, port: targetPort });
     upstream.setNoDelay(true);
     let closed = false;
     const close = () => {
@@ -28,7 +34,7 @@ export function startLatencyProxy(listenPort: number, targetPort: number, delayM
     client.on('close', close);
     upstream.on('close', close);
   });
-  return new Promise((resolve) => server.listen(listenPort, '127.0.0.1', resolve));
+  return new Promise((resolve) => server.listen(listenPort, '127.0.0.1', () => resolve(server)));
 }
 
 if (process.argv[1] !== undefined && import.meta.url.endsWith(process.argv[1].split('/').pop() ?? '')) {
