@@ -5,16 +5,13 @@ import type { Redis } from '@sdl/redis';
 import { createApp, loadSheddingOf, optionalEtcdPlugin } from '@sdl/server';
 import type { FastifyInstance } from 'fastify';
 import { asAccount, type Account } from './domain/accounts/account.js';
-import { createAccountRepository } from './domain/accounts/account-repository.js';
 import { createAccountService } from './domain/accounts/account-service.js';
 import type { ApiConfig } from './config.js';
 import { createCacheMetrics, createEntityCache } from './cache/entity-cache.js';
 import { serveOpenApi } from './routes/openapi.js';
 import { asPost, postCacheId, type Post } from './domain/posts/post.js';
-import { createPostRepository } from './domain/posts/post-repository.js';
 import { createPostService } from './domain/posts/post-service.js';
 import { viewsFlusherPlugin } from './cache/write-back/views-flusher-plugin.js';
-import { createSubscriptionRepository } from './domain/subscriptions/subscription-repository.js';
 import { createSubscriptionService } from './domain/subscriptions/subscription-service.js';
 import { BillingLedgerRepository } from './domain/billing/billing-ledger.js';
 import { billingLedgerPlugin } from './domain/billing/billing-ledger-consumer.js';
@@ -33,6 +30,7 @@ import { billingRoutes } from './routes/billing.js';
 import { whoamiRoutes } from './routes/whoami.js';
 import { kvRoutes } from './routes/kv.js';
 import { createShardRouter } from './sharding/shard-router.js';
+import { createBloomRepositories } from './bloom-filter/bloom-repositories.js';
 import { gatewayTrustPlugin } from './tenancy/gateway-trust.js';
 import { accountOwnerGuardPlugin } from './tenancy/account-owner-guard.js';
 
@@ -179,12 +177,20 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
         registry,
       });
     }
+    // With BLOOM_FILTER=on each repository sits behind its entity's Bloom filter (src/bloom-filter/).
+    const repositories = createBloomRepositories({
+      shards: app.shards,
+      enabled: config.bloomFilter === 'on',
+      redis: app.cacheRedis,
+      logger,
+      registry,
+    });
     const accounts = createAccountService({
       router,
-      repository: createAccountRepository(app.shards),
+      repository: repositories.accounts,
       cache: accountCache,
     });
-    const postRepository = createPostRepository(app.shards);
+    const postRepository = repositories.posts;
     const posts = createPostService({ router, repository: postRepository, cache: postCache });
     const views = createViewCounter({
       mode: config.viewsMode,
@@ -197,7 +203,7 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
       registry,
     });
     await app.register(viewsFlusherPlugin, { views, intervalMs: config.viewsFlushMs, logger });
-    const subscriptions = createSubscriptionService(router, createSubscriptionRepository(app.shards));
+    const subscriptions = createSubscriptionService(router, repositories.subscriptions);
 
     // Who is calling, then (for every account-scoped route registered below) whether they own it.
     await app.register(gatewayTrustPlugin, { secret: config.gatewaySecret });

@@ -82,6 +82,16 @@ export const ApiConfigSchema = Type.Object({
   /** write-back: Redis counters flushed every VIEWS_FLUSH_MS; off: every increment is an UPDATE. */
   viewsMode: Type.Union([Type.Literal('write-back'), Type.Literal('off')], { default: 'write-back' }),
   viewsFlushMs: Type.Integer({ minimum: 10, default: 1000 }),
+  /**
+   * Bloom filter of existing ids per entity (accounts, posts, subscriptions) in the cache Redis,
+   * in front of the database: a read of an id it says is absent answers 404 without a query (see
+   * src/bloom-filter/). `on` fails open until it is built (`./lab bloom rebuild`) and while Redis is down.
+   */
+  bloomFilter: Type.Union([Type.Literal('off'), Type.Literal('on')], { default: 'off' }),
+  /** n: the ids each filter is sized for (m = -n ln p / (ln 2)^2 bits); used by the rebuild. */
+  bloomExpectedItems: Type.Integer({ minimum: 1, maximum: 100_000_000, default: 1_000_000 }),
+  /** p: the false-positive rate the filter is sized for at n ids (k = (m / n) ln 2 hashes). */
+  bloomFalsePositiveRate: Type.Number({ minimum: 0.000001, maximum: 0.5, default: 0.01 }),
 });
 
 export type ApiConfig = Static<typeof ApiConfigSchema>;
