@@ -1,6 +1,7 @@
 import type { ConfigIssue } from '@sdl/config';
 import { BaseConfigSchema, LoadSheddingConfigSchema } from '@sdl/server';
 import { Type, type Static } from '@sinclair/typebox';
+import { REPLACEMENT_POLICIES } from './cache/eviction/policy.js';
 
 const CommaList = (description: string, minItems = 0) =>
   Type.Array(Type.String({ minLength: 1 }), { default: [], minItems, description });
@@ -75,8 +76,23 @@ export const ApiConfigSchema = Type.Object({
   negativeCacheTtlS: Type.Integer({ minimum: 1, default: 5 }),
   /** Cross-node stampede lease after a miss (one database read cluster-wide); 0 disables it. */
   cacheFillLeaseMs: Type.Integer({ minimum: 0, maximum: 60_000, default: 500 }),
-  /** In-process L1 entries per entity (LRU) in front of Redis; 0 disables the L1. */
+  /**
+   * Stampede protection: `lease` (the fill lease above, after a miss), `xfetch` (no lease; a hot
+   * key is refreshed early, with a probability that grows as its expiry nears, see cache/xfetch.ts)
+   * or `none` (per-node single-flight only).
+   */
+  cacheStampede: Type.Union([Type.Literal('lease'), Type.Literal('xfetch'), Type.Literal('none')], {
+    default: 'lease',
+  }),
+  /** XFetch's beta: > 1 refreshes earlier, < 1 later. */
+  cacheXfetchBeta: Type.Number({ exclusiveMinimum: 0, maximum: 100, default: 1 }),
+  /** In-process L1 entries per entity in front of Redis; 0 disables the L1. */
   cacheL1Entries: Type.Integer({ minimum: 0, default: 0 }),
+  /** Which entry a full L1 drops (see cache/eviction/). */
+  cacheL1Policy: Type.Union(
+    REPLACEMENT_POLICIES.map((p) => Type.Literal(p)),
+    { default: 'lru' },
+  ),
   /** L1 entry lifetime: the staleness bound when invalidation events are late or lost. */
   cacheL1TtlMs: Type.Integer({ minimum: 1, default: 1000 }),
   /** write-back: Redis counters flushed every VIEWS_FLUSH_MS; off: every increment is an UPDATE. */

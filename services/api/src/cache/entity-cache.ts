@@ -4,13 +4,15 @@ import { Counter, type Registry } from '@sdl/metrics';
 import type { Redis } from '@sdl/redis';
 import { createL1Cache, type L1Cache } from './l1-cache.js';
 import { createFillLease, type FillLease } from './fill-lease.js';
+import type { ReplacementPolicyName } from './eviction/policy.js';
+import { readWithExpiry, refreshEarly, storeWithDelta } from './xfetch.js';
 
 /** How an entity uses the cache; `off` makes every read a bypass and skips every write. */
 export type CacheMode = 'write-through' | 'write-around' | 'off';
 
 /** What a cache read found: the value, a remembered absence, nothing, or no answer from Redis. */
 export type CacheLookup<T> =
-  | { readonly result: 'hit'; readonly value: T }
+  | { readonly result: 'hit'; readonly value: T; readonly refreshEarly?: boolean }
   | { readonly result: 'hit-missing' }
   | { readonly result: 'miss' }
   | { readonly result: 'bypass' };
@@ -24,6 +26,8 @@ export interface CacheMetrics {
   readonly fills: Counter<'entity' | 'outcome'>;
   readonly l1: Counter<'entity' | 'result'>;
   readonly l1Evictions: Counter<'entity' | 'source'>;
+  readonly l1Replaced: Counter<'entity' | 'policy'>;
+  readonly earlyRefreshes: Counter<'entity' | 'outcome'>;
 }
 
 export function createCacheMetrics(registry: Registry): CacheMetrics {
@@ -55,6 +59,16 @@ export function createCacheMetrics(registry: Registry): CacheMetrics {
       'source',
       'L1 entries dropped because the entity changed (source: write on this node, event from another)',
     ),
+    l1Replaced: counter(
+      'api_cache_l1_evictions_total',
+      'policy',
+      'L1 entries dropped to make room, by replacement policy (CACHE_L1_POLICY); expiries and invalidations not counted',
+    ),
+    earlyRefreshes: counter(
+      'api_cache_early_refresh_total',
+      'outcome',
+      'XFetch early refreshes of a hot key before its expiry (CACHE_STAMPEDE=xfetch; outcome: refreshed, failed)',
+    ),
   };
 }
 
@@ -78,8 +92,10 @@ export interface EntityCacheOptions<T> {
   readonly metrics: CacheMetrics;
   /** Cross-node fill lease TTL, ms (see stampede-lease.ts); 0 or absent: none. */
   readonly fillLeaseMs?: number;
+  /** XFetch early refresh of hot keys (see xfetch.ts): its beta; 0 or absent: off. */
+  readonly xfetchBeta?: number;
   /** In-process L1 in front of Redis; absent or 0 entries: none. */
-  readonly l1?: { readonly maxEntries: number; readonly ttlMs: number };
+  readonly l1?: { readonly maxEntries: number; readonly ttlMs: number; readonly policy?: ReplacementPolicyName };
   /** The request's `Server-Timing` (`api-cache`: L1 and Redis, not the database reads of a fill). */
   readonly timing?: TimingSink;
 }
@@ -120,7 +136,14 @@ export class EntityCache<T> {
     this.#log = options.logger.child({ component: 'cache', entity: options.entity });
     const leaseMs = options.fillLeaseMs ?? 0;
     this.#lease = this.#redis !== null && leaseMs > 0 ? createFillLease({ redis: this.#redis, leaseMs }) : undefined;
-    const l1 = options.mode === 'off' || options.l1 === undefined ? undefined : createL1Cache<Known<T>>(options.l1);
+    const l1 =
+      options.mode === 'off' || options.l1 === undefined
+        ? undefined
+        : createL1Cache<Known<T>>({
+            ...options.l1,
+            onEvict: () =>
+              options.metrics.l1Replaced.inc({ entity: options.entity, policy: options.l1?.policy ?? 'lru' }),
+          });
     this.#l1 = l1?.enabled === true ? l1 : undefined;
     // Every series at 0 from the start: a dashboard shows "no failures yet", not "no data".
     for (const op of DEGRADED_OPS) options.metrics.degraded.inc({ entity: options.entity, op }, 0);
@@ -190,11 +213,12 @@ export class EntityCache<T> {
 
   async #fill(id: string, load: () => Promise<T | undefined>): Promise<Filled<T>> {
     const loadAndStore = async (): Promise<Filled<T>> => {
+      const started = performance.now();
       const value = await load();
       // Without a lease a fill is stored unconditionally (the classic cache-aside race, see README).
       const { raw, ttl, known } = this.#encode(value);
       this.#l1?.set(id, known);
-      await this.#set(id, raw, ttl, 'populate');
+      await this.#set(id, raw, ttl, 'populate', performance.now() - started);
       return { value, cache: 'miss', readDatabase: true };
     };
     const lease = this.#lease;
@@ -217,6 +241,27 @@ export class EntityCache<T> {
     });
     this.#o.metrics.fills.inc({ entity: this.#o.entity, outcome });
     return result;
+  }
+
+  /**
+   * XFetch's early refresh of a hit that drew `refreshEarly`: reads the database and stores the
+   * value with its recompute time and a fresh TTL, unconditionally (like a fill without a lease:
+   * a write racing it may be overwritten by the older value until the TTL, see README).
+   */
+  async refresh(id: string, load: () => Promise<T | undefined>): Promise<T | undefined> {
+    const started = performance.now();
+    let value: T | undefined;
+    try {
+      value = await load();
+    } catch (err) {
+      this.#o.metrics.earlyRefreshes.inc({ entity: this.#o.entity, outcome: 'failed' });
+      throw err;
+    }
+    const { raw, ttl, known } = this.#encode(value);
+    this.#l1?.set(id, known);
+    await this.#set(id, raw, ttl, 'populate', performance.now() - started);
+    this.#o.metrics.earlyRefreshes.inc({ entity: this.#o.entity, outcome: 'refreshed' });
+    return value;
   }
 
   /** Drops the L1 entry only (another node changed the entity; Redis is already up to date). */
@@ -247,9 +292,15 @@ export class EntityCache<T> {
   /** Redis only; what it knows is copied to the L1 (an L1 hit never renews its own TTL). */
   async #lookup(id: string): Promise<CacheLookup<T>> {
     if (this.#redis === null) return { result: 'bypass' };
+    const beta = this.#o.xfetchBeta ?? 0;
     let raw: string | null;
+    let early = false;
     try {
-      raw = await this.#redis.get(this.key(id));
+      if (beta > 0) {
+        const read = await readWithExpiry(this.#redis, this.key(id));
+        raw = read.raw;
+        early = refreshEarly(read.deltaMs, beta, read.ttlLeftMs, Math.random);
+      } else raw = await this.#redis.get(this.key(id));
     } catch (err) {
       this.#degrade('get', err, id);
       return { result: 'bypass' };
@@ -258,7 +309,7 @@ export class EntityCache<T> {
     if (raw === null) return { result: 'miss' };
     const found = this.#decode(id, raw);
     if (found.result !== 'miss') this.#l1?.set(id, found);
-    return found;
+    return early && found.result === 'hit' ? { ...found, refreshEarly: true } : found;
   }
 
   #decode(id: string, raw: string): Known<T> | { readonly result: 'miss' } {
@@ -328,10 +379,12 @@ export class EntityCache<T> {
     }
   }
 
-  async #set(id: string, raw: string, ttl: number, op: DegradedOp): Promise<void> {
+  /** With XFetch on, the recompute time `deltaMs` is stored beside the value. */
+  async #set(id: string, raw: string, ttl: number, op: DegradedOp, deltaMs: number): Promise<void> {
     if (this.#redis === null) return;
     try {
-      await this.#redis.set(this.key(id), raw, 'EX', ttl);
+      if ((this.#o.xfetchBeta ?? 0) > 0) await storeWithDelta(this.#redis, this.key(id), raw, ttl, deltaMs);
+      else await this.#redis.set(this.key(id), raw, 'EX', ttl);
       this.#recovered();
     } catch (err) {
       this.#degrade(op, err, id);

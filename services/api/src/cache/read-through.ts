@@ -54,7 +54,17 @@ export async function readThrough<T>(
   routing?: ReadRouting,
 ): Promise<ReadThroughResult<T>> {
   const lookup = await cache.get(id);
-  if (lookup.result === 'hit') return { value: lookup.value, cache: 'hit' };
+  if (lookup.result === 'hit') {
+    // XFetch: this hit drew an early refresh; it is served now and the refresh runs behind it
+    // (one per key per node: a miss of the same key meanwhile joins it). A failed refresh is
+    // counted; the value already cached serves until its TTL.
+    if (lookup.refreshEarly === true) {
+      void flight
+        .do(`${id}|primary`, async () => ({ value: await cache.refresh(id, () => load(false)), from: undefined }))
+        .catch(() => undefined);
+    }
+    return { value: lookup.value, cache: 'hit' };
+  }
   if (lookup.result === 'hit-missing') return { value: undefined, cache: 'hit' };
   const target = lookup.result === 'bypass' && routing !== undefined ? routing.target : 'primary';
   const shared = await flight.do(`${id}|${target}`, async (): Promise<Loaded<T>> => {

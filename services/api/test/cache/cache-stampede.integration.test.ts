@@ -6,6 +6,7 @@ import { createAccountId } from '../../src/domain/ids.js';
 import { createShardRouter } from '../../src/sharding/shard-router.js';
 import { createFillLease } from '../../src/cache/fill-lease.js';
 import { EventBus } from '../support/event-bus.js';
+import { insertColdAccount } from '../support/cold-account.js';
 import { buildTestApp, dbReads, metricValue, type TestApp } from '../support/helpers.js';
 
 const NODES = 3;
@@ -75,16 +76,7 @@ describe('cache fill lease and L1 across three api nodes', () => {
   const stampede = (id: string) => Promise.all(Array.from({ length: REQUESTS }, (_, i) => get(i % NODES, id)));
 
   /** An account written straight to Postgres, so no node and no Redis has seen it: a cold key. */
-  async function coldAccount(name: string): Promise<string> {
-    const id = createAccountId();
-    await db!.query('INSERT INTO accounts (id, email, name, partition) VALUES ($1, $2, $3, $4)', [
-      id,
-      `${name}@example.com`,
-      name,
-      router.route(id).partition,
-    ]);
-    return id;
-  }
+  const coldAccount = (name: string) => insertColdAccount(db!, router, name);
 
   it('exposes the eviction policy of the cache Redis', async () => {
     await vi.waitFor(
