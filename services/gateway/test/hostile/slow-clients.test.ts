@@ -12,27 +12,34 @@ interface Slow {
   readonly closed: () => boolean;
 }
 
-/** A connection that sends `first` and then (if `trickle`) one more byte every 100 ms, at most 100 times. */
+/**
+ * A connection that sends `first` and then (if `trickle`) one more byte every 100 ms, at most 100
+ * times. The trickle starts once `first` is written: started earlier, on a loaded machine whose
+ * connect takes over 100 ms, an `a` went out before the request line (`aGET ...`), which the parser
+ * rightly refuses with a 400 instead of timing the request out.
+ */
 function slowClient(url: string, first: string, trickle = false): Slow {
   const { port } = new URL(url);
   const socket = connect({ host: '127.0.0.1', port: Number(port) });
   const chunks: Buffer[] = [];
   let closed = false;
   let sent = 0;
+  let timer: NodeJS.Timeout | undefined;
   socket.on('data', (c: Buffer) => chunks.push(c));
   socket.on('error', () => undefined);
-  const timer = setInterval(() => {
-    if (trickle && !socket.destroyed && sent < 100) {
-      socket.write('a');
-      sent += 1;
-    }
-  }, 100);
   socket.on('close', () => {
     closed = true;
     clearInterval(timer);
   });
   socket.once('connect', () => {
     if (first !== '') socket.write(first);
+    if (!trickle) return;
+    timer = setInterval(() => {
+      if (!socket.destroyed && sent < 100) {
+        socket.write('a');
+        sent += 1;
+      }
+    }, 100);
   });
   return { socket, received: () => Buffer.concat(chunks).toString('latin1'), closed: () => closed };
 }
