@@ -3,7 +3,9 @@ export { createClientErrorHandler } from './client-error.js';
 export {
   LoadSheddingConfigSchema,
   loadSheddingOf,
+  createLoadShedder,
   registerLoadShedding,
+  type LoadShedder,
   type LoadSheddingOptions,
   type Pressure,
 } from './load-shedding.js';

@@ -4,6 +4,13 @@ import { Counter, type Registry } from '@sdl/metrics';
 import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** The app's load shedder (for a listener beside it, like the lb's proxy); undefined when off. */
+    loadShedder: LoadShedder | undefined;
+  }
+}
+
 /** When a process sheds load; a threshold of 0 or absent is not checked. */
 export interface LoadSheddingOptions {
   /** Shed while the event loop delay (p99 over the last sample period) is above this, ms. */
@@ -37,21 +44,28 @@ export function loadSheddingOf(config: Static<typeof LoadSheddingConfigSchema>):
   };
 }
 
-// Probes and metrics stay answered: an orchestrator must see a shedding node, not a dead one.
-const ALWAYS = new Set(['/healthz', '/readyz', '/metrics']);
+/** Samples a process's pressure; one per process registry (it owns http_requests_shed_total). */
+export interface LoadShedder {
+  /**
+   * Undefined while every threshold holds; else counts one shed request and returns what to answer
+   * it with: `503 ERR_OVERLOADED`, retriable, with `Retry-After` and the pressure in `details`.
+   */
+  shed(): AppError | undefined;
+  /** Stops sampling. */
+  close(): void;
+}
 
 const isSet = (limit: number | undefined): limit is number => limit !== undefined && limit > 0;
 const over = (value: number, limit: number | undefined): boolean => isSet(limit) && value > limit;
 
 /**
- * Load shedding (what @fastify/under-pressure does, on Node's own event-loop histogram): pressure is
- * sampled every period, and while any threshold is exceeded every request but the probes gets a
- * fast `503 ERR_OVERLOADED` with `Retry-After` instead of queueing behind the saturated loop, counted
- * in `http_requests_shed_total{pressure}`. Nothing is registered when no threshold is set.
+ * What @fastify/under-pressure does, on Node's own event-loop histogram: pressure is sampled every
+ * period (default 250 ms), and while any threshold is exceeded `shed()` answers for the request.
+ * Undefined when no threshold is set.
  */
-export function registerLoadShedding(app: FastifyInstance, registry: Registry, options: LoadSheddingOptions): void {
+export function createLoadShedder(registry: Registry, options: LoadSheddingOptions): LoadShedder | undefined {
   const { maxEventLoopDelayMs, maxHeapUsedBytes, maxRssBytes } = options;
-  if (![maxEventLoopDelayMs, maxHeapUsedBytes, maxRssBytes].some(isSet)) return;
+  if (![maxEventLoopDelayMs, maxHeapUsedBytes, maxRssBytes].some(isSet)) return undefined;
   const intervalMs = options.sampleIntervalMs ?? 250;
   const histogram = monitorEventLoopDelay({ resolution: 10 });
   histogram.enable();
@@ -66,20 +80,43 @@ export function registerLoadShedding(app: FastifyInstance, registry: Registry, o
     else pressure = undefined;
   }, intervalMs);
   timer.unref();
-  app.addHook('onClose', async () => {
-    clearInterval(timer);
-    histogram.disable();
-  });
-  const shed = new Counter({
+  const counter = new Counter({
     name: 'http_requests_shed_total',
     help: 'Requests answered 503 ERR_OVERLOADED by load shedding, by the pressure that was over its threshold',
     labelNames: ['pressure'] as const,
     registers: [registry],
   });
-  const retryAfter = String(Math.max(1, Math.ceil(intervalMs / 1000)));
+  const headers = { 'retry-after': String(Math.max(1, Math.ceil(intervalMs / 1000))) };
+  return {
+    shed() {
+      if (pressure === undefined) return undefined;
+      counter.inc({ pressure });
+      return new AppError(CommonErrors.overloaded, { headers, details: { pressure } });
+    },
+    close() {
+      clearInterval(timer);
+      histogram.disable();
+    },
+  };
+}
+
+// Probes and metrics stay answered: an orchestrator must see a shedding node, not a dead one.
+const ALWAYS = new Set(['/healthz', '/readyz', '/metrics']);
+
+/**
+ * Load shedding on a fastify app: while the process is over a threshold (see createLoadShedder)
+ * every request but the probes and metrics gets a fast `503 ERR_OVERLOADED` with `Retry-After`
+ * instead of queueing behind the saturated loop, counted in `http_requests_shed_total{pressure}`.
+ * Nothing is registered when no threshold is set. The shedder is `app.loadShedder`.
+ */
+export function registerLoadShedding(app: FastifyInstance, registry: Registry, options: LoadSheddingOptions): void {
+  const shedder = createLoadShedder(registry, options);
+  app.decorate('loadShedder', shedder);
+  if (shedder === undefined) return;
+  app.addHook('onClose', async () => shedder.close());
   app.addHook('onRequest', async (req) => {
-    if (pressure === undefined || ALWAYS.has(req.routeOptions.url ?? '')) return;
-    shed.inc({ pressure });
-    throw new AppError(CommonErrors.overloaded, { headers: { 'retry-after': retryAfter }, details: { pressure } });
+    if (ALWAYS.has(req.routeOptions.url ?? '')) return;
+    const refusal = shedder.shed();
+    if (refusal !== undefined) throw refusal;
   });
 }

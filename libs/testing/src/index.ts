@@ -26,6 +26,7 @@ export {
   fetched,
   injected,
   observeShedding,
+  OVERLOADED,
   saturateEventLoop,
   type Answer,
   type Send,

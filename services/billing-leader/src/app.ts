@@ -1,7 +1,7 @@
 import type { Coordinator } from '@sdl/coord';
 import type { Logger } from '@sdl/logging';
 import type { Metrics } from '@sdl/metrics';
-import { createApp, etcdPlugin } from '@sdl/server';
+import { createApp, etcdPlugin, loadSheddingOf } from '@sdl/server';
 import type { FastifyInstance } from 'fastify';
 import type { BillingWork } from './billing/billing-work.js';
 import { setUpBilling } from './billing/billing-setup.js';
@@ -29,7 +29,7 @@ export interface BillingLeaderDeps {
  */
 export async function buildApp(deps: BillingLeaderDeps): Promise<FastifyInstance> {
   const { config, logger, metrics } = deps;
-  const app = createApp({ logger, metrics });
+  const app = createApp({ logger, metrics, loadShedding: loadSheddingOf(config) });
   await app.register(etcdPlugin, {
     endpoints: config.etcdEndpoints,
     logger,

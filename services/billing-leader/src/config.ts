@@ -1,10 +1,11 @@
 import type { ConfigIssue } from '@sdl/config';
-import { BaseConfigSchema } from '@sdl/server';
+import { BaseConfigSchema, LoadSheddingConfigSchema } from '@sdl/server';
 import { Type, type Static } from '@sinclair/typebox';
 
 /** Every setting of a billing-leader replica; each property is read from its UPPER_SNAKE env var. */
 export const BillingLeaderConfigSchema = Type.Object({
   ...BaseConfigSchema.properties,
+  ...LoadSheddingConfigSchema.properties,
   port: Type.Integer({ minimum: 1, maximum: 65535, default: 3003 }),
   etcdEndpoints: Type.Array(Type.String({ minLength: 1 }), { minItems: 1, description: 'etcd endpoints (comma list)' }),
   /** Replicas campaign in `/sdl/elections/<name>/`. */

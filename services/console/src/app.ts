@@ -1,7 +1,7 @@
 import type { Coordinator } from '@sdl/coord';
 import type { Logger } from '@sdl/logging';
 import type { Metrics } from '@sdl/metrics';
-import { createApp, optionalEtcdPlugin } from '@sdl/server';
+import { createApp, loadSheddingOf, optionalEtcdPlugin } from '@sdl/server';
 import type { FastifyInstance } from 'fastify';
 import { registerTokenCheck } from './auth/console-token.js';
 import type { ConsoleConfig } from './config.js';
@@ -35,7 +35,7 @@ export interface ConsoleDeps {
  */
 export async function buildApp(deps: ConsoleDeps): Promise<FastifyInstance> {
   const { config, logger, metrics } = deps;
-  const app = createApp({ logger, metrics, bodyLimit: 16 * 1024 });
+  const app = createApp({ logger, metrics, bodyLimit: 16 * 1024, loadShedding: loadSheddingOf(config) });
   registerTokenCheck(app, config.consoleToken);
 
   // Optional: without etcd the console still shows everything else (and says etcd is unreadable).

@@ -1,4 +1,4 @@
-import { BaseConfigSchema } from '@sdl/server';
+import { BaseConfigSchema, LoadSheddingConfigSchema } from '@sdl/server';
 import { Type, type Static } from '@sinclair/typebox';
 
 const Url = (defaultUrl: string, description: string) =>
@@ -6,6 +6,7 @@ const Url = (defaultUrl: string, description: string) =>
 
 export const ConsoleConfigSchema = Type.Object({
   ...BaseConfigSchema.properties,
+  ...LoadSheddingConfigSchema.properties,
   port: Type.Integer({ minimum: 1, maximum: 65535, default: 8090 }),
   /** The console's own token (compose: a secret read through CONSOLE_TOKEN_FILE); at least 16 characters. */
   consoleToken: Type.String({ minLength: 16 }),

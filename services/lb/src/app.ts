@@ -2,7 +2,7 @@ import type { AddressInfo } from 'node:net';
 import type { Coordinator } from '@sdl/coord';
 import type { Logger } from '@sdl/logging';
 import type { Metrics } from '@sdl/metrics';
-import { createApp, etcdPlugin } from '@sdl/server';
+import { createApp, etcdPlugin, loadSheddingOf } from '@sdl/server';
 import type { FastifyInstance } from 'fastify';
 import { createBalancer, type Balancer } from './balancer.js';
 import type { LbConfig } from './config.js';
@@ -48,7 +48,7 @@ export interface LbDeps {
  */
 export async function buildApp(deps: LbDeps): Promise<FastifyInstance> {
   const { config, logger, metrics } = deps;
-  const app = createApp({ logger, metrics });
+  const app = createApp({ logger, metrics, loadShedding: loadSheddingOf(config) });
   // Discovery's etcd client first: it closes after everything below has stopped using it.
   await app.register(etcdPlugin, { endpoints: config.etcdEndpoints, logger, client: deps.coordinator });
 
@@ -101,6 +101,7 @@ export async function buildApp(deps: LbDeps): Promise<FastifyInstance> {
       serverTiming: config.serverTiming,
       outliers,
       retryBudget: { percent: config.retryBudgetPercent, minConcurrent: config.retryBudgetMinConcurrent },
+      shedder: app.loadShedder,
     }),
     logger.child({ component: 'proxy' }),
   );

@@ -1,6 +1,6 @@
 import type { ConfigIssue } from '@sdl/config';
 import { createMaglev } from '@sdl/hashing';
-import { BaseConfigSchema } from '@sdl/server';
+import { BaseConfigSchema, LoadSheddingConfigSchema } from '@sdl/server';
 import { Type, type Static } from '@sinclair/typebox';
 import { parsePathRoutes, PATH_ROUTE_PATTERN } from './proxy/path-routes.js';
 import { DEFAULT_HASH_KEY, HASH_KEY_PATTERN } from './strategies/hash-key.js';
@@ -12,6 +12,7 @@ const ms = (defaultValue: number, minimum = 1) => Type.Integer({ minimum, defaul
 /** The lb's environment: every property is read from its UPPER_SNAKE variable (see README). */
 export const LbConfigSchema = Type.Object({
   ...BaseConfigSchema.properties,
+  ...LoadSheddingConfigSchema.properties,
   /** Admin port: /healthz, /readyz, /metrics, /admin/lb. */
   port: Type.Integer({ minimum: 1, maximum: 65535, default: 9901 }),
   /** The proxy's own port (0 picks a free one, for tests). */

@@ -1,7 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import type { Logger } from '@sdl/logging';
 import type { Metrics } from '@sdl/metrics';
-import { createApp } from '@sdl/server';
+import { createApp, loadSheddingOf } from '@sdl/server';
 import type { FastifyInstance } from 'fastify';
 import { buildAdminApp } from './admin/admin-app.js';
 import { Audit } from './audit/audit.js';
@@ -66,7 +66,7 @@ export async function buildApp(deps: PaymentsDeps): Promise<FastifyInstance> {
     ...(deps.random === undefined ? {} : { random: deps.random }),
   });
 
-  const app = createApp({ logger, metrics, bodyLimit: 64 * 1024 });
+  const app = createApp({ logger, metrics, bodyLimit: 64 * 1024, loadShedding: loadSheddingOf(config) });
   const admin = await buildAdminApp({ faults, logger, metrics });
   app.decorate('payments', {
     admin,

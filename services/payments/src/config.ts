@@ -1,10 +1,11 @@
-import { BaseConfigSchema } from '@sdl/server';
+import { BaseConfigSchema, LoadSheddingConfigSchema } from '@sdl/server';
 import { Type, type Static } from '@sinclair/typebox';
 
 const Rate = (description: string) => Type.Number({ minimum: 0, maximum: 1, default: 0, description });
 
 export const PaymentsConfigSchema = Type.Object({
   ...BaseConfigSchema.properties,
+  ...LoadSheddingConfigSchema.properties,
   port: Type.Integer({ minimum: 1, maximum: 65535, default: 3002 }),
   /** The admin listener (fault flags); never published, never behind the gateway. */
   adminPort: Type.Integer({ minimum: 0, maximum: 65535, default: 3012 }),

@@ -1,6 +1,6 @@
 import type { Logger } from '@sdl/logging';
 import type { Metrics } from '@sdl/metrics';
-import { createApp } from '@sdl/server';
+import { createApp, loadSheddingOf } from '@sdl/server';
 import type { FastifyInstance } from 'fastify';
 import type { Redis } from '@sdl/redis';
 import { createConcurrencyLimiter } from './algorithms/concurrency.js';
@@ -26,7 +26,7 @@ export interface RateLimiterDeps {
 /** The ratelimiter: `POST /v1/check` over rules and Redis-backed algorithms, with fail modes applied. */
 export async function buildApp(deps: RateLimiterDeps): Promise<FastifyInstance> {
   const { config, logger, metrics } = deps;
-  const app = createApp({ logger, metrics, bodyLimit: 16 * 1024 });
+  const app = createApp({ logger, metrics, bodyLimit: 16 * 1024, loadShedding: loadSheddingOf(config) });
 
   await app.register(redisPlugin, {
     url: config.redisUrl,

@@ -1,5 +1,5 @@
 import { FailModeSchema } from '@sdl/config';
-import { BaseConfigSchema } from '@sdl/server';
+import { BaseConfigSchema, LoadSheddingConfigSchema } from '@sdl/server';
 import { Type, type Static } from '@sinclair/typebox';
 import { ALGORITHM_NAMES } from './algorithms/rate-limit-algorithm.js';
 
@@ -27,6 +27,7 @@ export { type FailMode } from '@sdl/config';
 
 export const RateLimiterConfigSchema = Type.Object({
   ...BaseConfigSchema.properties,
+  ...LoadSheddingConfigSchema.properties,
   port: Type.Integer({ minimum: 1, maximum: 65535, default: 3001 }),
   redisUrl: Type.String({ minLength: 1, default: 'redis://127.0.0.1:6379' }),
   /** Bound on every Redis command: a slow Redis must not stall the gateway's request. */

@@ -1,7 +1,7 @@
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import { AppError, toProblem, type ErrorSpec } from '@sdl/errors';
 import type { Logger } from '@sdl/logging';
-import { chainServerTiming, requestIdFrom, SERVER_TIMING, timingEntry } from '@sdl/server';
+import { chainServerTiming, requestIdFrom, SERVER_TIMING, timingEntry, type LoadShedder } from '@sdl/server';
 import type { Balancer } from '../balancer.js';
 import { LbErrors } from '../errors.js';
 import { downstreamResponseHeaders, upstreamRequestHeaders } from './forward-headers.js';
@@ -26,6 +26,8 @@ export interface ProxyOptions {
   readonly outliers: OutlierDetector;
   /** Concurrent retries may be at most `percent` of concurrent requests, or `minConcurrent`. */
   readonly retryBudget: { readonly percent: number; readonly minConcurrent: number };
+  /** The admin app's load shedder (SHED_*): a saturated lb refuses at once instead of queueing. */
+  readonly shedder?: LoadShedder;
 }
 
 export type ProxyHandler = (req: IncomingMessage, res: ServerResponse) => void;
@@ -77,14 +79,16 @@ class Exchange implements PickContext {
 const HEALTH_BODY = '{"status":"ok"}';
 const NOTHING_TRIED: ReadonlySet<string> = new Set();
 
-function sendProblem(res: ServerResponse, spec: ErrorSpec, requestId: string): void {
+function sendProblem(res: ServerResponse, error: ErrorSpec | AppError, requestId: string): void {
   if (res.headersSent || res.destroyed) return void res.destroy();
-  const body = JSON.stringify(toProblem(new AppError(spec), requestId));
-  res.writeHead(spec.statusCode, {
+  const err = error instanceof AppError ? error : new AppError(error);
+  const body = JSON.stringify(toProblem(err, requestId));
+  res.writeHead(err.statusCode, {
     'content-type': 'application/problem+json',
     'content-length': Buffer.byteLength(body),
     'x-request-id': requestId,
-    ...(spec.statusCode === 503 ? { 'retry-after': '1' } : {}),
+    ...(err.statusCode === 503 ? { 'retry-after': '1' } : {}),
+    ...err.headers,
   });
   res.end(body);
 }
@@ -221,6 +225,13 @@ export function createProxyHandler(options: ProxyOptions): ProxyHandler {
     if (req.url === '/lb/healthz' && (req.method === 'GET' || req.method === 'HEAD')) {
       res.writeHead(200, { 'content-type': 'application/json', 'content-length': HEALTH_BODY.length });
       res.end(req.method === 'HEAD' ? undefined : HEALTH_BODY);
+      return;
+    }
+    const overloaded = options.shedder?.shed();
+    if (overloaded !== undefined) {
+      sendProblem(res, overloaded, requestIdFrom(req.headers['x-request-id']));
+      // The body is not wanted; reading it keeps the client's connection reusable.
+      if (!req.complete) req.resume();
       return;
     }
     handle(req, res).catch((err: unknown) => {
