@@ -6,11 +6,7 @@ import { execIn } from './support/lab.js';
 const shardMap = createShardMap(2);
 
 async function countOnShard(shard: number, sql: string): Promise<number> {
-  const out = await execIn(
-    `pg-${shard}-primary`,
-    ['env', 'PGPASSWORD=lab', 'psql', '-U', 'lab', '-d', 'lab', '-h', '127.0.0.1', '-tAc', sql],
-    30_000,
-  );
+  const out = await execIn(`pg-${shard}-primary`, ['psql', '-U', 'lab', '-d', 'lab', '-tAc', sql], 30_000);
   return Number(out.trim());
 }
 

@@ -9,26 +9,37 @@ import { labAsync } from './support/lab.js';
 const run = promisify(execFile);
 const SECRETS = fileURLToPath(new URL('../.lab/secrets/', import.meta.url));
 
-/** The secret values ./lab made: the gateway's shared secret and every API key's secret half. */
+/** The Postgres passwords ./lab made (the shard URLs the api and billing read carry the app's). */
+const PG_PASSWORDS = ['pg-superuser-password', 'pg-app-password', 'pg-replication-password'];
+
+const secretFile = (name: string): string => readFileSync(`${SECRETS}${name}`, 'utf8').trim();
+
+/** The secret values ./lab made: the gateway's shared secret, every API key's secret half, the Postgres passwords. */
 function secretValues(): string[] {
-  const gateway = readFileSync(`${SECRETS}gateway-secret`, 'utf8').trim();
-  const keys = readFileSync(`${SECRETS}api-keys`, 'utf8')
+  const keys = secretFile('api-keys')
     .split(',')
     .map((pair) => pair.slice(pair.indexOf(':') + 1).trim());
-  return [gateway, ...keys];
+  return [secretFile('gateway-secret'), ...keys, ...PG_PASSWORDS.map(secretFile)];
 }
 
 // Secrets are files (Compose secrets, read through *_FILE): after traffic that uses every one of
-// them, none appears in any container's environment, configuration (docker inspect) or log.
+// them, none appears in any container's environment, configuration (docker inspect) or log, the
+// Postgres containers' included (their entrypoint reads the passwords from files).
 describe('secrets as files', () => {
   it('are in no container log and no docker inspect output', async () => {
     const values = secretValues();
-    expect(values.length).toBeGreaterThanOrEqual(3);
+    expect(values.length).toBeGreaterThanOrEqual(6);
     expect(values[0]).toMatch(/^[0-9a-f]{64}$/);
-    // Traffic that uses them: an authenticated request (key and shared secret), a refused key, a 404.
+    for (const name of PG_PASSWORDS) expect(secretFile(name), name).toMatch(/^[0-9a-f]{48}$/);
+    // The shard URLs are built on the app's password (and so never sit in compose's environment).
+    expect(secretFile('shard-primaries')).toContain(`:${secretFile('pg-app-password')}@pg-0-primary:5432/`);
+    // Traffic that uses them: an authenticated request (key and shared secret), a refused key, a 404
+    // (its owner looked up on a shard, through the app role's password), an account written.
     expect((await call('GET', '/v1/whoami')).status).toBe(200);
     expect((await call('GET', '/v1/whoami', { key: `${DEMO_KEY}x` })).status).toBe(401);
     expect((await call('GET', '/v1/accounts/acc_01J0000000000000000000000Z')).status).toBe(404);
+    const created = await call('POST', '/v1/accounts', { body: { email: 'secrets@example.com', name: 'Secrets' } });
+    expect(created.status).toBe(201);
 
     const ids = (await labAsync(['compose', 'ps', '-a', '-q'])).trim().split('\n').filter(Boolean);
     expect(ids.length).toBeGreaterThanOrEqual(20);

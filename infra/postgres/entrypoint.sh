@@ -17,12 +17,27 @@
 #   PG_APP_USER / PG_APP_PASSWORD / PG_APP_DB                       (default lab / lab / lab)
 #   PG_REPLICATION_PASSWORD  password of role replicator            (default replicator)
 #   PGDATA                   (default /var/lib/postgresql/data)
+# Each password may come from a file instead (Compose or Kubernetes secrets, so that it is in no
+# environment, image or `docker inspect`): POSTGRES_PASSWORD_FILE, PG_APP_PASSWORD_FILE,
+# PG_REPLICATION_PASSWORD_FILE (one trailing newline dropped; setting both NAME and NAME_FILE is an error).
 set -Eeuo pipefail
 
 log() { printf '%s [sdl-entrypoint] %s\n' "$(date -u +'%Y-%m-%d %H:%M:%S UTC')" "$*" >&2; }
 die() { log "FATAL: $*"; exit 1; }
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+
+# NAME from the file NAME_FILE names, if set (read as root, before dropping to postgres).
+from_file() {
+  local name=$1 file_var="${1}_FILE"
+  [[ -n "${!file_var:-}" ]] || return 0
+  [[ -z "${!name:-}" ]] || die "set $name or $file_var, not both"
+  [[ -r "${!file_var}" ]] || die "$file_var: cannot read ${!file_var}"
+  printf -v "$name" '%s' "$(cat "${!file_var}")"
+  unset "$file_var"
+}
+for secret in POSTGRES_PASSWORD PG_APP_PASSWORD PG_REPLICATION_PASSWORD; do from_file "$secret"; done
+
 export PGDATA=${PGDATA:-/var/lib/postgresql/data}
 PG_ROLE=${PG_ROLE:-primary}
 PG_APP_USER=${PG_APP_USER:-lab}

@@ -14,7 +14,20 @@ type Container = {
   readinessProbe?: { httpGet?: { path: string; port: number } };
   livenessProbe?: { httpGet?: { path: string; port: number } };
 };
-type PodSpec = { containers: Container[]; volumes?: { name: string; secret?: { secretName: string } }[] };
+type SecretItems = { items?: { key: string; path: string }[] };
+type Volume = {
+  name: string;
+  secret?: { secretName: string } & SecretItems;
+  projected?: { sources: { secret?: { name: string } & SecretItems }[] };
+};
+type PodSpec = { containers: Container[]; volumes?: Volume[] };
+
+/** The Secret a volume maps `file` (a path inside it) from: a secret volume, or a projected one's source. */
+function secretOf(volume: Volume | undefined, file: string): string | undefined {
+  if (volume?.secret !== undefined) return volume.secret.secretName;
+  const source = volume?.projected?.sources.find((s) => s.secret?.items?.some((i) => i.path === file));
+  return source?.secret?.name;
+}
 
 /** Kubernetes-only variables, each from the downward API, with why compose has no such variable. */
 const K8S_ONLY_ENV: Record<string, string> = {
@@ -109,7 +122,7 @@ describe('the dev overlay holds docker-compose.yml', () => {
         const mount = container!.volumeMounts?.find((m) => path.startsWith(`${m.mountPath}/`));
         expect(mount, `${k}=${path}`).toBeDefined();
         const volume = spec!.volumes?.find((v) => v.name === mount!.name);
-        expect(volume?.secret?.secretName, k).toMatch(/^sdl-/);
+        expect(secretOf(volume, path.slice(mount!.mountPath.length + 1)), k).toMatch(/^sdl-/);
       }
     });
   });

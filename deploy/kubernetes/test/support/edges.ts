@@ -44,6 +44,17 @@ export function architectureEdges(components: Map<string, Component>): Edge[] {
       });
     }
   }
+  // 1b. The shard URLs carry a password, so they are Compose secrets ./lab writes: one URL per
+  // pg-N-primary (SHARD_PRIMARIES_FILE) or pg-N-replica (SHARD_REPLICAS_FILE) service, port 5432.
+  const shardFiles = { SHARD_PRIMARIES_FILE: /^pg-\d+-primary$/, SHARD_REPLICAS_FILE: /^pg-\d+-replica$/ };
+  for (const [name, svc] of Object.entries(compose)) {
+    for (const [key, pattern] of Object.entries(shardFiles)) {
+      if (composeEnv(svc)[key] === undefined) continue;
+      for (const host of names.filter((n) => pattern.test(n))) {
+        edges.push({ from: of(name), to: of(host), port: 5432, why: `${name} reads ${host}'s URL from ${key}` });
+      }
+    }
+  }
   // 2. Prometheus scrapes the targets of its configuration.
   const prom = parse(readFileSync(`${repoRoot}infra/prometheus/prometheus.yml`, 'utf8')) as {
     scrape_configs: { static_configs: { targets: string[] }[] }[];
