@@ -4,6 +4,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { request, type Agent } from 'node:http';
 import { chownSync, mkdtempSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -88,7 +89,7 @@ const LOCAL_REDIS_PORT = 18499;
  * The default: a container's published port goes through docker-proxy (a userland TCP relay),
  * which in compose (api -> Redis over the bridge) is not on the path and would bill every cache hit.
  */
-async function startLocalRedis(): Promise<string> {
+export async function startLocalRedis(): Promise<string> {
   const child = start('redis-server', [
     '--bind',
     '127.0.0.1',
@@ -315,6 +316,32 @@ export async function seed(pgUrl: string, accountCount: number, postsPerAccount 
   lines.push('COMMIT;', '');
   await psql(pgUrl, lines.join('\n'));
   return { accounts, posts };
+}
+
+export interface Answer {
+  readonly status: number;
+  /** The `x-cache` header (hit, miss, bypass). */
+  readonly cache: string;
+  readonly ms: number;
+}
+
+/** One GET on a keep-alive `agent`: status, `x-cache` and latency (the body is drained). */
+export function getAnswer(agent: Agent, url: string): Promise<Answer> {
+  const started = performance.now();
+  return new Promise((resolve, reject) => {
+    const req = request(url, { agent }, (res) => {
+      res.resume();
+      res.on('end', () =>
+        resolve({
+          status: res.statusCode ?? 0,
+          cache: String(res.headers['x-cache']),
+          ms: performance.now() - started,
+        }),
+      );
+    });
+    req.on('error', reject);
+    req.end();
+  });
 }
 
 /** Runs `fn(i)` for i in 0..count-1 with `concurrency` in flight (a closed loop). */

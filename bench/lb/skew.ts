@@ -3,6 +3,7 @@
 // CONCURRENCY arrivals, so the load-aware strategies see a realistic inflight count.
 // `npx tsc -b services/lb && node bench/lb/skew.ts [zipfS] [hosts]`.
 import { parseHashKey } from '../../services/lb/dist/strategies/hash-key.js';
+import { seededRandom } from '../cache/zipf.ts';
 import {
   createStrategy,
   DEFAULT_STRATEGY_OPTIONS,
@@ -15,18 +16,6 @@ const HOSTS = Number(process.argv[3] ?? 5);
 const DISTINCT_KEYS = 10_000;
 const REQUESTS = 200_000;
 const CONCURRENCY = 64;
-
-// Deterministic PRNG (mulberry32) so every strategy sees the same key sequence.
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const cdf: number[] = [];
 let norm = 0;
@@ -42,7 +31,8 @@ const zipfKey = (u: number): number => {
   }
   return lo;
 };
-const rand = mulberry32(42);
+// Deterministic PRNG (mulberry32) so every strategy sees the same key sequence.
+const rand = seededRandom(42);
 const sequence = Array.from({ length: REQUESTS }, () => `user-${zipfKey(rand())}`);
 
 interface SimHost extends Host {
