@@ -54,12 +54,26 @@ export async function startRedis(options: RedisOptions = {}): Promise<StartedRed
   };
 }
 
-/** One Postgres primary started by the project's own entrypoint (database lab, user lab). */
+/** The test Postgres's passwords (superuser postgres, app role lab, role replicator), in files as in compose. */
+const PG_PASSWORD_FILES = [
+  { variable: 'POSTGRES_PASSWORD_FILE', target: '/run/secrets/pg_superuser_password', content: 'postgres' },
+  { variable: 'PG_APP_PASSWORD_FILE', target: '/run/secrets/pg_app_password', content: 'lab' },
+  { variable: 'PG_REPLICATION_PASSWORD_FILE', target: '/run/secrets/pg_replication_password', content: 'replicator' },
+];
+
+/**
+ * One Postgres primary started by the project's own entrypoint (database lab, user lab), its
+ * passwords given as files (`*_FILE`), as compose gives its secrets.
+ */
 export async function startPostgres(): Promise<Started> {
   const container = await new GenericContainer(labImages().postgres)
     .withEntrypoint(['bash', '/infra/postgres/entrypoint.sh'])
     .withBindMounts([{ source: postgresEntrypoint, target: '/infra/postgres', mode: 'ro' }])
-    .withEnvironment({ PG_ROLE: 'primary', POSTGRES_PASSWORD: 'postgres', PG_REPLICATION_PASSWORD: 'replicator' })
+    .withCopyContentToContainer(PG_PASSWORD_FILES.map(({ target, content }) => ({ target, content: `${content}\n` })))
+    .withEnvironment({
+      PG_ROLE: 'primary',
+      ...Object.fromEntries(PG_PASSWORD_FILES.map(({ variable, target }) => [variable, target])),
+    })
     .withExposedPorts(5432)
     .withWaitStrategy(Wait.forSuccessfulCommand('pg_isready -h 127.0.0.1 -U postgres'))
     .start();
