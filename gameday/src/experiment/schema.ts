@@ -5,6 +5,8 @@ import { CHAOS_VERBS } from '@sdl/compose';
 export const OPERATIONS = [
   'account.create',
   'account.read',
+  /** A read of the tenant's first account: one hot key for every request (a stampede after a cache flush). */
+  'account.read.hot',
   'post.create',
   'post.read',
   'view',
@@ -60,6 +62,8 @@ export const INVARIANTS = [
   'cluster-healthy-after',
   'billing-exactly-once',
   'outbox-no-loss',
+  'rate-limit-held',
+  'stampede-bounded',
 ] as const;
 export type InvariantName = (typeof INVARIANTS)[number];
 
@@ -100,13 +104,28 @@ export const LoadSchema = Type.Object(
     timeoutMs: Type.Integer({ minimum: 1, default: 15_000 }),
     /** Accounts (and a post each) made per key before the run, for the reads to find. */
     seedAccounts: Type.Integer({ minimum: 1, default: 20 }),
+    /**
+     * A second open-model stream beside the mix, on one API key and a cheap route, at its own rate:
+     * a key pushed past its limit while the mix's tenants go on. Its answers are not in the SLO
+     * classes; the rate-limit-held oracle judges them (admitted per window, 429 for the rest).
+     */
+    spike: Type.Optional(
+      Type.Object(
+        {
+          key: Type.String({ minLength: 1 }),
+          rate: Type.Number({ exclusiveMinimum: 0, description: 'requests/s, constant over the run' }),
+          path: Type.String({ pattern: '^/', default: '/v1/whoami' }),
+        },
+        { additionalProperties: false },
+      ),
+    ),
   },
   { additionalProperties: false },
 );
 export type Load = Static<typeof LoadSchema>;
 
 /** The lab's own knobs a step or `--set` can turn. */
-export const KNOB_PATTERN = '^(lb\\.strategy|payments\\.[A-Za-z]+|billing\\.[A-Za-z]+)$';
+export const KNOB_PATTERN = '^(lb\\.strategy|payments\\.[A-Za-z]+|billing\\.[A-Za-z]+|cache\\.flush)$';
 
 const DockerStepSchema = Type.Object(
   {
@@ -123,7 +142,7 @@ const KnobStepSchema = Type.Object(
   {
     at: Type.Number({ minimum: 0 }),
     action: Type.Literal('knob'),
-    /** `lb.strategy`, `payments.FLAG` (the provider's fault flags), `billing.FIELD` (src/faults/knobs.ts). */
+    /** `lb.strategy`, `payments.FLAG` (the provider's fault flags), `billing.FIELD`, `cache.flush` (src/faults/lab-executor.ts). */
     knob: Type.String({ pattern: KNOB_PATTERN }),
     value: Type.Union([Type.String(), Type.Number(), Type.Boolean(), Type.Null()]),
   },

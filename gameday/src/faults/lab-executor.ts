@@ -1,4 +1,4 @@
-import { chaos, inside, isRunning } from '@sdl/compose';
+import { chaos, execIn, inside, isRunning } from '@sdl/compose';
 import type { Rollback } from '../experiment/schema.js';
 import type { Executor } from './timeline.js';
 
@@ -12,7 +12,8 @@ async function expectOk(res: { status: number; text: string }, what: string): Pr
  * Steps against the compose cluster: Docker verbs through @sdl/compose (the docker CLI on the
  * container compose labelled), and the lab's knobs through each service's admin port from inside
  * its container: `lb.strategy` (null = back to the strategy found first), `payments.FLAG` (the
- * provider's fault flags; null = all reset), `billing.FIELD` (every running replica; null = reset).
+ * provider's fault flags; null = all reset), `billing.FIELD` (every running replica; null = reset),
+ * `cache.flush` (FLUSHALL on the cache Redis: every key cold at once; null = nothing).
  */
 export function createLabExecutor(): Executor {
   let firstStrategy: string | undefined;
@@ -40,6 +41,9 @@ export function createLabExecutor(): Executor {
             : await inside(replica, 3003, 'PUT', '/admin/billing', { [field]: value });
         await expectOk(res, `${name} on ${replica}`);
       }
+    } else if (name === 'cache.flush') {
+      // Every entry of the cache Redis gone at once (the reset, value null, has nothing to undo).
+      if (value !== null) await execIn('redis-cache', ['redis-cli', 'FLUSHALL']);
     } else throw new Error(`unknown knob '${name}'`);
   }
   return {

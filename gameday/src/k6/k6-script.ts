@@ -32,11 +32,29 @@ export function scenarioOf(experiment: Experiment): Record<string, unknown> {
   return { executor: 'ramping-arrival-rate', startRate: rate.from, stages, ...base };
 }
 
+/** The scenarios: `gameday` (the mix), and `spike` (load.spike: one key at its own constant rate). */
+export function scenariosOf(experiment: Experiment): Record<string, unknown> {
+  const { spike, durationS, timeoutMs } = experiment.load;
+  if (spike === undefined) return { gameday: scenarioOf(experiment) };
+  const vus = Math.max(1, Math.ceil(spike.rate));
+  // k6 takes whole iterations per time unit: per minute keeps a rate below 1/s.
+  const perMinute = Math.max(1, Math.round(spike.rate * 60));
+  const stream = { executor: 'constant-arrival-rate', rate: perMinute, timeUnit: '1m', duration: `${durationS}s` };
+  const limits = { preAllocatedVUs: vus, maxVUs: 4 * vus, gracefulStop: `${Math.ceil(timeoutMs / 1000)}s` };
+  return { gameday: scenarioOf(experiment), spike: { ...stream, ...limits, exec: 'spike' } };
+}
+
 const json = (value: unknown) => JSON.stringify(value, null, 2);
 
 /** tests/load/NAME.js: the experiment's workload and hypothesis as a k6 script (faults not included). */
 export function k6Script(name: string, experiment: Experiment): string {
   const { load } = experiment;
+  const spike =
+    load.spike === undefined
+      ? ''
+      : `// The spike stream: not in the thresholds (k6 has no per-window admission check; the game day judges it).
+export const spike = () => workload.spike(${JSON.stringify(load.spike.key)}, ${JSON.stringify(load.spike.path)});
+`;
   const faults = experiment.method.map(
     (s) =>
       `//   at ${s.at} s: ${s.action === 'knob' ? `knob ${s.knob}=${String(s.value)}` : `${s.action} ${s.service}${s.network ? ` ${s.network}` : ''}`}`,
@@ -59,11 +77,11 @@ const workload = createWorkload({
 });
 
 export const options = {
-  scenarios: { gameday: ${json(scenarioOf(experiment))} },
+  scenarios: ${json(scenariosOf(experiment))},
   thresholds: ${json(thresholdsOf(experiment))},
 };
 
 export const setup = () => workload.setup();
 export default (tenants) => workload.iteration(tenants);
-`;
+${spike}`;
 }

@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Load } from '../experiment/schema.js';
 import { arrivalTimes } from './arrival.js';
 import type { Client } from './http-client.js';
-import { RunStats } from './stats.js';
+import { RunStats, type Outcome } from './stats.js';
 import type { Workload } from './workload.js';
 
 /** What a finished load run saw. */
@@ -13,6 +13,18 @@ export interface LoadResult {
   readonly endedAt: number;
   /** Requests due but not planned because their tenant had nothing to act on yet (e.g. no account left to subscribe). */
   readonly skipped: number;
+  /** Every answer of the spike stream (load.spike), in send order. */
+  readonly spike: readonly SpikeAnswer[];
+}
+
+/** One request of the spike stream: when it left and ended (ms since the epoch) and how it ended. */
+export interface SpikeAnswer {
+  readonly sentAt: number;
+  readonly endedAt: number;
+  readonly status: number;
+  readonly outcome: Outcome;
+  /** The answer's `RateLimit-Policy` header (`name;q=LIMIT;w=WINDOW_S`), when it had one. */
+  readonly policy?: string;
 }
 
 /** A running open-model load: live counters for the progress line, and its end. */
@@ -58,17 +70,33 @@ export function startLoad(load: Load, workload: Workload, client: Client, signal
     void p.finally(() => pending.delete(p));
   }
 
+  const spike: SpikeAnswer[] = [];
+  function fireSpike(): void {
+    const { key, path } = load.spike!;
+    const sentAt = Date.now();
+    const p = client.send({ operation: 'account.read', routeClass: 'read', key, method: 'GET', path }).then((sent) => {
+      spike.push({ sentAt, endedAt: Date.now(), status: sent.status, outcome: sent.outcome, policy: sent.policy });
+    });
+    pending.add(p);
+    void p.finally(() => pending.delete(p));
+  }
+
   const aborted = (): boolean => signal?.aborted === true;
-  async function run(): Promise<LoadResult> {
-    for (const dueMs of arrivalTimes(load.rate, load.durationS)) {
+  async function stream(rate: Load['rate'], send: (dueMs: number) => void): Promise<void> {
+    for (const dueMs of arrivalTimes(rate, load.durationS)) {
       if (aborted()) break;
       const wait = t0 + dueMs - performance.now();
       if (wait >= 1) await sleep(wait, undefined, { signal }).catch(() => undefined);
       if (aborted()) break;
-      fire(dueMs);
+      send(dueMs);
     }
+  }
+  async function run(): Promise<LoadResult> {
+    const spikeRate = load.spike === undefined ? undefined : { constant: load.spike.rate };
+    await Promise.all([stream(load.rate, fire), spikeRate === undefined ? undefined : stream(spikeRate, fireSpike)]);
     await Promise.all(pending);
-    return { stats, startedAt, endedAt: Date.now(), skipped };
+    spike.sort((a, b) => a.sentAt - b.sentAt);
+    return { stats, startedAt, endedAt: Date.now(), skipped, spike };
   }
 
   return { stats, startedAt, inFlight: () => inFlight, done: run() };

@@ -7,6 +7,8 @@ export interface Sent {
   readonly outcome: Outcome;
   readonly status: number;
   readonly answer?: Record<string, unknown>;
+  /** The `RateLimit-Policy` header, when the gateway sent one. */
+  readonly policy?: string;
 }
 
 /** Sends planned requests to one origin through an undici Pool; `close()` ends it. */
@@ -49,9 +51,12 @@ export function createClient(origin: string, options: { connections: number; tim
         } catch {
           // not JSON (a proxy's HTML page): the status names it
         }
-        if (res.statusCode >= 200 && res.statusCode < 300) return { outcome: 'ok', status: res.statusCode, answer };
+        const header = res.headers['ratelimit-policy'];
+        const policy = typeof header === 'string' ? { policy: header } : {};
+        if (res.statusCode >= 200 && res.statusCode < 300)
+          return { outcome: 'ok', status: res.statusCode, answer, ...policy };
         const code = typeof answer?.code === 'string' ? ` ${answer.code}` : '';
-        return { outcome: `${res.statusCode}${code}`, status: res.statusCode, answer };
+        return { outcome: `${res.statusCode}${code}`, status: res.statusCode, answer, ...policy };
       } catch (err) {
         return { outcome: failureOf(err), status: 0 };
       }

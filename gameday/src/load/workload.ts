@@ -103,6 +103,10 @@ export class Workload {
         const id = pick(tenant.accounts);
         return id === undefined ? undefined : read(`/v1/accounts/${id}`);
       }
+      case 'account.read.hot': {
+        const id = tenant.accounts[0];
+        return id === undefined ? undefined : read(`/v1/accounts/${id}`);
+      }
       case 'post.read': {
         const post = pick(tenant.posts);
         return post === undefined ? undefined : read(`/v1/accounts/${post.accountId}/posts/${post.id}`);

@@ -10,6 +10,8 @@ import { clusterHealthyAfter } from '../oracles/cluster-healthy.js';
 import { noAcknowledgedWriteLost } from '../oracles/acknowledged-writes.js';
 import type { OracleResult } from '../oracles/oracle.js';
 import { outboxPublished } from '../oracles/outbox-published.js';
+import { rateLimitHeld } from '../oracles/rate-limit-held.js';
+import { accountReads, stampedeBounded } from '../oracles/stampede-bounded.js';
 import { faultIntervals, judgeSlo } from '../report/judge.js';
 import type { RunReport } from '../report/model.js';
 
@@ -39,6 +41,8 @@ export async function runOnce(experiment: Experiment, options: RunOnceOptions): 
   const settingSteps: Rollback[] = options.settings.map((s) => ({ action: 'knob', knob: s.knob, value: s.value }));
   const resets: Rollback[] = options.settings.map((s) => ({ action: 'knob', knob: s.knob, value: null }));
   const before: StepRecord[] = [];
+  const wanted = new Set(experiment.hypothesis.invariants);
+  let readsBefore = 0;
   let couldNotRun: string | undefined;
   let run: LoadRun | undefined;
   let steps: StepRecord[] = [];
@@ -48,6 +52,7 @@ export async function runOnce(experiment: Experiment, options: RunOnceOptions): 
       before.push({ step, phase: 'method', dueMs: 0, firedMs: 0, endedMs: 0 });
     }
     await seed(workload, client, load.keys, load.seedAccounts);
+    if (wanted.has('stampede-bounded')) readsBefore = (await accountReads()).reads;
     run = startLoad(load, workload, client, options.signal);
     const ticker = setInterval(() => options.onTick?.(run!), 1000);
     const timeline = runTimeline({
@@ -70,8 +75,14 @@ export async function runOnce(experiment: Experiment, options: RunOnceOptions): 
     for (const reset of resets) await options.executor.run(reset).catch(() => undefined);
   }
   const invariants: OracleResult[] = [];
-  const wanted = new Set(experiment.hypothesis.invariants);
   if (run !== undefined) {
+    // Before the other oracles: their read-backs would count as account reads.
+    if (wanted.has('stampede-bounded')) {
+      const after = await accountReads();
+      const flushes = steps.filter((r) => r.phase === 'method' && 'knob' in r.step && r.step.knob === 'cache.flush');
+      invariants.push(stampedeBounded(readsBefore, after.reads, after.nodes, flushes.length));
+    }
+    if (wanted.has('rate-limit-held')) invariants.push(rateLimitHeld((await run.done).spike));
     const healthy = await clusterHealthyAfter(experiment.hypothesis.healthyWithinS);
     if (wanted.has('cluster-healthy-after')) invariants.push(healthy);
     if (wanted.has('no-acknowledged-write-lost'))

@@ -64,6 +64,8 @@ export function createWorkload({ baseUrl, keys, mix, seedAccounts, timeout }) {
       }
       case 'account.read':
         return void send('GET', key, `/v1/accounts/${pick(tenant.accounts)}`, undefined, 'read');
+      case 'account.read.hot':
+        return void send('GET', key, `/v1/accounts/${tenant.accounts[0]}`, undefined, 'read');
       case 'post.create': {
         const body = { title: 'k6', body: 'k6 post' };
         return void send('POST', key, `/v1/accounts/${pick(tenant.accounts)}/posts`, body, 'write');
@@ -83,5 +85,10 @@ export function createWorkload({ baseUrl, keys, mix, seedAccounts, timeout }) {
     }
   }
 
-  return { setup, iteration };
+  /** The spike stream (load.spike): one key on one cheap route, answers tagged `spike`, judged apart. */
+  function spike(key, path) {
+    http.get(baseUrl + path, { headers: { 'x-api-key': key }, timeout, tags: { class: 'spike', name: `GET ${path}` } });
+  }
+
+  return { setup, iteration, spike };
 }
