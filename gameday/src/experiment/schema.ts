@@ -125,7 +125,8 @@ export const LoadSchema = Type.Object(
 export type Load = Static<typeof LoadSchema>;
 
 /** The lab's own knobs a step or `--set` can turn. */
-export const KNOB_PATTERN = '^(lb\\.strategy|payments\\.[A-Za-z]+|billing\\.[A-Za-z]+|cache\\.flush)$';
+export const KNOB_PATTERN =
+  '^(lb\\.strategy|payments\\.[A-Za-z]+|billing\\.[A-Za-z]+|cache\\.flush|limiter\\.failMode)$';
 
 const DockerStepSchema = Type.Object(
   {
@@ -142,7 +143,7 @@ const KnobStepSchema = Type.Object(
   {
     at: Type.Number({ minimum: 0 }),
     action: Type.Literal('knob'),
-    /** `lb.strategy`, `payments.FLAG` (the provider's fault flags), `billing.FIELD`, `cache.flush` (src/faults/lab-executor.ts). */
+    /** `lb.strategy`, `payments.FLAG` (the provider's fault flags), `billing.FIELD`, `cache.flush`, `limiter.failMode` (src/faults/lab-executor.ts). */
     knob: Type.String({ pattern: KNOB_PATTERN }),
     value: Type.Union([Type.String(), Type.Number(), Type.Boolean(), Type.Null()]),
   },

@@ -13,7 +13,8 @@ async function expectOk(res: { status: number; text: string }, what: string): Pr
  * container compose labelled), and the lab's knobs through each service's admin port from inside
  * its container: `lb.strategy` (null = back to the strategy found first), `payments.FLAG` (the
  * provider's fault flags; null = all reset), `billing.FIELD` (every running replica; null = reset),
- * `cache.flush` (FLUSHALL on the cache Redis: every key cold at once; null = nothing).
+ * `cache.flush` (FLUSHALL on the cache Redis: every key cold at once; null = nothing),
+ * `limiter.failMode` (open|closed while the limiter's Redis fails; null = back to FAIL_MODE).
  */
 export function createLabExecutor(): Executor {
   let firstStrategy: string | undefined;
@@ -41,6 +42,8 @@ export function createLabExecutor(): Executor {
             : await inside(replica, 3003, 'PUT', '/admin/billing', { [field]: value });
         await expectOk(res, `${name} on ${replica}`);
       }
+    } else if (name === 'limiter.failMode') {
+      await expectOk(await inside('ratelimiter', 3001, 'PUT', '/admin/fail-mode', { failMode: value }), name);
     } else if (name === 'cache.flush') {
       // Every entry of the cache Redis gone at once (the reset, value null, has nothing to undo).
       if (value !== null) await execIn('redis-cache', ['redis-cli', 'FLUSHALL']);

@@ -9,6 +9,7 @@ import type { RateLimiterConfig } from './config.js';
 import { createLimiter } from './limiter.js';
 import { createRateLimiterMetrics } from './metrics.js';
 import { redisPlugin } from './algorithms/redis-plugin.js';
+import { adminRoute, createFailModeSwitch } from './routes/admin-route.js';
 import { checkRoute } from './routes/check-route.js';
 import { rulesFromLimits } from './rules/rule-set.js';
 import { createRulesSource } from './rules/rules-source.js';
@@ -52,14 +53,16 @@ export async function buildApp(deps: RateLimiterDeps): Promise<FastifyInstance> 
     rules = () => source.current();
   }
 
+  const failMode = createFailModeSwitch(config.failMode);
   const limiter = createLimiter({
     algorithms: createAlgorithms(app.redis),
     concurrency: createConcurrencyLimiter(app.redis),
     rules,
-    failMode: config.failMode,
+    failMode: () => failMode.current(),
     metrics: rlMetrics,
     logger,
   });
   await app.register(checkRoute, { limiter });
+  await app.register(adminRoute, { failMode });
   return app;
 }

@@ -49,7 +49,8 @@ export interface LimiterOptions {
   readonly concurrency: ConcurrencyLimiter;
   /** The rules in force, read on every check so a reload applies at once. */
   readonly rules: () => RuleSet;
-  readonly failMode: FailMode;
+  /** What a rule without its own `failMode` does when Redis fails; a function is read on every check (run-time switch). */
+  readonly failMode: FailMode | (() => FailMode);
   readonly metrics: RateLimiterMetrics;
   readonly logger: Logger;
 }
@@ -65,11 +66,13 @@ const FAILURE_RESET_MS = 1000;
 export function createLimiter(options: LimiterOptions): Limiter {
   const { algorithms, metrics } = options;
   const log = options.logger.child({ component: 'limiter' });
+  const defaultFailMode = (): FailMode =>
+    typeof options.failMode === 'function' ? options.failMode() : options.failMode;
 
   async function run(rule: Rule, descriptors: Descriptors, cost: number, partial = false): Promise<CheckAnswer> {
     if (rule.algorithm === 'concurrency') throw new TypeError('a concurrency rule has no rate algorithm');
     const algorithm = algorithms[rule.algorithm];
-    const failMode = rule.failMode ?? options.failMode;
+    const failMode = rule.failMode ?? defaultFailMode();
     const base = { limit: rule.limit, rule: rule.name, windowMs: rule.windowMs, unitCost: rule.cost };
     const check = async (c: number): Promise<CheckAnswer> => {
       const stopTimer = metrics.redisDuration.startTimer({ algorithm: algorithm.name });
@@ -111,7 +114,7 @@ export function createLimiter(options: LimiterOptions): Limiter {
     rule: Rule,
     descriptors: Descriptors,
   ): Promise<{ rule: Rule; lease?: Lease; denied?: CheckAnswer }> {
-    const failMode = rule.failMode ?? options.failMode;
+    const failMode = rule.failMode ?? defaultFailMode();
     try {
       const d = await options.concurrency.acquire(rule.keyOf(descriptors), rule.limit, rule.windowMs);
       if (d.lease !== undefined) return { rule, lease: d.lease };

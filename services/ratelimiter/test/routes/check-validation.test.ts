@@ -90,6 +90,24 @@ describe('POST /v1/check validation and fail modes without Redis', () => {
     });
   });
 
+  it('switches the fail mode at run time (PUT /admin/fail-mode), and back to FAIL_MODE with null', async () => {
+    const admin = (failMode: unknown) => open.inject({ method: 'PUT', url: '/admin/fail-mode', payload: { failMode } });
+    const demo = { descriptors: { client: 'demo' } };
+    expect((await admin('closed')).json()).toEqual({ failMode: 'closed', configured: 'open' });
+    expect((await check(open, demo)).body).toMatchObject({ allowed: false, failMode: 'closed', granted: 0 });
+    expect((await open.inject({ method: 'GET', url: '/admin/fail-mode' })).json()).toMatchObject({
+      failMode: 'closed',
+    });
+    expect((await admin(null)).json()).toEqual({ failMode: 'open', configured: 'open' });
+    expect((await check(open, demo)).body).toMatchObject({ allowed: true, failMode: 'open' });
+    for (const bad of ['sideways', 1, undefined]) {
+      const res = await admin(bad);
+      expect(res.statusCode).toBe(400);
+      expect(res.json()).toMatchObject({ code: 'ERR_VALIDATION' });
+    }
+    expect((await check(open, demo)).body).toMatchObject({ allowed: true, failMode: 'open' });
+  });
+
   it('counts failures in metrics and reports not ready', async () => {
     await check(closed, { descriptors: { client: 'demo' } });
     const metrics = (await closed.inject({ method: 'GET', url: '/metrics' })).body;
