@@ -1,6 +1,6 @@
 import { createLogger } from '@sdl/logging';
-import { startRedis, type RedisPersistence, type StartedRedis } from '@sdl/testing';
-import { afterAll, describe, expect, it, vi } from 'vitest';
+import { startAll, startRedis, type RedisPersistence, type StartedRedis } from '@sdl/testing';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { closeRedis, createRedisClient, readPersistenceMode, type Redis } from '../src/index.js';
 
 const logger = createLogger({ name: 'persistence-test', level: 'silent' });
@@ -54,18 +54,22 @@ async function awaitSnapshot(redis: Redis): Promise<void> {
 // here too; the second it may lose is a machine crash's (bench/redis/persistence.ts measures both modes).
 // The four modes run side by side (each its own container) to keep the file short.
 describe('Redis persistence modes, crashed by SIGKILL and restarted', () => {
-  const started: StartedRedis[] = [];
+  const modes: RedisPersistence[] = ['none', 'rdb', 'aof-everysec', 'aof-always'];
+  let servers: StartedRedis[] = [];
   const clients: Redis[] = [];
+  // Started before the tests (a hook's time limit, not a test's: four containers on two cores).
+  beforeAll(async () => {
+    servers = await startAll(...modes.map((persistence) => () => startRedis({ persistence })));
+  });
   afterAll(async () => {
     await Promise.all(clients.map((c) => closeRedis(c)));
-    await Promise.all(started.map((s) => s.stop().catch(() => undefined)));
+    await Promise.all(servers.map((s) => s.stop().catch(() => undefined)));
   });
 
-  it.concurrent.each<RedisPersistence>(['none', 'rdb', 'aof-everysec', 'aof-always'])(
+  it.concurrent.each(modes)(
     '%s keeps what it promises of the acknowledged writes',
     async (mode) => {
-      const server = await startRedis({ persistence: mode });
-      started.push(server);
+      const server = servers[modes.indexOf(mode)]!;
       const before = await connect(server);
       clients.push(before);
       expect(await readPersistenceMode(before)).toBe(mode);
@@ -86,5 +90,6 @@ describe('Redis persistence modes, crashed by SIGKILL and restarted', () => {
       if (mode === 'rdb') expect(kept).toBeGreaterThanOrEqual(BEFORE_SNAPSHOT);
       if (mode === 'aof-always') expect(kept).toBe(acked);
     },
+    120_000,
   );
 });

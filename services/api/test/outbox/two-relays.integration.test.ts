@@ -16,6 +16,8 @@ describe('two outbox relays on one shard at the same time (no relay lock)', () =
   beforeAll(async () => {
     server = await startPostgres();
     db = new pg.Pool({ connectionString: server.url, max: 1 });
+    // Postgres stops at the end while this idle connection may still be open.
+    db.on('error', () => undefined);
     for (const nodeId of ['api-a', 'api-b']) {
       const publisher = new FakePublisher();
       // Small batches and a short poll: both relays keep claiming while the rows come in.
@@ -32,19 +34,25 @@ describe('two outbox relays on one shard at the same time (no relay lock)', () =
     await server?.stop();
   });
 
+  const create = (node: TestApp, email: string) =>
+    node.app.inject({ method: 'POST', url: '/v1/accounts', payload: { email, name: 'overlap' } });
+
   it('publishes every event exactly once', async () => {
-    await Promise.all(
-      Array.from({ length: 60 }, async (_, i) => {
-        const res = await nodes[i % 2]!.app.inject({
-          method: 'POST',
-          url: '/v1/accounts',
-          payload: { email: `overlap-${i}@example.com`, name: 'overlap' },
-        });
-        expect(res.statusCode).toBe(201);
-      }),
-    );
+    // Both nodes migrate the same shard at start; one may retry (503 meanwhile): wait until each writes.
+    for (const [n, node] of nodes.entries()) {
+      let i = 0;
+      await vi.waitFor(async () => expect((await create(node, `warm-${n}-${i++}@example.com`)).statusCode).toBe(201), {
+        timeout: 30_000,
+        interval: 200,
+      });
+    }
+    // One write per node at a time (a burst would only measure the pool's limits on a busy machine).
+    for (let i = 0; i < 30; i++) {
+      for (const res of await Promise.all(nodes.map((n, k) => create(n, `overlap-${i}-${k}@example.com`))))
+        expect(res.statusCode, res.body).toBe(201);
+    }
     const { rows } = await db!.query<{ event_id: string }>('SELECT event_id FROM outbox');
-    expect(rows).toHaveLength(60);
+    expect(rows.length).toBeGreaterThanOrEqual(62);
     const published = () => nodes.flatMap((n) => n.publisher.sent.map((e) => e.headers?.['event-id']));
     await vi.waitFor(() => expect(published().length).toBeGreaterThanOrEqual(rows.length), { timeout: 20_000 });
     expect(new Set(published()).size).toBe(published().length);
