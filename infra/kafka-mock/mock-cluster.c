@@ -13,8 +13,9 @@
  * so broker n listens on every interface at a fixed port and advertises <container-ip>:<port>.
  *
  * Environment:
- *   KAFKA_TOPICS           comma list name:partitions (default accounts.events:4,subscriptions.events:4,
- *                          billing.events:4); replication factor is the broker count
+ *   KAFKA_TOPICS           comma list name:partitions (default accounts.events:4,posts.events:4,
+ *                          subscriptions.events:4,billing.events:4; libs/events/src/topics.ts is
+ *                          the list); replication factor is the broker count
  *   KAFKA_MOCK_BROKERS     number of brokers (default 3)
  *   KAFKA_MOCK_BASE_PORT   first listener port (default 9092)
  *   KAFKA_ADVERTISED_HOST  IPv4 address or resolvable name to advertise (default: this host's name,
@@ -231,7 +232,8 @@ static int env_int(const char *name, int def, int min, int max) {
 
 static void create_topics(rd_kafka_mock_cluster_t *mc, int replication_factor) {
         const char *env = getenv("KAFKA_TOPICS");
-        char *list      = strdup(env && *env ? env : "accounts.events:4,subscriptions.events:4,billing.events:4");
+        char *list      = strdup(env && *env ? env
+                                             : "accounts.events:4,posts.events:4,subscriptions.events:4,billing.events:4");
         char *save      = NULL;
 
         for (char *tok = strtok_r(list, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {

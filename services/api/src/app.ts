@@ -101,6 +101,8 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
     await app.register(kafkaPublisherPlugin, {
       brokers: config.kafkaBrokers,
       clientId: `api-${config.nodeId}`,
+      acks: config.kafkaAcks === 'all' ? 'all' : config.kafkaAcks === '1' ? 1 : 0,
+      idempotent: config.kafkaIdempotent,
       logger,
       client: deps.publisher,
     });

@@ -49,6 +49,10 @@ export const ApiConfigSchema = Type.Object({
   redisTimeoutMs: Type.Integer({ minimum: 1, default: 100 }),
   cacheTtlS: Type.Integer({ minimum: 1, default: 300 }),
   kafkaBrokers: CommaList('Kafka bootstrap brokers; empty disables the outbox relay'),
+  /** The outbox relay's producer acks: `0` (none), `1` (the leader), `all` (every in-sync replica). */
+  kafkaAcks: Type.Union([Type.Literal('0'), Type.Literal('1'), Type.Literal('all')], { default: 'all' }),
+  /** Idempotent producer (needs KAFKA_ACKS=all); a broker that refuses it (the mock) is logged, not fatal. */
+  kafkaIdempotent: Type.Boolean({ default: false }),
   /** With OUTBOX_NOTIFY the relay is woken on each commit and this poll is only a safety net. */
   outboxPollMs: Type.Integer({ minimum: 10, default: 5000 }),
   /** LISTEN/NOTIFY wakes the relay (false: it finds new rows by polling alone; set OUTBOX_POLL_MS=250). */
@@ -127,6 +131,9 @@ export function checkApiConfig(config: ApiConfig): ConfigIssue[] {
     ['QUORUM_R', config.quorumR],
   ] as const) {
     if (value !== undefined && value > n) issues.push({ key, message: `at most N = ${n} (the REDIS_LOCK_URLS)` });
+  }
+  if (config.kafkaIdempotent && config.kafkaAcks !== 'all') {
+    issues.push({ key: 'KAFKA_IDEMPOTENT', message: `needs KAFKA_ACKS=all (is ${config.kafkaAcks})` });
   }
   return issues;
 }

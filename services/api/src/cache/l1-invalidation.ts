@@ -64,6 +64,7 @@ function l1Subscriber(options: CacheInvalidationOptions): EventSubscriber {
     topics: options.topics,
     fromBeginning: false,
     logger: options.logger,
+    registry: options.registry,
   });
 }
 

@@ -1,5 +1,6 @@
-import { createEventConsumer, type IncomingEvent } from '@sdl/events';
+import { createEventConsumer, type Assignment, type Delivery, type IncomingEvent } from '@sdl/events';
 import type { Logger } from '@sdl/logging';
+import { Gauge, type Registry } from '@sdl/metrics';
 import { retry } from '@sdl/retry';
 import type { FastifyInstance } from 'fastify';
 
@@ -14,12 +15,38 @@ export interface KafkaSubscriberOptions {
   readonly topics: readonly string[];
   /** Where a group without committed offsets starts. */
   readonly fromBeginning: boolean;
+  /** Commit order (default at-least-once: offsets commit after `onEvent` resolves). */
+  readonly delivery?: Exclude<Delivery, 'effectively-once'>;
   readonly logger: Logger;
+  /** Where `api_kafka_assigned_partitions{group,topic}` goes: this member's share of the group. */
+  readonly registry?: Registry;
+}
+
+const ASSIGNED = 'api_kafka_assigned_partitions';
+
+/** The gauge of partitions this node's member holds, per group and topic (one per registry). */
+export function assignedPartitionsGauge(registry: Registry): Gauge<'group' | 'topic'> {
+  const existing = registry.getSingleMetric(ASSIGNED) as Gauge<'group' | 'topic'> | undefined;
+  return (
+    existing ??
+    new Gauge({
+      name: ASSIGNED,
+      help: "Partitions this node's consumer-group member holds (a rebalance moves them; broadcast groups hold all)",
+      labelNames: ['group', 'topic'] as const,
+      registers: [registry],
+    })
+  );
 }
 
 /** A Kafka consumer-group member as an EventSubscriber (offsets commit after `onEvent` resolves). */
 export function kafkaSubscriber(options: KafkaSubscriberOptions): EventSubscriber {
-  return async (onEvent) => createEventConsumer({ ...options, onEvent });
+  const gauge = options.registry === undefined ? undefined : assignedPartitionsGauge(options.registry);
+  const onAssignment = (assignment: Assignment) => {
+    for (const topic of options.topics) {
+      gauge?.set({ group: options.groupId, topic }, assignment[topic]?.length ?? 0);
+    }
+  };
+  return async (onEvent) => createEventConsumer({ ...options, onEvent, onAssignment });
 }
 
 export interface BackgroundSubscriptionOptions {

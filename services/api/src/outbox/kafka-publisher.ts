@@ -1,11 +1,11 @@
-import { createEventProducer, type EventProducer, type OutgoingEvent } from '@sdl/events';
+import { createEventProducer, type Acks, type EventProducer, type OutgoingEvent } from '@sdl/events';
 import type { Logger } from '@sdl/logging';
 
 /** Where the outbox relay sends events; Kafka in production, any stand-in in unit tests. */
 export interface EventPublisher {
   /** Resolves once connected; rejects when the broker cannot be reached yet (retry later). */
   connect(): Promise<void>;
-  /** Resolves once the broker acknowledged every event (acks = all). */
+  /** Resolves once the broker acknowledged every event (as KAFKA_ACKS asks). */
   publish(topic: string, events: readonly OutgoingEvent[]): Promise<void>;
   close(): Promise<void>;
 }
@@ -14,6 +14,10 @@ export interface KafkaPublisherOptions {
   readonly brokers: readonly string[];
   readonly clientId: string;
   readonly logger: Logger;
+  /** KAFKA_ACKS (default all). */
+  readonly acks?: Acks;
+  /** KAFKA_IDEMPOTENT (default false); a broker that refuses it is logged at error level, not fatal. */
+  readonly idempotent?: boolean;
 }
 
 /**
@@ -55,11 +59,7 @@ export class KafkaPublisher implements EventPublisher {
 
   #connected(): Promise<EventProducer> {
     if (this.#closed) return Promise.reject(new Error('publisher is closed'));
-    this.#producer ??= createEventProducer({
-      brokers: this.#options.brokers,
-      clientId: this.#options.clientId,
-      logger: this.#options.logger,
-    }).then(
+    this.#producer ??= createEventProducer(this.#options).then(
       (producer) => {
         this.#ready = producer;
         return producer;

@@ -4,7 +4,7 @@ import { closeRedis, createRedisClient, type Redis } from '@sdl/redis';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { createClientPlugin } from '@sdl/server';
-import { createKafkaPublisher, type EventPublisher } from './kafka-publisher.js';
+import { createKafkaPublisher, type EventPublisher, type KafkaPublisherOptions } from './kafka-publisher.js';
 import { createOutboxMetrics, createOutboxRelay, type OutboxRelay } from './outbox-relay.js';
 import { createRelayLocks } from './relay-locks.js';
 import { reportLockPersistence } from './lock-persistence.js';
@@ -26,7 +26,7 @@ declare module 'fastify' {
 export const kafkaPublisherPlugin = createClientPlugin({
   name: 'kafka-publisher',
   decorate: 'outboxPublisher',
-  create: (options: { readonly brokers: readonly string[]; readonly clientId: string; readonly logger: Logger }) =>
+  create: (options: KafkaPublisherOptions) =>
     options.brokers.length === 0 ? undefined : createKafkaPublisher(options),
   close: (publisher) => publisher.close(),
 });

@@ -93,6 +93,7 @@ export const billingLedgerPlugin = fp<BillingLedgerPluginOptions>(
           topics: [options.topic],
           fromBeginning: true,
           logger: options.logger,
+          registry: options.registry,
         }),
       onEvent: createBillingLedgerHandler({ router: options.router, ledger: options.ledger, logger: log, events }),
       log,
