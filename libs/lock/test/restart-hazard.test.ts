@@ -4,7 +4,8 @@ import { createRedlock, type Lock } from '../src/index.js';
 import { codeOf, logger, startRedisTrio, type RedisTrio } from './helpers.js';
 
 const RESOURCE = 'relay:0';
-const TTL_MS = 60_000;
+// Long enough to outlast a restart on a loaded machine: the first holder must still be valid at the end.
+const TTL_MS = 300_000;
 
 // The Redlock hazard of a lock server that forgets (Kleppmann's "How to do distributed locking";
 // antirez's answer: fsync every write, or delay the restart by one TTL). Client A holds the lock on
@@ -26,7 +27,7 @@ describe('a Redlock voter restarted while a lock is held', () => {
   afterAll(() => Promise.all([...trios.values()].map((t) => t.stop())));
 
   const redlock = (clients: Parameters<typeof createRedlock>[0]['clients']) =>
-    createRedlock({ clients, instanceTimeoutMs: 2000, logger });
+    createRedlock({ clients, instanceTimeoutMs: 5000, logger });
 
   it.concurrent.each<[RedisPersistence, string]>([
     ['none', 'votes again: a second client holds the lock while the first still does'],
@@ -35,7 +36,7 @@ describe('a Redlock voter restarted while a lock is held', () => {
     'with persistence %s it %s',
     async (mode) => {
       const trio = trios.get(mode)!;
-      const a = await trio.connect(2000);
+      const a = await trio.connect(5000);
       // Redis 3 was out of A's reach when it locked (here: a stale entry of another client).
       await a[2]!.set(RESOURCE, 'someone-else', 'PX', TTL_MS);
       const first = await redlock(a).acquire(RESOURCE, TTL_MS, { retryCount: 0 });
@@ -43,7 +44,7 @@ describe('a Redlock voter restarted while a lock is held', () => {
       await a[2]!.del(RESOURCE);
 
       await trio.servers[1]!.crashRestart();
-      const b = await trio.connect(2000);
+      const b = await trio.connect(5000);
       let second: Lock | undefined;
       const code = await codeOf(
         redlock(b)
