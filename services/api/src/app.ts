@@ -83,6 +83,7 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
       maxReplicaLagMs: config.maxReplicaLagMs,
       maxReplicaLagBytes: config.maxReplicaLagBytes,
       tokenlessReads: config.tokenlessReads,
+      partitionMode: config.partitionMode,
       logger,
       registry,
       poolMax: config.pgPoolMax,

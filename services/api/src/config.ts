@@ -40,6 +40,13 @@ export const ApiConfigSchema = Type.Object({
   tokenlessReads: Type.Union([Type.Literal('primary'), Type.Literal('replica')], { default: 'primary' }),
   /** A read without a token uses the replica only while its lag is within both bounds. */
   maxReplicaLagMs: Type.Integer({ minimum: 0, default: 1000 }),
+  /**
+   * CAP under a partition, when a shard's primary is unreachable: `consistency` answers 503 to a
+   * read the replica cannot prove fresh; `availability` serves the replica's copy with `x-stale: true`.
+   */
+  partitionMode: Type.Union([Type.Literal('consistency'), Type.Literal('availability')], {
+    default: 'consistency',
+  }),
   maxReplicaLagBytes: Type.Integer({ minimum: 0, default: 16_777_216 }),
   pgPoolMax: Type.Integer({ minimum: 1, default: 10 }),
   pgConnectTimeoutMs: Type.Integer({ minimum: 1, default: 2000 }),

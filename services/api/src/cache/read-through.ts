@@ -1,3 +1,5 @@
+import { AppError } from '@sdl/errors';
+import { ApiErrors } from '../errors.js';
 import type { CacheResult, EntityCache } from './entity-cache.js';
 import type { ReadFrom, ReadScopes } from '../replication/read-scope.js';
 import type { ShardRoute } from '../sharding/shard-router.js';
@@ -34,6 +36,8 @@ export interface Loaded<T> {
 export interface ReadRouting {
   readonly target: string;
   readonly scopes: ReadScopes;
+  /** PARTITION_MODE=availability: a read the primary cannot answer may be served by the replica, stale. */
+  readonly staleOk?: boolean;
 }
 
 /**
@@ -67,16 +71,24 @@ export async function readThrough<T>(
   }
   if (lookup.result === 'hit-missing') return { value: undefined, cache: 'hit' };
   const target = lookup.result === 'bypass' && routing !== undefined ? routing.target : 'primary';
-  const shared = await flight.do(`${id}|${target}`, async (): Promise<Loaded<T>> => {
-    if (lookup.result === 'bypass')
-      return { value: await load(target !== 'primary'), from: routing?.scopes.current()?.from };
-    const filled = await cache.fill(id, () => load(false));
-    return {
-      value: filled.value,
-      from: filled.readDatabase ? routing?.scopes.current()?.from : undefined,
-      cache: filled.cache,
-    };
-  });
+  const shared = await flight
+    .do(`${id}|${target}`, async (): Promise<Loaded<T>> => {
+      if (lookup.result === 'bypass')
+        return { value: await load(target !== 'primary'), from: routing?.scopes.current()?.from };
+      const filled = await cache.fill(id, () => load(false));
+      return {
+        value: filled.value,
+        from: filled.readDatabase ? routing?.scopes.current()?.from : undefined,
+        cache: filled.cache,
+      };
+    })
+    .catch(async (err: unknown): Promise<Loaded<T>> => {
+      // Availability first (PARTITION_MODE): the primary could not be reached; the replica's copy
+      // is served (ShardPools labels it `replica-stale`: `x-stale: true`) and never stored in the cache.
+      if (routing?.staleOk !== true || !(err instanceof AppError && err.code === ApiErrors.shardUnavailable.code))
+        throw err;
+      return flight.do(`${id}|stale`, async () => ({ value: await load(true), from: routing.scopes.current()?.from }));
+    });
   if (shared.from !== undefined) routing?.scopes.noteRead(shared.from);
   // A bypassing reader that joined a miss's flight still reports its own bypass.
   return { value: shared.value, cache: lookup.result === 'bypass' ? 'bypass' : (shared.cache ?? lookup.result) };

@@ -21,6 +21,8 @@ export interface PostgresPluginOptions {
   readonly maxReplicaLagMs: number;
   readonly maxReplicaLagBytes: number;
   readonly tokenlessReads: 'primary' | 'replica';
+  /** PARTITION_MODE: what a read does when the primary is unreachable (see ShardPools). */
+  readonly partitionMode?: 'consistency' | 'availability';
   readonly logger: Logger;
   readonly registry: Registry;
   readonly poolMax: number;
@@ -52,6 +54,7 @@ export const postgresPlugin = fp<PostgresPluginOptions>(
       maxReplicaLagMs: options.maxReplicaLagMs,
       maxReplicaLagBytes: options.maxReplicaLagBytes,
       tokenlessReplicaReads: options.tokenlessReads === 'replica',
+      partitionMode: options.partitionMode,
       timing: app.serverTiming,
     });
     const replicas = new Gauge({
@@ -108,7 +111,8 @@ export const postgresPlugin = fp<PostgresPluginOptions>(
       const scope = scopes.get(req);
       if (scope === undefined) return;
       if (scope.writes.size > 0) void reply.header('x-read-token', formatReadToken(scope.writes));
-      if (scope.from !== undefined) void reply.header('x-read-from', scope.from);
+      if (scope.from === 'replica-stale') void reply.header('x-read-from', 'replica').header('x-stale', 'true');
+      else if (scope.from !== undefined) void reply.header('x-read-from', scope.from);
     });
     for (let shard = 0; shard < shards.count; shard++) {
       app.readiness.add(`shard-${shard}`, () => shards.ping(shard));

@@ -30,6 +30,11 @@ export interface ShardPoolsOptions {
   readonly maxReplicaLagBytes: number;
   /** Reads without a token may use a replica within the lag bounds (otherwise: the primary). */
   readonly tokenlessReplicaReads: boolean;
+  /**
+   * CAP under a partition: with the primary unreachable, `consistency` refuses a read the replica
+   * cannot prove fresh (503); `availability` serves the replica's copy, labelled stale.
+   */
+  readonly partitionMode?: 'consistency' | 'availability';
   /** The request's `Server-Timing` (`api-db`: pool wait and queries). */
   readonly timing?: TimingSink;
 }
@@ -54,12 +59,14 @@ export class ShardPools {
   readonly #urls: readonly string[];
   /** The request's read tokens, write LSNs and read placement (see ReadScopes). */
   readonly scopes = new ReadScopes();
+  readonly partitionMode: 'consistency' | 'availability';
 
   constructor(options: ShardPoolsOptions) {
     const log = options.logger.child({ component: 'shard-pools' });
     this.#log = log;
     this.#timing = options.timing;
     this.#urls = options.urls;
+    this.partitionMode = options.partitionMode ?? 'consistency';
     const makePool = (url: string, shard: number, role: string): pg.Pool =>
       createShardPool({
         url,
@@ -178,9 +185,19 @@ export class ShardPools {
         this.#replicas.markDown(shard, err);
       }
     }
-    const value = await this.withClient(shard, op, fn);
-    this.#noteRead(shard, 'primary');
-    return value;
+    try {
+      const value = await this.withClient(shard, op, fn);
+      this.#noteRead(shard, 'primary');
+      return value;
+    } catch (err) {
+      // Availability first: the primary is unreachable, the replica answers with what it has.
+      const unreachable = err instanceof AppError && isShardUnavailable(err.cause);
+      if (!replicaOk || !unreachable || this.partitionMode !== 'availability') throw err;
+      if (replica === undefined || !this.#migrated.has(shard)) throw err;
+      const value = await this.#run(replica, shard, `${op}_replica`, fn);
+      this.#noteRead(shard, 'replica-stale');
+      return value;
+    }
   }
 
   #noteRead(shard: number, from: ReadFrom): void {

@@ -1,7 +1,10 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 
-/** Where a read was served: `x-read-from`. */
-export type ReadFrom = 'primary' | 'replica';
+/**
+ * Where a read was served: `x-read-from`. `replica-stale`: the replica, without proof that it is
+ * fresh enough, because the primary was unreachable and PARTITION_MODE=availability (`x-stale: true`).
+ */
+export type ReadFrom = 'primary' | 'replica' | 'replica-stale';
 
 /**
  * What one request knows about read consistency: the write LSNs the client presented
@@ -73,9 +76,13 @@ export class ReadScopes {
     if (writes !== undefined && (writes.get(shard) ?? -1n) < lsn) writes.set(shard, lsn);
   }
 
-  /** `primary` wins: one primary read means the answer was not (only) from a replica. */
+  /**
+   * `replica-stale` wins (one unproven read makes the whole answer possibly stale), then `primary`
+   * (one primary read means the answer was not only from a replica).
+   */
   noteRead(from: ReadFrom): void {
     const scope = this.current();
-    if (scope !== undefined && scope.from !== 'primary') scope.from = from;
+    if (scope === undefined || scope.from === 'replica-stale') return;
+    if (from === 'replica-stale' || scope.from !== 'primary') scope.from = from;
   }
 }

@@ -86,7 +86,8 @@ export class PostRepository {
 
   /** Where a read of this route may go now (see ShardPools.readTarget). */
   readRouting(route: ShardRoute): ReadRouting {
-    return { target: this.#shards.readTarget(route.shard), scopes: this.#shards.scopes };
+    const staleOk = this.#shards.partitionMode === 'availability';
+    return { target: this.#shards.readTarget(route.shard), scopes: this.#shards.scopes, staleOk };
   }
 
   /** `replicaOk`: the shard's replica may answer (when it has replayed the request's token). */
