@@ -17,6 +17,8 @@
 #   PG_APP_USER / PG_APP_PASSWORD / PG_APP_DB                       (default lab / lab / lab)
 #   PG_REPLICATION_PASSWORD  password of role replicator            (default replicator)
 #   PGDATA                   (default /var/lib/postgresql/data)
+#   PG_SYNC_REPLICATION      off | remote_write | on | remote_apply (default off: asynchronous)
+#   PG_SYNC_STANDBY_NAMES    the standby a synchronous commit waits for (default *); see sync-replication.sh
 # Each password may come from a file instead (Compose or Kubernetes secrets, so that it is in no
 # environment, image or `docker inspect`): POSTGRES_PASSWORD_FILE, PG_APP_PASSWORD_FILE,
 # PG_REPLICATION_PASSWORD_FILE (one trailing newline dropped; setting both NAME and NAME_FILE is an error).
@@ -206,6 +208,9 @@ case "$PG_ROLE" in
     ;;
   *) die "PG_ROLE must be primary or replica (got '$PG_ROLE')" ;;
 esac
+
+# Synchronous or asynchronous replication, from PG_SYNC_REPLICATION (a replica always writes off).
+bash "$HERE/sync-replication.sh" --boot
 
 unset PGPASSWORD POSTGRES_PASSWORD PG_APP_PASSWORD PG_REPLICATION_PASSWORD
 cd "$PGDATA"

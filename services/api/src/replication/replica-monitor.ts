@@ -38,6 +38,18 @@ interface ReplicaState {
 
 const MAX_SAMPLES = 64;
 
+/** PG_SYNC_REPLICATION's modes (infra/postgres/sync-replication.sh): what a commit on the primary waits for. */
+export const SYNC_REPLICATION_MODES = ['off', 'remote_write', 'on', 'remote_apply'] as const;
+export type SyncReplicationMode = (typeof SYNC_REPLICATION_MODES)[number];
+
+/** The mode a primary's settings amount to: no standby named, or a local-only commit, is asynchronous. */
+export function syncReplicationMode(standbyNames: string, synchronousCommit: string): SyncReplicationMode {
+  if (standbyNames.trim() === '') return 'off';
+  return (SYNC_REPLICATION_MODES as readonly string[]).includes(synchronousCommit)
+    ? (synchronousCommit as SyncReplicationMode)
+    : 'off';
+}
+
 /**
  * Tracks each replica's replay position and lag with one cheap probe per period (never a query
  * per read), and answers "may this read use the replica?". A replica that fails a probe or a read
@@ -50,6 +62,7 @@ export class ReplicaMonitor {
   readonly #lagSeconds: Gauge<'shard'>;
   readonly #lagBytes: Gauge<'shard'>;
   readonly #up: Gauge<'shard'>;
+  readonly #syncMode: Gauge<'shard' | 'mode'>;
   #timer: NodeJS.Timeout | undefined;
   #probing: Promise<void> | undefined;
   #closed = false;
@@ -68,6 +81,12 @@ export class ReplicaMonitor {
     );
     this.#lagBytes = gauge('api_replica_lag_bytes', 'Replica replay lag in WAL bytes behind the primary');
     this.#up = gauge('api_replica_up', '1 while the replica answers its probe as a hot standby');
+    this.#syncMode = new Gauge({
+      name: 'api_shard_sync_replication',
+      help: "1 for the shard primary's replication mode as its settings say (PG_SYNC_REPLICATION: off = async), 0 for the others",
+      labelNames: ['shard', 'mode'] as const,
+      registers: [options.registry],
+    });
   }
 
   get probeMs(): number {
@@ -129,9 +148,13 @@ export class ReplicaMonitor {
     const now = Date.now();
     try {
       // The primary first: a replay position read after it can only be newer, so the lag is never understated by the order.
-      const primary = await this.#o.primaries[shard]!.query<{ lsn: string }>(
-        'SELECT pg_current_wal_lsn()::text AS lsn',
+      // Its replication settings come with it, in the same query: a switch at run time shows within a period.
+      const primary = await this.#o.primaries[shard]!.query<{ lsn: string; names: string; commit: string }>(
+        `SELECT pg_current_wal_lsn()::text AS lsn, current_setting('synchronous_standby_names') AS names,
+                current_setting('synchronous_commit') AS commit`,
       );
+      const mode = syncReplicationMode(primary.rows[0]!.names, primary.rows[0]!.commit);
+      for (const m of SYNC_REPLICATION_MODES) this.#syncMode.set({ ...labels, mode: m }, m === mode ? 1 : 0);
       const primaryLsn = parseLsn(primary.rows[0]!.lsn);
       if (primaryLsn !== undefined && (state.samples.at(-1)?.lsn ?? -1n) < primaryLsn) {
         state.samples.push({ lsn: primaryLsn, at: now });
