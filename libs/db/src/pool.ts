@@ -16,8 +16,11 @@ export interface ShardPoolOptions {
   readonly idleInTransactionFactor?: number;
   /** Shown in pg_stat_activity. */
   readonly applicationName: string;
-  /** An idle client whose server died reports here (without a listener the process would crash). */
-  readonly onIdleError: (err: Error) => void;
+  /**
+   * A client whose connection failed reports here, idle or checked out (without a listener the
+   * process would crash: pg emits 'error' on the client, and the pool listens only while idle).
+   */
+  readonly onConnectionError: (err: Error) => void;
 }
 
 /** A pg.Pool to one Postgres server with the project's timeouts: the one way services make one. */
@@ -33,6 +36,20 @@ export function createShardPool(options: ShardPoolOptions): pg.Pool {
     keepAlive: true,
     application_name: options.applicationName,
   });
-  pool.on('error', options.onIdleError);
+  pool.on('error', options.onConnectionError);
+  // pg-pool removes its own listener while a client is checked out. A connection ended then (the
+  // server's idle_in_transaction_session_timeout firing while this process was paused inside a
+  // transaction; a primary killed between two statements) made the client emit an unheard 'error':
+  // an uncaught exception that stopped the billing leader in a game day. The holder still learns of
+  // it: the client's next query rejects ("not queryable"), and releasing it with that error drops it.
+  const checkedOut = new WeakSet<pg.PoolClient>();
+  pool.on('acquire', (client) => checkedOut.add(client));
+  pool.on('release', (_err, client) => checkedOut.delete(client));
+  pool.on('connect', (client) => {
+    // Idle clients report through the pool's 'error' above; this covers the checked-out ones.
+    client.on('error', (err) => {
+      if (checkedOut.has(client)) options.onConnectionError(err);
+    });
+  });
   return pool;
 }

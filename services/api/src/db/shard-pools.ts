@@ -74,7 +74,7 @@ export class ShardPools {
         connectTimeoutMs: options.connectTimeoutMs,
         statementTimeoutMs: options.statementTimeoutMs,
         applicationName: 'sdl-api',
-        onIdleError: (err) => log.warn({ err, shard, role }, 'idle shard connection failed'),
+        onConnectionError: (err) => log.warn({ err, shard, role }, 'shard connection failed'),
       });
     this.#pools = options.urls.map((url, shard) => makePool(url, shard, 'primary'));
     // Same pool size and timeouts as the primary: a slow replica costs a read no more than a slow primary.

@@ -33,7 +33,7 @@ export class ShardPrimaries {
         // A leader frozen inside a transaction must not hold the fence's share lock for long.
         idleInTransactionFactor: 1,
         applicationName: 'sdl-billing',
-        onIdleError: (err) => log.warn({ err, shard }, 'idle shard connection failed'),
+        onConnectionError: (err) => log.warn({ err, shard }, 'shard connection failed'),
       }),
     );
   }
