@@ -2,6 +2,7 @@ import { toProblem, CommonErrors, AppError } from '@sdl/errors';
 import type { Logger } from '@sdl/logging';
 import type { Metrics } from '@sdl/metrics';
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
+import type { AccessLog } from './access-log.js';
 import { createClientErrorHandler } from './client-error.js';
 import { registerLoadShedding, type LoadSheddingOptions } from './load-shedding.js';
 import { createReadiness, type Readiness } from './readiness.js';
@@ -28,7 +29,12 @@ export interface AppOptions extends ServerLimits {
   readonly loadShedding?: LoadSheddingOptions;
   /** `Server-Timing` on every answer under this hop's prefix (see registerServerTiming); default none. */
   readonly serverTiming?: ServerTimingOptions;
+  /** When `all`, one info line per request (probes and /metrics aside); default: 5xx only. */
+  readonly accessLog?: AccessLog;
 }
+
+// Probes and scrapes every second or so: not the traffic anyone follows by request id.
+const UNLOGGED_ROUTES = new Set(['/healthz', '/readyz', '/metrics']);
 
 /**
  * A fastify app with the lab's conventions: request ids across hops, one error handler with
@@ -47,7 +53,8 @@ export function createApp(options: AppOptions): FastifyInstance {
     clientErrorHandler: createClientErrorHandler(options.logger),
     genReqId: (req) => requestIdFrom(req.headers['x-request-id']),
     requestIdHeader: false,
-    // Per-request lines would drown everything under load; errors and 5xx are logged by the hooks below.
+    // Per-request lines would drown everything under load; errors and 5xx are logged by the hooks
+    // below, every request only under ACCESS_LOG=all or a SIGUSR2 window (options.accessLog).
     logController: new LogController({ disableRequestLogging: true }),
     return503OnClosing: true,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: true } },
@@ -76,6 +83,9 @@ export function createApp(options: AppOptions): FastifyInstance {
       reply.elapsedTime / 1000,
     );
     if (reply.statusCode >= 500) req.log.warn({ req, statusCode: reply.statusCode }, 'request failed');
+    else if (options.accessLog?.all === true && !UNLOGGED_ROUTES.has(route)) {
+      req.log.info({ req, statusCode: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request done');
+    }
   });
 
   app.setErrorHandler(async (err, req, reply) => {

@@ -20,6 +20,7 @@ export { createReadiness, type Readiness, type ReadinessCheck } from './readines
 export { listenWithGrace, type ListenOptions } from './listen.js';
 export { runService, BaseConfigSchema, type BaseConfig, type ServiceContext } from './run-service.js';
 export { requestIdFrom } from './request-id.js';
+export { AccessLogConfigSchema, createAccessLog, type AccessLog, type AccessLogConfig } from './access-log.js';
 export { etcdPlugin, etcdUnavailable, optionalEtcdPlugin, type EtcdPluginOptions } from './etcd-plugin.js';
 export { chainServerTiming, SERVER_TIMING, timingEntry } from './server-timing-header.js';
 export {

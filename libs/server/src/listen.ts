@@ -1,5 +1,5 @@
 import type { Logger } from '@sdl/logging';
-import closeWithGrace from 'close-with-grace';
+import closeWithGrace, { type AllEvents } from 'close-with-grace';
 import type { FastifyInstance } from 'fastify';
 
 export interface ListenOptions {
@@ -10,6 +10,8 @@ export interface ListenOptions {
   readonly graceMs?: number;
   /** Runs after the server stopped accepting and drained (close clients here if not in onClose). */
   readonly onShutdown?: () => Promise<void>;
+  /** Signals that must not shut the process down (close-with-grace's list includes SIGUSR2); default none. */
+  readonly keepSignals?: readonly Extract<AllEvents, `SIG${string}`>[];
 }
 
 /**
@@ -17,7 +19,8 @@ export interface ListenOptions {
  * requests, runs every onClose hook (clients close themselves) and lets the process end.
  */
 export async function listenWithGrace(app: FastifyInstance, options: ListenOptions): Promise<void> {
-  closeWithGrace({ delay: options.graceMs ?? 10_000, logger: options.logger }, async ({ signal, err }) => {
+  const skip = [...(options.keepSignals ?? [])];
+  closeWithGrace({ delay: options.graceMs ?? 10_000, logger: options.logger, skip }, async ({ signal, err }) => {
     if (err !== undefined) options.logger.error({ err }, 'shutting down after error');
     else options.logger.info({ signal }, 'shutting down');
     await app.close();

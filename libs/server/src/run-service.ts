@@ -3,6 +3,7 @@ import { createLogger, type Logger } from '@sdl/logging';
 import { createMetrics, type Metrics } from '@sdl/metrics';
 import { Type, type Static, type TObject } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
+import { AccessLogConfigSchema, createAccessLog, type AccessLog } from './access-log.js';
 import { listenWithGrace } from './listen.js';
 
 /** Settings every service has; a service's schema extends these. */
@@ -18,6 +19,7 @@ export const BaseConfigSchema = Type.Object({
   shutdownGraceMs: Type.Integer({ minimum: 0, default: 10_000 }),
   /** Answer with `Server-Timing` (where the request's time went); the gateway off hides the chain's. */
   serverTiming: Type.Boolean({ default: true }),
+  ...AccessLogConfigSchema.properties,
 });
 export type BaseConfig = Static<typeof BaseConfigSchema>;
 
@@ -25,6 +27,11 @@ export interface ServiceContext<C> {
   readonly config: C;
   readonly logger: Logger;
   readonly metrics: Metrics;
+  /**
+   * The process's access-log switch: ACCESS_LOG, opened for ACCESS_LOG_SIGNAL_MS by SIGUSR2.
+   * runService always passes it; test builders leave it out (apps then make one from their config).
+   */
+  readonly accessLog?: AccessLog;
 }
 
 export interface RunServiceOptions<S extends TObject> {
@@ -44,13 +51,15 @@ export async function runService<S extends TObject>(options: RunServiceOptions<S
   let config: Static<S>;
   let app: FastifyInstance;
   let logger: Logger;
+  let accessLog: AccessLog;
   try {
     config = loadConfig(options.schema, options.env, options.check);
     const base = config as unknown as BaseConfig;
     logger = createLogger({ name: options.name, level: base.logLevel, base: { node: base.nodeId } });
     const metrics = createMetrics({ service: options.name, node: base.nodeId });
+    accessLog = createAccessLog(base.accessLog);
     // build() may reject settings that only make sense together (e.g. two lists of equal length).
-    app = await options.build({ config, logger, metrics });
+    app = await options.build({ config, logger, metrics, accessLog });
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(`${options.name}: ${err.message}\n`);
@@ -60,6 +69,22 @@ export async function runService<S extends TObject>(options: RunServiceOptions<S
     throw err;
   }
   const base = config as unknown as BaseConfig;
-  await listenWithGrace(app, { host: base.host, port: base.port, logger, graceMs: base.shutdownGraceMs });
+  // `kill -USR2` (docker kill -s SIGUSR2): every request of the next minute logged, no restart.
+  const openAccessLog = (): void => {
+    accessLog.open(base.accessLogSignalMs);
+    logger.info({ forMs: base.accessLogSignalMs }, 'access log: every request (SIGUSR2)');
+  };
+  process.on('SIGUSR2', openAccessLog);
+  app.addHook('onClose', async () => {
+    process.off('SIGUSR2', openAccessLog);
+    accessLog.close();
+  });
+  await listenWithGrace(app, {
+    host: base.host,
+    port: base.port,
+    logger,
+    graceMs: base.shutdownGraceMs,
+    keepSignals: ['SIGUSR2'],
+  });
   logger.info({ port: base.port }, `${options.name} listening`);
 }

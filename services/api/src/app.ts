@@ -2,7 +2,7 @@ import type { Coordinator } from '@sdl/coord';
 import type { Logger } from '@sdl/logging';
 import type { Metrics } from '@sdl/metrics';
 import type { Redis } from '@sdl/redis';
-import { createApp, loadSheddingOf, optionalEtcdPlugin } from '@sdl/server';
+import { createAccessLog, createApp, loadSheddingOf, optionalEtcdPlugin, type AccessLog } from '@sdl/server';
 import type { FastifyInstance } from 'fastify';
 import { asAccount, type Account } from './domain/accounts/account.js';
 import { createAccountService } from './domain/accounts/account-service.js';
@@ -50,6 +50,8 @@ export interface ApiDeps {
   readonly cacheEvents?: EventSubscriber;
   /** Replaces the Kafka source of billing.events for the billing ledger projection (tests). */
   readonly billingEvents?: EventSubscriber;
+  /** The access-log switch (runService's, which SIGUSR2 opens); default: one in ACCESS_LOG's mode. */
+  readonly accessLog?: AccessLog;
 }
 
 /** The registration value the lb reads: `{ id, url, weight }`. */
@@ -74,6 +76,7 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
     metrics,
     loadShedding: loadSheddingOf(config),
     serverTiming: { prefix: 'api', enabled: config.serverTiming },
+    accessLog: deps.accessLog ?? createAccessLog(config.accessLog),
   });
   try {
     await app.register(postgresPlugin, {

@@ -7,5 +7,5 @@ await runService({
   schema: ApiConfigSchema,
   env: process.env,
   check: checkApiConfig,
-  build: async ({ config, logger, metrics }) => buildApp({ config, logger, metrics }),
+  build: async ({ config, logger, metrics, accessLog }) => buildApp({ config, logger, metrics, accessLog }),
 });

@@ -1,6 +1,6 @@
 import type { Logger } from '@sdl/logging';
 import type { Metrics } from '@sdl/metrics';
-import { createApp, loadSheddingOf } from '@sdl/server';
+import { createAccessLog, createApp, loadSheddingOf, type AccessLog } from '@sdl/server';
 import type { FastifyInstance } from 'fastify';
 import { createGatewayAdmin } from './admin/admin-app.js';
 import { createApiKeys } from './auth/api-keys.js';
@@ -23,6 +23,8 @@ export interface GatewayDeps {
   readonly config: GatewayConfig;
   readonly logger: Logger;
   readonly metrics: Metrics;
+  /** The access-log switch (runService's, which SIGUSR2 opens); default: one in ACCESS_LOG's mode. */
+  readonly accessLog?: AccessLog;
 }
 
 /**
@@ -40,6 +42,7 @@ export async function buildApp(deps: GatewayDeps): Promise<FastifyInstance> {
     requestTimeoutMs: config.requestTimeoutMs,
     maxHeaderBytes: config.maxHeaderBytes,
     loadShedding: loadSheddingOf(config),
+    accessLog: deps.accessLog ?? createAccessLog(config.accessLog),
     // The edge: off also drops the chain's entries, so clients learn nothing of the inside.
     serverTiming: { prefix: 'gw', enabled: config.serverTiming, stripUpstream: true },
     // Metrics are served on the admin listener only.

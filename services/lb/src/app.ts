@@ -2,7 +2,7 @@ import type { AddressInfo } from 'node:net';
 import type { Coordinator } from '@sdl/coord';
 import type { Logger } from '@sdl/logging';
 import type { Metrics } from '@sdl/metrics';
-import { createApp, etcdPlugin, loadSheddingOf } from '@sdl/server';
+import { createAccessLog, createApp, etcdPlugin, loadSheddingOf, type AccessLog } from '@sdl/server';
 import type { FastifyInstance } from 'fastify';
 import { createBalancer, type Balancer } from './balancer.js';
 import type { LbConfig } from './config.js';
@@ -37,6 +37,8 @@ export interface LbDeps {
   readonly config: LbConfig;
   readonly logger: Logger;
   readonly metrics: Metrics;
+  /** The access-log switch (runService's, which SIGUSR2 opens); default: one in ACCESS_LOG's mode. */
+  readonly accessLog?: AccessLog;
   /** Injected by tests (and not closed by the app); by default made from ETCD_ENDPOINTS (none: discovery off). */
   readonly coordinator?: Coordinator;
 }
@@ -102,6 +104,7 @@ export async function buildApp(deps: LbDeps): Promise<FastifyInstance> {
       outliers,
       retryBudget: { percent: config.retryBudgetPercent, minConcurrent: config.retryBudgetMinConcurrent },
       shedder: app.loadShedder,
+      accessLog: deps.accessLog ?? createAccessLog(config.accessLog),
     }),
     logger.child({ component: 'proxy' }),
   );

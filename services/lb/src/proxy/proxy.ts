@@ -1,7 +1,14 @@
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import { AppError, toProblem, type ErrorSpec } from '@sdl/errors';
 import type { Logger } from '@sdl/logging';
-import { chainServerTiming, requestIdFrom, SERVER_TIMING, timingEntry, type LoadShedder } from '@sdl/server';
+import {
+  chainServerTiming,
+  requestIdFrom,
+  SERVER_TIMING,
+  timingEntry,
+  type AccessLog,
+  type LoadShedder,
+} from '@sdl/server';
 import type { Balancer } from '../balancer.js';
 import { LbErrors } from '../errors.js';
 import { downstreamResponseHeaders, upstreamRequestHeaders } from './forward-headers.js';
@@ -28,6 +35,8 @@ export interface ProxyOptions {
   readonly retryBudget: { readonly percent: number; readonly minConcurrent: number };
   /** The admin app's load shedder (SHED_*): a saturated lb refuses at once instead of queueing. */
   readonly shedder?: LoadShedder;
+  /** When `all`, one info line per proxied request (ACCESS_LOG, SIGUSR2); default: 5xx answers only. */
+  readonly accessLog?: AccessLog;
 }
 
 export type ProxyHandler = (req: IncomingMessage, res: ServerResponse) => void;
@@ -56,6 +65,8 @@ class Exchange implements PickContext {
   pickMs = 0;
   /** The client went away before its response finished. */
   gone = false;
+  /** The status sent to the client (0 until a try responded). */
+  statusCode = 0;
 
   constructor(req: IncomingMessage, res: ServerResponse, requestId: string) {
     this.req = req;
@@ -123,6 +134,7 @@ export function createProxyHandler(options: ProxyOptions): ProxyHandler {
     host.begin();
     const attempt = new UpstreamTry(res, (statusCode, headers) => {
       host.recordSuccess(false);
+      ex.statusCode = statusCode;
       outliers.record(host, statusCode >= 500);
       metrics.requests.inc({ upstream: host.id, status_class: `${Math.floor(statusCode / 100)}xx` });
       const out = downstreamResponseHeaders(headers, host.id, ex.requestId);
@@ -171,6 +183,15 @@ export function createProxyHandler(options: ProxyOptions): ProxyHandler {
     return 'done';
   }
 
+  // The request's one line (a 5xx always, any other answer under ACCESS_LOG=all): the id the gateway
+  // and the api log too, so one grep follows a request across the three hops.
+  function logAnswer(ex: Exchange, upstream: string | undefined, statusCode: number, tries: number): void {
+    if (statusCode < 500 && options.accessLog?.all !== true) return;
+    const line = { reqId: ex.requestId, method: ex.method, url: ex.url, upstream, statusCode, tries };
+    if (statusCode >= 500) log.warn(line, 'request failed');
+    else log.info(line, 'request done');
+  }
+
   // A retry counts against the budget while it runs.
   async function retryHost(host: UpstreamHost, ex: Exchange): Promise<'done' | FailureKind> {
     activeRetries++;
@@ -195,6 +216,7 @@ export function createProxyHandler(options: ProxyOptions): ProxyHandler {
     // Allocated on the first retry only: most requests take one try.
     let tried: Set<string> | undefined;
     let failure: FailureKind | undefined;
+    let tries = 0;
     activeRequests++;
     try {
       for (let attempt = 0; attempt <= retries; attempt++) {
@@ -208,15 +230,19 @@ export function createProxyHandler(options: ProxyOptions): ProxyHandler {
         if (host === undefined) break;
         if (attempt > 0) metrics.retries.inc();
         if (attempt < retries) (tried ??= new Set()).add(host.id);
+        tries++;
         const outcome = await (attempt === 0 ? tryHost(host, ex) : retryHost(host, ex));
-        if (outcome === 'done' || outcome === 'aborted') return;
+        if (outcome === 'done') return logAnswer(ex, host.id, ex.statusCode, tries);
+        if (outcome === 'aborted') return;
         failure = outcome;
         if (!isRetriable(failure, ex.idempotent, ex.body.resendable)) break;
       }
     } finally {
       activeRequests--;
     }
-    sendProblem(res, answerFor(failure), requestId);
+    const answer = answerFor(failure);
+    sendProblem(res, answer, requestId);
+    logAnswer(ex, undefined, answer.statusCode, tries);
     // A body a failed try left half-read is drained so the client's connection can be reused.
     if (!req.complete) req.resume();
   }
@@ -235,8 +261,9 @@ export function createProxyHandler(options: ProxyOptions): ProxyHandler {
       return;
     }
     handle(req, res).catch((err: unknown) => {
-      log.error({ err, method: req.method, url: req.url }, 'proxy failure');
-      sendProblem(res, LbErrors.upstreamUnavailable, requestIdFrom(req.headers['x-request-id']));
+      const reqId = requestIdFrom(req.headers['x-request-id']);
+      log.error({ err, method: req.method, url: req.url, reqId }, 'proxy failure');
+      sendProblem(res, LbErrors.upstreamUnavailable, reqId);
     });
   };
 }
