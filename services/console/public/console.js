@@ -139,12 +139,22 @@ function drawShards(s) {
   ]);
 }
 
+function drawLimiter(l) {
+  $('limiter-summary').textContent = l.ok ? l.summary : `rules unreadable (${l.error})`;
+  rows(
+    $('limiter-table'),
+    l.rules,
+    (r) => [r.rule, r.policy, r.modeLabel, r.failModeLabel, r.scope, fmt(r.admitted, 2), fmt(r.limited, 2)],
+    (r) => ({ 'data-testid': `limiter-rule-${r.rule}`, 'data-mode': r.mode, class: `rule ${r.mode}` }),
+  );
+}
+
 function drawRest(view) {
   rows($('cache-table'), view.cache.entities, (c) => [c.entity, pct(c.hitRatio)]);
   $('cache-fills').textContent = view.cache.fills.length
     ? `fill leases/s: ${view.cache.fills.map((f) => `${f.outcome} ${fmt(f.perSecond, 2)}`).join(', ')}`
     : '';
-  rows($('limiter-table'), view.limiter, (r) => [r.rule, fmt(r.admitted), fmt(r.limited)]);
+  drawLimiter(view.limiter);
   $('faults-now').textContent = view.faults.ok
     ? `now: ${Object.entries(view.faults.flags)
         .map(([k, v]) => `${k}=${v}`)

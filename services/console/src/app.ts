@@ -50,6 +50,7 @@ export async function buildApp(deps: ConsoleDeps): Promise<FastifyInstance> {
     lbAdminUrl: config.lbAdminUrl,
     billingUrls: config.billingUrls,
     paymentsAdminUrl: config.paymentsAdminUrl,
+    ratelimiterUrl: config.ratelimiterUrl,
     prometheusUrl: config.prometheusUrl,
     timeoutMs: config.sourceTimeoutMs,
   };

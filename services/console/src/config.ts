@@ -16,6 +16,7 @@ export const ConsoleConfigSchema = Type.Object({
     default: ['http://billing-leader-1:3003', 'http://billing-leader-2:3003'],
   }),
   paymentsAdminUrl: Url('http://payments:3012', "the payments provider's admin app (fault flags)"),
+  ratelimiterUrl: Url('http://ratelimiter:3001', 'the ratelimiter (GET /admin/rules)'),
   prometheusUrl: Url('http://prometheus:9090', "Prometheus's HTTP API (rates and ratios)"),
   /** etcd endpoints (shard map, api registrations); empty: those panels stay empty. */
   etcdEndpoints: Type.Array(Type.String({ minLength: 1 }), { default: [] }),

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { windowLabel } from '../src/view/limiter.js';
 import { buildView, type ConsoleView } from '../src/view/view-model.js';
 import { healthyStatus, host, withLb } from './support/status-fixture.js';
 
@@ -72,7 +73,7 @@ describe('view model: statuses -> what the page draws', () => {
     expect(two!.share / one!.share).toBeLessThan(2.7);
   });
 
-  it('summarises shards, cache, limiter and outbox per shard', () => {
+  it('summarises shards, cache and outbox per shard', () => {
     const view = buildView(healthyStatus());
     expect(view.shards).toMatchObject({ ok: true, version: 3, moved: [5] });
     expect(view.shards.assignments).toHaveLength(64);
@@ -82,9 +83,72 @@ describe('view model: statuses -> what the page draws', () => {
     ]);
     expect(node(view, 'pg-1')).toMatchObject({ health: 'degraded', detail: 'replica down' });
     expect(view.cache.entities).toEqual([{ entity: 'account', hitRatio: 0.9 }]);
-    expect(view.limiter).toEqual([
-      { rule: 'default', admitted: 20, limited: 0 },
-      { rule: 'limited', admitted: 1.5, limited: 4 },
+  });
+
+  it('lists the limiter rules in evaluation order: policy, mode, fail mode, scope, admitted vs limited', () => {
+    const { limiter } = buildView(healthyStatus());
+    expect(limiter.ok).toBe(true);
+    expect(limiter.summary).toBe(
+      '5 rules from the rules file, first matching enforce rule decides; default fail mode: fail-open',
+    );
+    expect(limiter.rules.map((r) => r.rule)).toEqual([
+      'limited',
+      'per-ip',
+      'in-flight',
+      'trial',
+      'default',
+      '(no rule)',
+      'old-rule',
+    ]);
+    const row = (name: string) => limiter.rules.find((r) => r.rule === name)!;
+    // A fail-open admission counts as admitted, a fail-closed refusal as limited.
+    expect(row('limited')).toEqual({
+      rule: 'limited',
+      policy: 'fixed-window 5 / 60 s',
+      algorithm: 'fixed-window',
+      limit: 5,
+      windowMs: 60_000,
+      mode: 'enforce',
+      modeLabel: 'ENFORCE',
+      failMode: 'open',
+      failModeLabel: 'fail-open (default)',
+      scope: 'client limited; per client',
+      admitted: 1.5,
+      limited: 4,
+    });
+    expect(row('per-ip')).toMatchObject({
+      policy: 'gcra 20 / 1 s, burst 40',
+      failModeLabel: 'fail-closed (rule)',
+      scope: 'route POST /v1/payments*, address *; per address',
+      admitted: 3,
+      limited: 0.25,
+    });
+    expect(row('in-flight')).toMatchObject({
+      policy: 'concurrency 64 in flight (lease 30 s)',
+      admitted: 0,
+      limited: 0,
+    });
+    // A shadow rule's figures are its shadow decisions: what it would have done.
+    expect(row('trial')).toMatchObject({
+      mode: 'shadow',
+      modeLabel: 'SHADOW (counts, never limits)',
+      scope: 'every request; per client',
+      admitted: 18,
+      limited: 2,
+    });
+    expect(row('default')).toMatchObject({ policy: 'fixed-window 1000 / 1 s', admitted: 20, limited: 0 });
+    expect(row('(no rule)')).toMatchObject({ policy: 'no rule matched: unlimited', mode: 'unknown', admitted: 2 });
+    expect(row('old-rule')).toMatchObject({ policy: 'not in the rules now', limited: 0.1 });
+  });
+
+  it('names windows as a person reads them', () => {
+    expect([250, 1000, 1500, 60_000, 3_600_000, 7_200_000].map(windowLabel)).toEqual([
+      '250 ms',
+      '1 s',
+      '1.5 s',
+      '60 s',
+      '1 h',
+      '2 h',
     ]);
   });
 
@@ -103,6 +167,7 @@ describe('view model: statuses -> what the page draws', () => {
         shardMap: down,
         registrations: down,
         faults: down,
+        limiterRules: down,
         billing: [{ url: 'http://billing-leader-1:3003', status: down }],
       }),
     );
@@ -111,6 +176,7 @@ describe('view model: statuses -> what the page draws', () => {
       'prometheus: timed out',
       'etcd: ECONNREFUSED',
       'payments admin: ECONNREFUSED',
+      'ratelimiter rules: ECONNREFUSED',
     ]);
     expect(node(view, 'lb').health).toBe('down');
     expect(node(view, 'api-1').health).toBe('unknown');
@@ -119,5 +185,12 @@ describe('view model: statuses -> what the page draws', () => {
     expect(view.billing.replicas[0]!.role).toBe('unreachable (ECONNREFUSED)');
     expect(view.shards).toMatchObject({ ok: false, error: 'ECONNREFUSED' });
     expect(view.lb).toMatchObject({ ok: false, hosts: [] });
+    expect(view.limiter).toEqual({ ok: false, error: 'ECONNREFUSED', rules: [] });
+  });
+
+  it('still shows the rules that decided when the rules cannot be read', () => {
+    const { limiter } = buildView(healthyStatus({ limiterRules: { ok: false, error: 'HTTP 404' } }));
+    expect(limiter).toMatchObject({ ok: false, error: 'HTTP 404' });
+    expect(limiter.rules.map((r) => [r.rule, r.policy])).toContainEqual(['default', 'not in the rules now']);
   });
 });

@@ -11,6 +11,7 @@ import { createRateLimiterMetrics } from './metrics.js';
 import { redisPlugin } from './algorithms/redis-plugin.js';
 import { adminRoute, createFailModeSwitch } from './routes/admin-route.js';
 import { checkRoute } from './routes/check-route.js';
+import { rulesRoute } from './routes/rules-route.js';
 import { rulesFromLimits } from './rules/rule-set.js';
 import { createRulesSource } from './rules/rules-source.js';
 
@@ -64,5 +65,6 @@ export async function buildApp(deps: RateLimiterDeps): Promise<FastifyInstance> 
   });
   await app.register(checkRoute, { limiter });
   await app.register(adminRoute, { failMode });
+  await app.register(rulesRoute, { rules, failMode, source: config.rulesFile === '' ? 'limits' : 'file' });
   return app;
 }

@@ -66,9 +66,11 @@ export function renderPage(view: ConsoleView): string {
     <table><thead><tr><th>entity</th><th>hit ratio (1 m)</th></tr></thead><tbody id="cache-table"></tbody></table>
     <p id="cache-fills"></p>
   </section>
-  <section class="panel" aria-labelledby="h-limiter">
+  <section class="panel wide" aria-labelledby="h-limiter">
     <h2 id="h-limiter">Rate limiter</h2>
-    <table><thead><tr><th>rule</th><th>admitted/s</th><th>limited/s</th></tr></thead><tbody id="limiter-table"></tbody></table>
+    <p id="limiter-summary" data-testid="limiter-summary"></p>
+    <table class="limiter"><thead><tr><th>rule</th><th>policy</th><th>mode</th><th>if its Redis fails</th><th>applies to</th><th>admitted/s</th><th>limited/s</th></tr></thead><tbody id="limiter-table" data-testid="limiter-rules"></tbody></table>
+    <p class="note">Checks per second over 1 m, by the rule that decided (a gateway lease check covers a batch of requests); a shadow rule's figures are what it would have decided. Rules change by editing the ratelimiter's rules file (hot-reloaded).</p>
   </section>
   <section class="panel" aria-labelledby="h-faults">
     <h2 id="h-faults">Payments faults</h2>

@@ -34,6 +34,29 @@ export interface BillingStatus {
 /** The payments provider's fault flags (`GET /admin/faults`). */
 export type FaultFlags = Readonly<Record<string, number>>;
 
+/** A rule as the ratelimiter's `GET /admin/rules` lists it (services/ratelimiter/README.md). */
+export interface LimiterRule {
+  readonly name: string;
+  readonly algorithm: string;
+  readonly limit: number;
+  readonly windowMs: number;
+  readonly burst?: number;
+  readonly cost: number;
+  readonly shadow: boolean;
+  /** What the rule answers while the limiter's Redis fails: its own, or the run-time default. */
+  readonly failMode: 'open' | 'closed';
+  readonly failModeFrom: 'rule' | 'default';
+  readonly key: readonly string[];
+  readonly match: Readonly<Record<string, string>>;
+}
+
+/** The ratelimiter's rules in force, in evaluation order. */
+export interface LimiterRules {
+  readonly source: 'file' | 'limits';
+  readonly failMode: 'open' | 'closed';
+  readonly rules: readonly LimiterRule[];
+}
+
 /** The shard map as etcd holds it (`/sdl/shard-map`). */
 export interface StoredShardMap {
   readonly version: number;
@@ -69,6 +92,7 @@ export interface ClusterStatus {
   readonly lb: Read<LbState>;
   readonly billing: readonly { readonly url: string; readonly status: Read<BillingStatus> }[];
   readonly faults: Read<FaultFlags>;
+  readonly limiterRules: Read<LimiterRules>;
   readonly shardMap: Read<StoredShardMap | undefined>;
   /** api registrations in etcd: node id -> registered url. */
   readonly registrations: Read<Readonly<Record<string, string>>>;

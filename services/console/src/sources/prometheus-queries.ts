@@ -19,7 +19,10 @@ export const PROMETHEUS_QUERIES = {
   replicaUp: 'max by (shard) (api_replica_up)',
   outboxPending: 'max by (shard) (api_outbox_pending)',
   relayLeader: 'max by (shard, node) (api_outbox_relay_leader) == 1',
+  /** Checks, not requests (a gateway lease covers a batch); results allowed|denied|failed_open|failed_closed|unlimited. */
   limiterChecks: 'sum by (rule, result) (rate(ratelimiter_checks_total[1m]))',
+  /** What the shadow rules would have decided (they never deny). */
+  limiterShadow: 'sum by (rule, result) (rate(ratelimiter_shadow_decisions_total[1m]))',
   billingCharges: 'sum(rate(billing_charges_total[1m]))',
   fenceRejections: 'sum(rate(billing_fence_rejections_total[1m]))',
 } as const;

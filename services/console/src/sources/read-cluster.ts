@@ -1,4 +1,4 @@
-import type { BillingStatus, FaultFlags, LbState, Read, Sample } from './cluster-status.js';
+import type { BillingStatus, FaultFlags, LbState, LimiterRules, Read, Sample } from './cluster-status.js';
 import { describeError, requestJson } from './http-json.js';
 import { PROMETHEUS_QUERIES, type MetricName } from './prometheus-queries.js';
 
@@ -6,6 +6,7 @@ export interface ReadTargets {
   readonly lbAdminUrl: string;
   readonly billingUrls: readonly string[];
   readonly paymentsAdminUrl: string;
+  readonly ratelimiterUrl: string;
   readonly prometheusUrl: string;
   readonly timeoutMs: number;
 }
@@ -40,7 +41,7 @@ async function queryPrometheus(t: ReadTargets): Promise<Record<MetricName, Sampl
 
 /** One round of the HTTP sources, all at once, each bounded by the timeout; a failure is a value. */
 export async function readHttpSources(t: ReadTargets) {
-  const [lb, billing, faults, metrics] = await Promise.all([
+  const [lb, billing, faults, limiterRules, metrics] = await Promise.all([
     read<LbState>(() => requestJson(`${t.lbAdminUrl}/admin/lb`, t.timeoutMs)),
     Promise.all(
       t.billingUrls.map(async (url) => ({
@@ -49,7 +50,8 @@ export async function readHttpSources(t: ReadTargets) {
       })),
     ),
     read<FaultFlags>(() => requestJson(`${t.paymentsAdminUrl}/admin/faults`, t.timeoutMs)),
+    read<LimiterRules>(() => requestJson(`${t.ratelimiterUrl}/admin/rules`, t.timeoutMs)),
     read<Record<MetricName, Sample[]>>(() => queryPrometheus(t)),
   ]);
-  return { lb, billing, faults, metrics };
+  return { lb, billing, faults, limiterRules, metrics };
 }

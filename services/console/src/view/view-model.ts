@@ -10,6 +10,7 @@ import {
   scrapedUp,
   type NodeState,
 } from './node-health.js';
+import { limiterView, type LimiterView } from './limiter.js';
 import { ringView, type RingView } from './ring.js';
 import { EDGES, HEALTH_LABEL, LAYOUT, type Health, type TopoEdge, type TopoNode } from './topology.js';
 
@@ -65,7 +66,7 @@ export interface ConsoleView {
     readonly entities: readonly { readonly entity: string; readonly hitRatio: number }[];
     readonly fills: readonly { readonly outcome: string; readonly perSecond: number }[];
   };
-  readonly limiter: readonly { readonly rule: string; readonly admitted: number; readonly limited: number }[];
+  readonly limiter: LimiterView;
   readonly faults: { readonly ok: boolean; readonly error?: string; readonly flags?: FaultFlags };
   readonly actions: readonly ActionRecord[];
   /** Sources that could not be read this round (shown as a banner). */
@@ -228,18 +229,6 @@ function shardsView(status: ClusterStatus): ConsoleView['shards'] {
   };
 }
 
-function limiterView(status: ClusterStatus): ConsoleView['limiter'] {
-  const rules = new Map<string, { admitted: number; limited: number }>();
-  for (const s of samples(status, 'limiterChecks')) {
-    const rule = s.labels.rule === '' || s.labels.rule === undefined ? '(none)' : s.labels.rule;
-    const entry = rules.get(rule) ?? { admitted: 0, limited: 0 };
-    if (s.labels.result === 'denied') entry.limited += s.value;
-    else entry.admitted += s.value;
-    rules.set(rule, entry);
-  }
-  return [...rules].map(([rule, v]) => ({ rule, ...v })).sort((a, b) => a.rule.localeCompare(b.rule));
-}
-
 /** The pure step: one round's statuses -> what the page draws. */
 export function buildView(status: ClusterStatus): ConsoleView {
   const states = nodeStates(status);
@@ -252,6 +241,7 @@ export function buildView(status: ClusterStatus): ConsoleView {
     ...(status.metrics.ok ? [] : [`prometheus: ${status.metrics.error}`]),
     ...(status.shardMap.ok ? [] : [`etcd: ${status.shardMap.error}`]),
     ...(status.faults.ok ? [] : [`payments admin: ${status.faults.error}`]),
+    ...(status.limiterRules.ok ? [] : [`ratelimiter rules: ${status.limiterRules.error}`]),
   ];
   return {
     at: status.at,

@@ -1,4 +1,11 @@
-import type { ClusterStatus, LbHost, LbState, Sample } from '../../src/sources/cluster-status.js';
+import type {
+  ClusterStatus,
+  LbHost,
+  LbState,
+  LimiterRule,
+  LimiterRules,
+  Sample,
+} from '../../src/sources/cluster-status.js';
 
 export const host = (id: string, extra: Partial<LbHost> = {}): LbHost => ({
   id,
@@ -13,6 +20,41 @@ export const host = (id: string, extra: Partial<LbHost> = {}): LbHost => ({
 const sample = (labels: Record<string, string>, value: number): Sample => ({ labels, value });
 
 /** A healthy cluster as the console reads it: round-robin, billing-leader-1 leads with token 7. */
+const rule = (name: string, extra: Partial<LimiterRule> = {}): LimiterRule => ({
+  name,
+  algorithm: 'fixed-window',
+  limit: 1000,
+  windowMs: 1000,
+  cost: 1,
+  shadow: false,
+  failMode: 'open',
+  failModeFrom: 'default',
+  key: ['client'],
+  match: {},
+  ...extra,
+});
+
+/** The ratelimiter's rules: rules.example.json's kinds (a client rule, per-IP gcra fail-closed, a shadow trial). */
+export const LIMITER_RULES: LimiterRules = {
+  source: 'file',
+  failMode: 'open',
+  rules: [
+    rule('limited', { limit: 5, windowMs: 60_000, match: { client: 'limited' } }),
+    rule('per-ip', {
+      algorithm: 'gcra',
+      limit: 20,
+      burst: 40,
+      failMode: 'closed',
+      failModeFrom: 'rule',
+      key: ['address'],
+      match: { route: 'POST /v1/payments*', address: '*' },
+    }),
+    rule('in-flight', { algorithm: 'concurrency', limit: 64, windowMs: 30_000 }),
+    rule('trial', { algorithm: 'sliding-log', limit: 200, shadow: true }),
+    rule('default'),
+  ],
+};
+
 export function healthyStatus(overrides: Partial<ClusterStatus> = {}): ClusterStatus {
   return {
     at: '2026-12-02T23:00:00.000Z',
@@ -48,6 +90,7 @@ export function healthyStatus(overrides: Partial<ClusterStatus> = {}): ClusterSt
       },
     ],
     faults: { ok: true, value: { failRate: 0, acceptTimeoutRate: 0, acceptTimeoutMs: 10000, slowRate: 1, slowMs: 0 } },
+    limiterRules: { ok: true, value: LIMITER_RULES },
     shardMap: {
       ok: true,
       value: {
@@ -84,6 +127,14 @@ export function healthyStatus(overrides: Partial<ClusterStatus> = {}): ClusterSt
           sample({ rule: 'limited', result: 'allowed' }, 1),
           sample({ rule: 'limited', result: 'denied' }, 4),
           sample({ rule: 'limited', result: 'failed_open' }, 0.5),
+          sample({ rule: 'per-ip', result: 'allowed' }, 3),
+          sample({ rule: 'per-ip', result: 'failed_closed' }, 0.25),
+          sample({ rule: 'old-rule', result: 'denied' }, 0.1),
+          sample({ rule: '', result: 'unlimited' }, 2),
+        ],
+        limiterShadow: [
+          sample({ rule: 'trial', result: 'allowed' }, 18),
+          sample({ rule: 'trial', result: 'denied' }, 2),
         ],
         billingCharges: [sample({}, 0.4)],
         fenceRejections: [sample({}, 0)],

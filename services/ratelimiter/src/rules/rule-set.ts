@@ -61,6 +61,8 @@ export interface Rule {
   readonly shadow: boolean;
   readonly failMode: FailMode | undefined;
   readonly keyOn: readonly DescriptorName[];
+  /** The rule's `match` as written (empty: every request). */
+  readonly match: Readonly<Partial<Record<DescriptorName, string>>>;
   matches(d: Descriptors): boolean;
   /** The counter's name for these descriptors. */
   keyOf(d: Descriptors): string;
@@ -106,6 +108,7 @@ function compile(spec: RuleSpec): Rule {
     shadow: spec.shadow ?? false,
     failMode: spec.failMode,
     keyOn,
+    match: { ...spec.match },
     matches: (d) => tests.every((t) => t(d)),
     keyOf: (d) => [spec.name, ...keyOn.map((n) => d[n] ?? '-')].join('|'),
   };
