@@ -22,7 +22,7 @@ function svg(tag, attrs = {}, text) {
 }
 
 const fmt = (n, digits = 1) => (n === undefined || n === null ? '-' : Number(n).toFixed(digits));
-const pct = (n) => (n === undefined ? '-' : `${(n * 100).toFixed(1)} %`);
+const pct = (n, digits = 1) => (n === undefined ? '-' : `${(n * 100).toFixed(digits)} %`);
 
 function rows(tbody, list, cells, attrs = () => ({})) {
   tbody.replaceChildren(
@@ -149,12 +149,32 @@ function drawLimiter(l) {
   );
 }
 
+function drawSlos(s) {
+  rows(
+    $('slo-table'),
+    s.rows,
+    (r) => [
+      r.slo === r.routeClass ? r.slo : `${r.slo} (${r.routeClass})`,
+      r.sli,
+      r.objectiveLabel,
+      // Two decimals: 99.95 % and 100 % are different answers to a 99.9 % objective.
+      pct(r.good5m, 2),
+      pct(r.good1h, 2),
+      r.burnRate1h === undefined ? '-' : `${fmt(r.burnRate1h, 2)}x`,
+      pct(r.budgetRemaining),
+      r.statusLabel,
+    ],
+    (r) => ({ 'data-testid': `slo-${r.slo}-${r.sli}`, 'data-status': r.status, class: `slo ${r.status}` }),
+  );
+}
+
 function drawRest(view) {
   rows($('cache-table'), view.cache.entities, (c) => [c.entity, pct(c.hitRatio)]);
   $('cache-fills').textContent = view.cache.fills.length
     ? `fill leases/s: ${view.cache.fills.map((f) => `${f.outcome} ${fmt(f.perSecond, 2)}`).join(', ')}`
     : '';
   drawLimiter(view.limiter);
+  drawSlos(view.slos);
   $('faults-now').textContent = view.faults.ok
     ? `now: ${Object.entries(view.faults.flags)
         .map(([k, v]) => `${k}=${v}`)

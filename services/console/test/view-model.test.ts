@@ -141,6 +141,61 @@ describe('view model: statuses -> what the page draws', () => {
     expect(row('old-rule')).toMatchObject({ policy: 'not in the rules now', limited: 0.1 });
   });
 
+  it('shows each SLO per route class and SLI: objective, good ratio, burn rate, budget left, status in words', () => {
+    const { rows } = buildView(healthyStatus()).slos;
+    expect(rows.map((r) => `${r.slo}/${r.sli}`)).toEqual([
+      'all/availability',
+      'all/latency',
+      'read/availability',
+      'read/latency',
+    ]);
+    const [allAvailability, allLatency, readAvailability, readLatency] = rows;
+    expect(allAvailability).toEqual({
+      slo: 'all',
+      routeClass: 'all',
+      sli: 'availability',
+      objective: 0.999,
+      objectiveLabel: '99.9 % not 5xx',
+      good5m: 0.9995,
+      good1h: 0.998,
+      burnRate1h: expect.closeTo(2, 9),
+      budgetRemaining: 0.75,
+      status: 'ok',
+      statusLabel: 'OK',
+    });
+    // No traffic in the short windows: no good ratio, no burn rate; the budget is still shown.
+    expect(allLatency).toMatchObject({
+      objectiveLabel: '99 % within the p99 bound',
+      budgetRemaining: 0.5,
+      status: 'ok',
+    });
+    expect(allLatency!.good5m).toBeUndefined();
+    expect(allLatency!.burnRate1h).toBeUndefined();
+    expect(readAvailability).toMatchObject({ status: 'no-data', statusLabel: 'NO DATA' });
+    expect(readLatency).toMatchObject({
+      good5m: 0.8,
+      burnRate1h: expect.closeTo(10, 9),
+      status: 'burning',
+      statusLabel: 'BURNING (page alert firing)',
+    });
+  });
+
+  it('says BUDGET SPENT when the error budget is used up, alert or not', () => {
+    const base = healthyStatus();
+    if (!base.metrics.ok) throw new TypeError('the fixture has metrics');
+    const spent = [{ labels: { slo: 'read', slo_class: 'read', sli: 'latency' }, value: -0.4 }];
+    const view = buildView({
+      ...base,
+      metrics: { ok: true, value: { ...base.metrics.value, sloBudgetRemaining: spent } },
+    });
+    expect(view.slos.rows.find((r) => r.slo === 'read' && r.sli === 'latency')).toMatchObject({
+      budgetRemaining: -0.4,
+      status: 'exhausted',
+      statusLabel: 'BUDGET SPENT',
+    });
+    expect(buildView(healthyStatus({ metrics: { ok: false, error: 'timed out' } })).slos.rows).toEqual([]);
+  });
+
   it('names windows as a person reads them', () => {
     expect([250, 1000, 1500, 60_000, 3_600_000, 7_200_000].map(windowLabel)).toEqual([
       '250 ms',

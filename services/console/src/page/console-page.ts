@@ -66,6 +66,11 @@ export function renderPage(view: ConsoleView): string {
     <table><thead><tr><th>entity</th><th>hit ratio (1 m)</th></tr></thead><tbody id="cache-table"></tbody></table>
     <p id="cache-fills"></p>
   </section>
+  <section class="panel wide" aria-labelledby="h-slos">
+    <h2 id="h-slos">SLOs and error budget</h2>
+    <table class="slos"><thead><tr><th>SLO (route class)</th><th>SLI</th><th>objective</th><th>good 5 m</th><th>good 1 h</th><th>burn rate 1 h</th><th>budget left</th><th>status</th></tr></thead><tbody id="slo-table" data-testid="slo-rows"></tbody></table>
+    <p class="note">From Prometheus's recording rules, generated from <code>infra/slo/slos.yaml</code>, the SLOs the game days judge by (measured at the gateway on <code>/v1/*</code>). Burn rate 1 spends the budget exactly over the SLO window; a row is BURNING while a burn-rate alert fires.</p>
+  </section>
   <section class="panel wide" aria-labelledby="h-limiter">
     <h2 id="h-limiter">Rate limiter</h2>
     <p id="limiter-summary" data-testid="limiter-summary"></p>

@@ -23,6 +23,15 @@ export const PROMETHEUS_QUERIES = {
   limiterChecks: 'sum by (rule, result) (rate(ratelimiter_checks_total[1m]))',
   /** What the shadow rules would have decided (they never deny). */
   limiterShadow: 'sum by (rule, result) (rate(ratelimiter_shadow_decisions_total[1m]))',
+  /*
+   * SLOs: the recording rules generated from infra/slo/slos.yaml (the game days' one definition),
+   * labelled {slo, slo_class, sli}; the console reads their output and defines nothing itself.
+   */
+  sloObjective: 'slo:objective:ratio',
+  sloBudgetRemaining: 'slo:error_budget_remaining:ratio',
+  sloError5m: 'slo:sli_error:ratio_rate5m',
+  sloError1h: 'slo:sli_error:ratio_rate1h',
+  sloBurnAlerts: 'max by (slo, sli, severity) (ALERTS{alertname="SloErrorBudgetBurn", alertstate="firing"})',
   billingCharges: 'sum(rate(billing_charges_total[1m]))',
   fenceRejections: 'sum(rate(billing_fence_rejections_total[1m]))',
 } as const;

@@ -12,6 +12,7 @@ import {
 } from './node-health.js';
 import { limiterView, type LimiterView } from './limiter.js';
 import { ringView, type RingView } from './ring.js';
+import { sloView, type SloView } from './slo.js';
 import { EDGES, HEALTH_LABEL, LAYOUT, type Health, type TopoEdge, type TopoNode } from './topology.js';
 
 export interface LbHostView {
@@ -67,6 +68,7 @@ export interface ConsoleView {
     readonly fills: readonly { readonly outcome: string; readonly perSecond: number }[];
   };
   readonly limiter: LimiterView;
+  readonly slos: SloView;
   readonly faults: { readonly ok: boolean; readonly error?: string; readonly flags?: FaultFlags };
   readonly actions: readonly ActionRecord[];
   /** Sources that could not be read this round (shown as a banner). */
@@ -255,6 +257,7 @@ export function buildView(status: ClusterStatus): ConsoleView {
       fills: samples(status, 'fillLease').map((s) => ({ outcome: s.labels.outcome ?? '', perSecond: s.value })),
     },
     limiter: limiterView(status),
+    slos: sloView(status),
     faults: status.faults.ok ? { ok: true, flags: status.faults.value } : { ok: false, error: status.faults.error },
     actions: [...status.actions].reverse(),
     problems,

@@ -55,6 +55,26 @@ export const LIMITER_RULES: LimiterRules = {
   ],
 };
 
+const sli = (slo: string, name: string) => ({ slo, slo_class: slo, sli: name });
+
+/** The SLO recording rules' output for `all` and `read` (infra/slo/slos.yaml); `read` latency is burning. */
+const SLO_SAMPLES: Record<string, Sample[]> = {
+  sloObjective: [
+    sample(sli('read', 'latency'), 0.99),
+    sample(sli('all', 'availability'), 0.999),
+    sample(sli('all', 'latency'), 0.99),
+    sample(sli('read', 'availability'), 0.999),
+  ],
+  sloBudgetRemaining: [
+    sample(sli('all', 'availability'), 0.75),
+    sample(sli('all', 'latency'), 0.5),
+    sample(sli('read', 'latency'), 0.25),
+  ],
+  sloError5m: [sample(sli('all', 'availability'), 0.0005), sample(sli('read', 'latency'), 0.2)],
+  sloError1h: [sample(sli('all', 'availability'), 0.002), sample(sli('read', 'latency'), 0.1)],
+  sloBurnAlerts: [sample({ slo: 'read', sli: 'latency', severity: 'page' }, 1)],
+};
+
 export function healthyStatus(overrides: Partial<ClusterStatus> = {}): ClusterStatus {
   return {
     at: '2026-12-02T23:00:00.000Z',
@@ -136,6 +156,7 @@ export function healthyStatus(overrides: Partial<ClusterStatus> = {}): ClusterSt
           sample({ rule: 'trial', result: 'allowed' }, 18),
           sample({ rule: 'trial', result: 'denied' }, 2),
         ],
+        ...SLO_SAMPLES,
         billingCharges: [sample({}, 0.4)],
         fenceRejections: [sample({}, 0)],
       },
