@@ -1,4 +1,5 @@
 export { createApp, type AppOptions } from './create-app.js';
+export { createAdminListener, type AdminListener, type AdminListenerOptions } from './admin-listener.js';
 export { createClientErrorHandler } from './client-error.js';
 export {
   LoadSheddingConfigSchema,

@@ -2,7 +2,15 @@ import type { Coordinator } from '@sdl/coord';
 import type { Logger } from '@sdl/logging';
 import type { Metrics } from '@sdl/metrics';
 import type { Redis } from '@sdl/redis';
-import { createAccessLog, createApp, loadSheddingOf, optionalEtcdPlugin, type AccessLog } from '@sdl/server';
+import {
+  createAccessLog,
+  createAdminListener,
+  createApp,
+  loadSheddingOf,
+  optionalEtcdPlugin,
+  type AccessLog,
+  type AdminListener,
+} from '@sdl/server';
 import type { FastifyInstance } from 'fastify';
 import { asAccount, type Account } from './domain/accounts/account.js';
 import { createAccountService } from './domain/accounts/account-service.js';
@@ -23,6 +31,8 @@ import { cacheHealthPlugin, redisPlugin } from './cache/redis-plugin.js';
 import { cacheInvalidationPlugin, type EventSubscriber } from './cache/l1-invalidation.js';
 import { registrationPlugin } from './coordination/registration-plugin.js';
 import { shardMapPlugin } from './sharding/shard-map-plugin.js';
+import { createShardMapStore } from './sharding/shard-map-store.js';
+import { moveRoutes } from './sharding/move-routes.js';
 import { accountRoutes } from './routes/accounts.js';
 import { postRoutes } from './routes/posts.js';
 import { subscriptionRoutes } from './routes/subscriptions.js';
@@ -33,6 +43,13 @@ import { createShardRouter } from './sharding/shard-router.js';
 import { createBloomRepositories } from './bloom-filter/bloom-repositories.js';
 import { gatewayTrustPlugin } from './tenancy/gateway-trust.js';
 import { accountOwnerGuardPlugin } from './tenancy/account-owner-guard.js';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** The admin listener (ADMIN_PORT > 0): partition moves, probes, metrics; main.ts listens it. */
+    apiAdmin?: AdminListener;
+  }
+}
 
 export interface ApiDeps {
   readonly config: ApiConfig;
@@ -147,6 +164,30 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
 
     const router = createShardRouter(app.shards.count);
     await app.register(shardMapPlugin, { router, key: config.shardMapKey, logger, registry });
+    if (config.adminPort > 0) {
+      const admin = createAdminListener(app, {
+        host: config.host,
+        port: config.adminPort,
+        logger,
+        metrics,
+        ready: () => app.readiness.run(900),
+      });
+      app.decorate('apiAdmin', admin);
+      await admin.app.register(moveRoutes, {
+        primaries: Array.from({ length: app.shards.count }, (_, shard) => app.shards.pool(shard)),
+        store:
+          app.etcd === undefined
+            ? undefined
+            : createShardMapStore({
+                coordinator: app.etcd,
+                key: config.shardMapKey,
+                shardCount: router.shardCount,
+                partitions: router.partitions,
+              }),
+        partitions: router.partitions,
+        logger,
+      });
+    }
     const cacheMetrics = createCacheMetrics(registry);
     const cacheCommon = {
       redis: app.cacheRedis,

@@ -16,6 +16,8 @@ export const ApiConfigSchema = Type.Object({
   ...BaseConfigSchema.properties,
   ...LoadSheddingConfigSchema.properties,
   port: Type.Integer({ minimum: 1, maximum: 65535, default: 3000 }),
+  /** The admin listener (partition moves for the console; probes, metrics): compose network only. 0: none. */
+  adminPort: Type.Integer({ minimum: 0, maximum: 65535, default: 0 }),
   /**
    * The secret the gateway sends in x-gateway-secret (its own GATEWAY_SECRET); when set, requests
    * without it are refused (401 API_ERR_NOT_FROM_GATEWAY). Unset: anyone may call, as any tenant.

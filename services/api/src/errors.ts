@@ -16,6 +16,23 @@ export const ApiErrors = {
     statusCode: 401,
     message: 'requests must come through the gateway',
   },
+  // Partition moves on the admin listener (src/sharding/move-routes.ts).
+  moveNeedsEtcd: {
+    code: 'API_ERR_MOVE_NEEDS_ETCD',
+    statusCode: 503,
+    message: 'partition moves need the shard map in etcd',
+  },
+  badMove: { code: 'API_ERR_BAD_MOVE', statusCode: 400, message: 'no such partition or shard' },
+  moveInProgress: {
+    code: 'API_ERR_MOVE_IN_PROGRESS',
+    statusCode: 409,
+    message: 'a partition move is running on this node',
+  },
+  alreadyOnShard: {
+    code: 'API_ERR_ALREADY_ON_SHARD',
+    statusCode: 409,
+    message: 'the partition is already on that shard',
+  },
   invalidTenant: { code: 'API_ERR_INVALID_TENANT', statusCode: 400, message: 'x-tenant-id is not a valid tenant' },
   accountNotFound: { code: 'API_ERR_ACCOUNT_NOT_FOUND', statusCode: 404, message: 'account not found' },
   postNotFound: { code: 'API_ERR_POST_NOT_FOUND', statusCode: 404, message: 'post not found' },

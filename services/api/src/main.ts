@@ -7,5 +7,12 @@ await runService({
   schema: ApiConfigSchema,
   env: process.env,
   check: checkApiConfig,
-  build: async ({ config, logger, metrics, accessLog }) => buildApp({ config, logger, metrics, accessLog }),
+  build: async ({ config, logger, metrics, accessLog }) => {
+    const app = await buildApp({ config, logger, metrics, accessLog });
+    // The admin port opens with the public one (runService listens the public app once ready).
+    app.addHook('onReady', async () => {
+      await app.apiAdmin?.listen();
+    });
+    return app;
+  },
 });

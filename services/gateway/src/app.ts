@@ -1,8 +1,8 @@
 import type { Logger } from '@sdl/logging';
 import type { Metrics } from '@sdl/metrics';
-import { createAccessLog, createApp, loadSheddingOf, type AccessLog } from '@sdl/server';
+import { createAccessLog, createAdminListener, createApp, loadSheddingOf, type AccessLog } from '@sdl/server';
 import type { FastifyInstance } from 'fastify';
-import { createGatewayAdmin } from './admin/admin-app.js';
+import './admin/admin-app.js';
 import { createApiKeys } from './auth/api-keys.js';
 import type { GatewayConfig } from './config.js';
 import { createInFlightLimit } from './rate-limit/in-flight-limit.js';
@@ -50,7 +50,7 @@ export async function buildApp(deps: GatewayDeps): Promise<FastifyInstance> {
   });
   app.decorate(
     'gatewayAdmin',
-    createGatewayAdmin(app, {
+    createAdminListener(app, {
       host: config.host,
       port: config.adminPort,
       logger,

@@ -8,6 +8,7 @@ import {
   unfencePartition,
   type MoveReport,
 } from '../../src/sharding/partition-move.js';
+import type { MoveRecord } from '../../src/sharding/move-routes.js';
 import { createShardMapStore, type ShardMapStore } from '../../src/sharding/shard-map-store.js';
 import { buildTestApp, testLogger, type TestApp } from '../support/helpers.js';
 import { startShardedStack, type ShardedStack } from '../support/sharded-stack.js';
@@ -52,8 +53,9 @@ describe('moving a partition online, under concurrent writes through two api nod
       PG_POOL_MAX: '12',
       REDIS_TIMEOUT_MS: '2000',
     };
+    // ADMIN_PORT gives each node its admin app (never listened here: the test injects into it).
     for (const id of ['api-a', 'api-b'])
-      nodes.push(await buildTestApp({ ...env, NODE_ID: id }, { coordinator: coordinator() }));
+      nodes.push(await buildTestApp({ ...env, NODE_ID: id, ADMIN_PORT: '9902' }, { coordinator: coordinator() }));
     store = createShardMapStore({ coordinator: coordinator(), key: KEY, shardCount: 2, partitions: PARTITIONS });
   }, 180_000);
 
@@ -240,5 +242,42 @@ describe('moving a partition online, under concurrent writes through two api nod
     // Writes to it now fail closed until the operator lifts the fence (the map still names shard 0).
     expect(await unfencePartition(stack.db, store, second)).toBe(1);
     expect(await fenceOf(0, second)).toBe(0);
+  }, 120_000);
+
+  it('moves a partition from the admin listener (the console action): 202 at once, listed until done, one at a time', async () => {
+    const admin = nodes[0]!.app.apiAdmin!.app;
+    const post = (payload: unknown) => admin.inject({ method: 'POST', url: '/admin/partition-moves', payload });
+    const moves = async () =>
+      (await admin.inject({ url: '/admin/partition-moves' })).json<{ moves: MoveRecord[] }>().moves;
+    const { assignments } = (await store.read())!.map;
+    const [partition, other] = assignments.flatMap((s, p) => (s === 0 ? [p] : [])) as [number, number];
+
+    // Input it cannot act on: a clear 4xx with a stable code, and nothing starts.
+    expect((await post({ partition: 'five', toShard: 1 })).json()).toMatchObject({
+      status: 400,
+      code: 'ERR_VALIDATION',
+    });
+    expect((await post({ partition, toShard: 1, force: true })).statusCode).toBe(400);
+    expect((await post({ partition: PARTITIONS, toShard: 1 })).json()).toMatchObject({ code: 'API_ERR_BAD_MOVE' });
+    expect((await post({ partition, toShard: 2 })).json()).toMatchObject({ code: 'API_ERR_BAD_MOVE' });
+    expect((await post({ partition, toShard: 0 })).json()).toMatchObject({
+      status: 409,
+      code: 'API_ERR_ALREADY_ON_SHARD',
+    });
+    expect(await moves()).toEqual([]);
+
+    const started = await post({ partition, toShard: 1 });
+    expect(started.statusCode).toBe(202);
+    expect(started.json()).toMatchObject({ id: 1, partition, from: 0, to: 1, state: 'running' });
+    // The move waits its cleanup grace (2 s) before it ends: a second one now is refused.
+    expect((await post({ partition: other, toShard: 1 })).json()).toMatchObject({
+      status: 409,
+      code: 'API_ERR_MOVE_IN_PROGRESS',
+    });
+
+    await vi.waitFor(async () => expect((await moves())[0]?.state).toBe('done'), { timeout: 60_000, interval: 250 });
+    expect((await moves())[0]).toMatchObject({ id: 1, report: { partition, from: 0, to: 1 } });
+    expect((await store.read())!.map.assignments[partition]).toBe(1);
+    expect(await rowsOn(stack, 0, partition)).toEqual({ accounts: 0, posts: 0, subscriptions: 0 });
   }, 120_000);
 });
