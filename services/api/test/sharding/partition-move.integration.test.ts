@@ -246,7 +246,8 @@ describe('moving a partition online, under concurrent writes through two api nod
 
   it('moves a partition from the admin listener (the console action): 202 at once, listed until done, one at a time', async () => {
     const admin = nodes[0]!.app.apiAdmin!.app;
-    const post = (payload: unknown) => admin.inject({ method: 'POST', url: '/admin/partition-moves', payload });
+    const post = (payload: Record<string, unknown>) =>
+      admin.inject({ method: 'POST', url: '/admin/partition-moves', payload });
     const moves = async () =>
       (await admin.inject({ url: '/admin/partition-moves' })).json<{ moves: MoveRecord[] }>().moves;
     const { assignments } = (await store.read())!.map;
