@@ -68,6 +68,12 @@ describe('the game-day agent (the console starts game days through it)', () => {
     expect(await wrong.json()).toMatchObject({ code: 'AGENT_ERR_UNAUTHORIZED' });
   });
 
+  it("takes the console's cookie, which the page on the console's host sends along", async () => {
+    const listed = await fetch(`${base}/gamedays`, { headers: { cookie: `other=1; sdl_console_token=${TOKEN}` } });
+    expect(listed.status).toBe(200);
+    expect((await fetch(`${base}/gamedays`, { headers: { cookie: 'sdl_console_token=stolen' } })).status).toBe(401);
+  });
+
   it('lists the experiments with their titles, before any run', async () => {
     const listed = (await (await call('/gamedays')).json()) as {
       experiments: { name: string; short: boolean }[];
@@ -128,6 +134,7 @@ describe('the game-day agent (the console starts game days through it)', () => {
     expect(preflight.status).toBe(204);
     expect(preflight.headers.get('access-control-allow-origin')).toBe(CONSOLE);
     expect(preflight.headers.get('access-control-allow-headers')).toMatch(/authorization/);
+    expect(preflight.headers.get('access-control-allow-credentials')).toBe('true');
     const stranger = await fetch(`${base}/gamedays`, { method: 'OPTIONS', headers: { origin: 'http://evil.example' } });
     expect(stranger.headers.get('access-control-allow-origin')).toBeNull();
   });

@@ -21,6 +21,21 @@ interface Problem {
   readonly detail: string;
 }
 
+/**
+ * The console's own cookie (HttpOnly, SameSite=Strict). Cookies are per host, not per port, so the
+ * page on 127.0.0.1:8090 sends it to the agent on 127.0.0.1:8091 (fetch with credentials): the
+ * page's script never holds the token.
+ */
+const COOKIE = 'sdl_console_token';
+
+function cookie(req: IncomingMessage, name: string): string | undefined {
+  for (const part of (req.headers.cookie ?? '').split(';')) {
+    const [k, ...v] = part.trim().split('=');
+    if (k === name) return decodeURIComponent(v.join('='));
+  }
+  return undefined;
+}
+
 const problem = (status: number, code: string, detail: string): Problem => ({ status, code, detail });
 const digest = (value: string): Buffer => createHash('sha256').update(value).digest();
 const NAME = /^[a-z0-9][a-z0-9-]{0,63}$/;
@@ -51,7 +66,8 @@ async function readJson(req: IncomingMessage): Promise<unknown> {
  * The game-day agent: the one part of the console that runs on the host, because a game day's
  * faults are Docker verbs and the console container has no Docker socket (which would be root on
  * the host for whoever holds the page's token). `./lab console --gamedays` starts it on 127.0.0.1
- * only; the page in the browser calls it directly, with the console's token:
+ * only; the page in the browser calls it directly, with the console's cookie (or the token as
+ * `Authorization: Bearer`, or `?token=`):
  *   GET  /gamedays            the experiments and the latest run
  *   POST /gamedays            {"name":"api-node-kill","short":true} -> 202 the run (one at a time: 409)
  *   POST /gamedays/stop       interrupts the run (its rollbacks still run)
@@ -61,8 +77,9 @@ export function createAgentServer(options: AgentOptions): Server {
   const expected = digest(options.token);
   const authorized = (req: IncomingMessage, url: URL): boolean => {
     const header = req.headers.authorization;
-    const presented = header?.startsWith('Bearer ') === true ? header.slice(7) : url.searchParams.get('token');
-    return presented !== null && timingSafeEqual(digest(presented), expected);
+    const presented =
+      header?.startsWith('Bearer ') === true ? header.slice(7) : (cookie(req, COOKIE) ?? url.searchParams.get('token'));
+    return presented !== null && presented !== undefined && timingSafeEqual(digest(presented), expected);
   };
   const experiments = async () =>
     Promise.all(
@@ -123,6 +140,7 @@ export function createAgentServer(options: AgentOptions): Server {
       res.setHeader('vary', 'origin');
       res.setHeader('access-control-allow-headers', 'authorization, content-type');
       res.setHeader('access-control-allow-methods', 'GET, POST');
+      res.setHeader('access-control-allow-credentials', 'true');
     }
     if (req.method === 'OPTIONS') {
       res.writeHead(204).end();
