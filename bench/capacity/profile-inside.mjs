@@ -45,7 +45,8 @@ await call('Profiler.setSamplingInterval', { interval: 1000 });
 await call('Profiler.start');
 await new Promise((r) => setTimeout(r, seconds * 1000));
 const { profile } = await call('Profiler.stop');
-// Closing the inspector ends this very connection: nothing answers, so nothing is awaited.
+// Closing the inspector ends this very connection: nothing answers it, so the agent waits until the
+// port no longer answers (at most 5 s) before it reports.
 ws.send(
   JSON.stringify({
     id: ++next,
@@ -53,7 +54,16 @@ ws.send(
     params: { expression: "process.getBuiltinModule('node:inspector').close()" },
   }),
 );
-setTimeout(() => ws.close(), 200);
+let closed = false;
+for (let i = 0; i < 50 && !closed; i++) {
+  await new Promise((r) => setTimeout(r, 100));
+  closed = await fetch('http://127.0.0.1:9229/json/list').then(
+    () => false,
+    () => true,
+  );
+}
+ws.close();
+if (!closed) console.log('warning: the inspector still listens on 127.0.0.1:9229 inside the container');
 
 // Self time per frame: samples are node ids, timeDeltas the µs before each sample.
 const byId = new Map(profile.nodes.map((n) => [n.id, n]));
