@@ -21,7 +21,9 @@ export interface MetricsOptions {
 export function createMetrics(options: MetricsOptions): Metrics {
   const registry = new Registry();
   registry.setDefaultLabels({ service: options.service, node: options.node ?? options.service });
-  if (options.defaults !== false) collectDefaultMetrics({ register: registry });
+  // nodejs_eventloop_lag_* at 100 ms resolution, not prom-client's 10: its timer wakes every idle
+  // process that often (docs/benchmarks.md, idle cluster).
+  if (options.defaults !== false) collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: 100 });
   const httpDuration = new Histogram({
     name: 'http_request_duration_seconds',
     help: 'HTTP request duration by method, route and status code',

@@ -67,7 +67,9 @@ export function createLoadShedder(registry: Registry, options: LoadSheddingOptio
   const { maxEventLoopDelayMs, maxHeapUsedBytes, maxRssBytes } = options;
   if (![maxEventLoopDelayMs, maxHeapUsedBytes, maxRssBytes].some(isSet)) return undefined;
   const intervalMs = options.sampleIntervalMs ?? 250;
-  const histogram = monitorEventLoopDelay({ resolution: 10 });
+  // The histogram's timer wakes the process every `resolution` ms, busy or idle: 50 ms (not Node's
+  // 10) still sees a saturated loop, whose thresholds are hundreds of ms, at a fifth of the wakeups.
+  const histogram = monitorEventLoopDelay({ resolution: 50 });
   histogram.enable();
   let pressure: Pressure | undefined;
   const timer = setInterval(() => {
