@@ -75,6 +75,39 @@ describe('the lab console in a real browser', () => {
     expect(errors).toEqual([]);
   });
 
+  it("shows the rate limiter's rules: policy, mode, fail mode, scope, admitted and limited", async () => {
+    // The compose limiter runs on LIMITS: client-0 for the `limited` key, then `default` for everyone.
+    const row = (rule: string) => page.getByTestId(`limiter-rule-${rule}`);
+    await expect.poll(() => row('default').innerText(), { timeout: 10_000 }).toContain('fixed-window 1000 / 1 s');
+    const cells = await row('default').locator('td').allInnerTexts();
+    expect(cells.slice(0, 5)).toEqual([
+      'default',
+      'fixed-window 1000 / 1 s',
+      'ENFORCE',
+      'fail-open (default)',
+      'every request; per client',
+    ]);
+    expect(cells[5]).toMatch(/^\d+\.\d\d$/);
+    expect(cells[6]).toMatch(/^\d+\.\d\d$/);
+    expect(await row('client-0').innerText()).toContain('client limited; per client');
+    expect(await page.getByTestId('limiter-summary').innerText()).toContain('2 rules from LIMITS');
+    expect(errors).toEqual([]);
+  });
+
+  it('shows the SLOs per route class with the error budget left, from the rules made of infra/slo/slos.yaml', async () => {
+    const row = (slo: string, sli: string) => page.getByTestId(`slo-${slo}-${sli}`);
+    await expect.poll(() => row('all', 'availability').count(), { timeout: 10_000 }).toBe(1);
+    for (const slo of ['all', 'read', 'write']) {
+      for (const sli of ['availability', 'latency']) {
+        const cells = await row(slo, sli).locator('td').allInnerTexts();
+        expect(cells[1]).toBe(sli);
+        expect(cells[2]).toMatch(sli === 'availability' ? /^99\.9 % not 5xx$/ : /^99 % within the p99 bound$/);
+        expect(cells[7]).toMatch(/^(OK|NO DATA|BUDGET SPENT|BURNING \(.+ alert firing\))$/);
+      }
+    }
+    expect(errors).toEqual([]);
+  });
+
   it('shows api-2 DOWN within seconds of a kill, and UP again once it is back', async () => {
     await chaos('kill', 'api-2');
     await expect.poll(() => health('api-2'), { timeout: 15_000, interval: 250 }).toBe('down');
