@@ -7,7 +7,7 @@
 // round, WRITES single-row INSERTs (autocommit: one commit each) are sent open loop at RATE per
 // second over a pool of POOL connections; a write's latency runs from its send to its acknowledgement.
 // Ratios are against `off` measured in the same run.
-// Build first (`npx tsc -b`). Usage: node bench/replication/sync-modes.ts (env RATE=100 WRITES=250 ROUNDS=2 POOL=16)
+// Build first (`npx tsc -b`). Usage: node bench/replication/sync-modes.ts (env RATE=100 WRITES=100 ROUNDS=5 POOL=16)
 import { createRequire } from 'node:module';
 import { startReplicatedPostgres } from '../../services/api/test/support/pg-replication.ts';
 import { onCleanup, percentile, runBench, table } from '../api/stack.ts';
@@ -22,8 +22,8 @@ const pg = createRequire(new URL('../../libs/db/package.json', import.meta.url))
 };
 
 const RATE = Number(process.env.RATE ?? 100);
-const WRITES = Number(process.env.WRITES ?? 250);
-const ROUNDS = Number(process.env.ROUNDS ?? 2);
+const WRITES = Number(process.env.WRITES ?? 100);
+const ROUNDS = Number(process.env.ROUNDS ?? 5);
 const POOL = Number(process.env.POOL ?? 16);
 const MODES = ['off', 'remote_write', 'on', 'remote_apply'] as const;
 type Mode = (typeof MODES)[number];
@@ -74,28 +74,31 @@ await runBench('sync-modes', 120 + (ROUNDS * MODES.length * WRITES) / RATE + 60,
     return latencies;
   };
 
-  await setMode('off');
-  await writes(); // warm-up: connections, plans, the replica's first catch-up
-  const byMode = new Map<Mode, number[]>(MODES.map((m) => [m, []]));
-  const shown = new Map<Mode, string>();
-  for (let round = 0; round < ROUNDS; round += 1) {
-    for (const mode of MODES) {
-      shown.set(mode, await setMode(mode));
-      byMode.get(mode)!.push(...(await writes()));
-    }
-  }
-
   const stats = (xs: number[]) => {
     const sorted = [...xs].sort((a, b) => a - b);
     return { p50: percentile(sorted, 50), p99: percentile(sorted, 99), max: sorted.at(-1) ?? NaN };
   };
+  await setMode('off');
+  await writes(); // warm-up: connections, plans, the replica's first catch-up
+  const byMode = new Map<Mode, number[]>(MODES.map((m) => [m, []]));
+  const roundP50s = new Map<Mode, string[]>(MODES.map((m) => [m, []]));
+  const shown = new Map<Mode, string>();
+  for (let round = 0; round < ROUNDS; round += 1) {
+    for (const mode of MODES) {
+      shown.set(mode, await setMode(mode));
+      const latencies = await writes();
+      byMode.get(mode)!.push(...latencies);
+      roundP50s.get(mode)!.push(stats(latencies).p50.toFixed(1));
+    }
+  }
+
   const off = stats(byMode.get('off')!);
   console.log(
     `\nwrite latency per PG_SYNC_REPLICATION mode: ${ROUNDS} rounds x ${WRITES} single-row INSERTs per mode at ${RATE}/s, open loop, pool of ${POOL}\n`,
   );
   console.log(
     table(
-      ['mode', 'writes', 'p50 ms', 'p99 ms', 'max ms', 'p50 / off', 'p99 / off', 'server shows'],
+      ['mode', 'writes', 'p50 ms', 'p99 ms', 'max ms', 'p50 / off', 'p99 / off', 'p50 per round', 'server shows'],
       MODES.map((mode) => {
         const s = stats(byMode.get(mode)!);
         return [
@@ -106,6 +109,7 @@ await runBench('sync-modes', 120 + (ROUNDS * MODES.length * WRITES) / RATE + 60,
           s.max.toFixed(1),
           (s.p50 / off.p50).toFixed(2),
           (s.p99 / off.p99).toFixed(2),
+          roundP50s.get(mode)!.join(' / '),
           shown.get(mode) ?? '',
         ];
       }),
