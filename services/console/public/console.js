@@ -168,7 +168,17 @@ function drawSlos(s) {
   );
 }
 
+function drawMoves(moves) {
+  rows(
+    $('moves-table'),
+    moves.rows,
+    (m) => [m.partition, `${m.from} → ${m.to}`, m.stateLabel, m.node, m.detail],
+    (m) => ({ 'data-testid': `move-${m.partition}`, 'data-state': m.state, class: `move ${m.state}` }),
+  );
+}
+
 function drawRest(view) {
+  drawMoves(view.moves);
   rows($('cache-table'), view.cache.entities, (c) => [c.entity, pct(c.hitRatio)]);
   $('cache-fills').textContent = view.cache.fills.length
     ? `fill leases/s: ${view.cache.fills.map((f) => `${f.outcome} ${fmt(f.perSecond, 2)}`).join(', ')}`
@@ -229,6 +239,86 @@ function wireControls() {
     if (window.confirm('Reset the payments fault flags to the environment?'))
       void post('DELETE', '/api/payments/faults');
   });
+  $('move-form').addEventListener('submit', (event) => {
+    event.preventDefault();
+    const form = new FormData(event.target);
+    const body = { partition: Number(form.get('partition')), toShard: Number(form.get('toShard')) };
+    if (!window.confirm(`Move partition ${body.partition} to shard ${body.toShard} (online, writes held briefly)?`))
+      return;
+    void post('POST', '/api/partition-moves', body);
+  });
+}
+
+// Game days: the page calls the agent on the host directly (the console's cookie goes along: same
+// host, another port); without it the panel says how to start it.
+function gamedays() {
+  const box = $('gamedays');
+  const agent = `${window.location.protocol}//${window.location.hostname}:${box.dataset.agentPort}`;
+  const call = async (method, path, body) => {
+    const res = await fetch(`${agent}${path}`, {
+      method,
+      credentials: 'include',
+      headers: body === undefined ? {} : { 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const answer = await res.json().catch(() => ({}));
+    if (!res.ok) throw new Error(`${answer.code ?? res.status}: ${answer.detail ?? ''}`);
+    return answer;
+  };
+  const show = (run) => {
+    if (!run) {
+      $('gameday-state').textContent = 'No game day started from here yet.';
+      $('gameday-lines').textContent = '';
+      return;
+    }
+    const state = run.state === 'running' ? 'RUNNING' : run.state.replace(/-/g, ' ').toUpperCase();
+    $('gameday-state').replaceChildren(
+      el('strong', { 'data-testid': 'gameday-verdict', 'data-state': run.state }, state),
+      ` ${run.name}${run.short ? ' (short)' : ''}, started ${new Date(run.startedAt).toLocaleTimeString()} `,
+    );
+    if (run.report)
+      $('gameday-state').append(
+        el('a', { href: `${agent}/reports/${run.report}/report.html`, target: '_blank', rel: 'noopener' }, 'report'),
+      );
+    $('gameday-lines').textContent = run.lines.slice(-12).join('\n');
+  };
+  let listed = false;
+  const refresh = async () => {
+    try {
+      const { experiments, run } = await call('GET', '/gamedays');
+      if (!listed) {
+        $('gameday-form').elements.name.replaceChildren(
+          ...experiments.map((e) => el('option', { value: e.name }, `${e.name}: ${e.title}`)),
+        );
+        listed = true;
+      }
+      $('gameday-agent').textContent = `Game-day agent at ${agent}: ${experiments.length} experiments.`;
+      $('gameday-form').hidden = false;
+      show(run);
+    } catch {
+      $('gameday-agent').textContent =
+        `No game-day agent answers at ${agent}. Start it on the host: ./lab console --gamedays`;
+      $('gameday-form').hidden = true;
+    }
+  };
+  $('gameday-form').addEventListener('submit', (event) => {
+    event.preventDefault();
+    const form = new FormData(event.target);
+    const body = { name: String(form.get('name')), short: form.get('short') === 'on' };
+    if (
+      !window.confirm(
+        `Start the game day ${body.name}${body.short ? ' (short form)' : ''}? It injects faults into the cluster.`,
+      )
+    )
+      return;
+    call('POST', '/gamedays', body).then(show, (err) => window.alert(`Refused: ${err.message}`));
+  });
+  $('gameday-stop').addEventListener('click', () => {
+    if (window.confirm('Stop the running game day? Its rollbacks still run.'))
+      call('POST', '/gamedays/stop').then(show, (err) => window.alert(`Refused: ${err.message}`));
+  });
+  void refresh();
+  window.setInterval(refresh, 2000);
 }
 
 function connect() {
@@ -243,5 +333,6 @@ document.addEventListener('DOMContentLoaded', () => {
   render(initial);
   if (initial.lb.strategy) $('lb-form').elements.strategy.value = initial.lb.strategy;
   wireControls();
+  gamedays();
   connect();
 });

@@ -49,6 +49,7 @@ export async function buildApp(deps: ConsoleDeps): Promise<FastifyInstance> {
   const targets = {
     lbAdminUrl: config.lbAdminUrl,
     billingUrls: config.billingUrls,
+    apiAdminUrls: config.apiAdminUrls,
     paymentsAdminUrl: config.paymentsAdminUrl,
     ratelimiterUrl: config.ratelimiterUrl,
     prometheusUrl: config.prometheusUrl,
@@ -66,7 +67,7 @@ export async function buildApp(deps: ConsoleDeps): Promise<FastifyInstance> {
     await etcd.close();
   });
 
-  await app.register(pageRoutes, { poller });
+  await app.register(pageRoutes, { poller, gamedayAgentPort: config.gamedayAgentPort });
   await app.register(eventsRoutes, { poller });
   await app.register(controlRoutes, { poller, ...targets });
   return app;

@@ -15,6 +15,12 @@ export const ConsoleConfigSchema = Type.Object({
   billingUrls: Type.Array(Type.String({ minLength: 1 }), {
     default: ['http://billing-leader-1:3003', 'http://billing-leader-2:3003'],
   }),
+  /** Every api node's admin listener: a partition move goes to the first that answers; each lists its own. */
+  apiAdminUrls: Type.Array(Type.String({ minLength: 1 }), {
+    default: ['http://api-1:9902', 'http://api-2:9902', 'http://api-3:9902'],
+  }),
+  /** Port of the game-day agent on the host (`./lab console --gamedays`); the page calls it on its own host name. */
+  gamedayAgentPort: Type.Integer({ minimum: 1, maximum: 65535, default: 8091 }),
   paymentsAdminUrl: Url('http://payments:3012', "the payments provider's admin app (fault flags)"),
   ratelimiterUrl: Url('http://ratelimiter:3001', 'the ratelimiter (GET /admin/rules)'),
   prometheusUrl: Url('http://prometheus:9090', "Prometheus's HTTP API (rates and ratios)"),

@@ -1,5 +1,5 @@
 import { buildApp as buildPayments, PaymentsConfigSchema } from '@sdl/payments';
-import { createTestAppBuilder } from '@sdl/testing';
+import { closedPort, createTestAppBuilder } from '@sdl/testing';
 import type { FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
 import { buildTestConsole, startFakeAdmin, TOKEN } from './support/helpers.js';
@@ -124,5 +124,55 @@ describe('console actions call the lab admin APIs', () => {
     const first = text.split('event: view\ndata: ')[1]!.split('\n')[0]!;
     expect(JSON.parse(first)).toMatchObject({ lb: { ok: true, strategy: 'maglev' } });
     expect(views).toBe(2);
+  });
+
+  it('moves a partition through the first api admin listener that answers, skipping one that is down', async () => {
+    const down = `http://127.0.0.1:${await closedPort()}`;
+    const api = await startFakeAdmin({ moves: [] });
+    cleanups.push(api.close);
+    api.answerWith(202, { id: 1, partition: 5, from: 0, to: 1, state: 'running' });
+    const app = await consoleWith({ API_ADMIN_URLS: `${down},${api.url}` });
+    const res = await app.inject({
+      method: 'POST',
+      url: '/api/partition-moves',
+      headers: auth,
+      payload: { partition: 5, toShard: 1 },
+    });
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toMatchObject({ id: 1, state: 'running' });
+    expect(api.seen.filter((r) => r.method === 'POST')).toEqual([
+      { method: 'POST', url: '/admin/partition-moves', body: { partition: 5, toShard: 1 } },
+    ]);
+    const view = (await app.inject({ method: 'GET', url: '/api/view', headers: auth })).json<{
+      actions: { action: string; ok: boolean }[];
+    }>();
+    expect(view.actions[0]).toMatchObject({ action: 'move partition 5 to shard 1', ok: true });
+  });
+
+  it("passes an api node's refusal back (502 with its answer) without asking the next node", async () => {
+    const [first, second] = [await startFakeAdmin({ moves: [] }), await startFakeAdmin({ moves: [] })];
+    cleanups.push(first.close, second.close);
+    first.answerWith(409, { code: 'API_ERR_MOVE_IN_PROGRESS' });
+    const app = await consoleWith({ API_ADMIN_URLS: `${first.url},${second.url}` });
+    const res = await app.inject({
+      method: 'POST',
+      url: '/api/partition-moves',
+      headers: auth,
+      payload: { partition: 5, toShard: 1 },
+    });
+    expect(res.statusCode).toBe(502);
+    expect(res.json()).toMatchObject({
+      code: 'CONSOLE_ERR_UPSTREAM',
+      details: { status: 409, answer: { code: 'API_ERR_MOVE_IN_PROGRESS' } },
+    });
+    expect(second.seen.filter((r) => r.method === 'POST')).toEqual([]);
+    const bad = await app.inject({
+      method: 'POST',
+      url: '/api/partition-moves',
+      headers: auth,
+      payload: { partition: -1, toShard: 'one' },
+    });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json()).toMatchObject({ code: 'ERR_VALIDATION' });
   });
 });

@@ -248,4 +248,24 @@ describe('view model: statuses -> what the page draws', () => {
     expect(limiter).toMatchObject({ ok: false, error: 'HTTP 404' });
     expect(limiter.rules.map((r) => [r.rule, r.policy])).toContainEqual(['default', 'not in the rules now']);
   });
+
+  it('lists the partition moves of every api node that answers, newest first, state in words', () => {
+    const view = buildView(healthyStatus());
+    expect(view.moves.ok).toBe(true);
+    expect(view.moves.rows.map((m) => [m.node, m.partition, m.stateLabel])).toEqual([
+      ['api-2', 40, 'MOVING'],
+      ['api-1', 9, 'FAILED'],
+      ['api-1', 5, 'DONE'],
+    ]);
+    expect(view.moves.rows[1]!.detail).toBe('SHARD_ERR_MAP_CHANGED: the map changed under the move');
+    expect(view.moves.rows[2]!.detail).toBe('writes held 12 ms, 4.1 s in all');
+    expect(view.problems.join(' ')).not.toMatch(/api admin/);
+  });
+
+  it('says so when no api admin listener answers', () => {
+    const down = { ok: false as const, error: 'connect ECONNREFUSED' };
+    const view = buildView(healthyStatus({ moves: [{ url: 'http://api-1:9902', moves: down }] }));
+    expect(view.moves).toEqual({ ok: false, error: 'connect ECONNREFUSED', rows: [] });
+    expect(view.problems).toContain('api admin (partition moves): connect ECONNREFUSED');
+  });
 });

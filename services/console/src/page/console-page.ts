@@ -12,7 +12,7 @@ function inlineJson(value: unknown): string {
  * view model (inlined for the first paint, then pushed over /events). No inline script or style, so
  * the Content-Security-Policy can forbid them.
  */
-export function renderPage(view: ConsoleView): string {
+export function renderPage(view: ConsoleView, page: { readonly gamedayAgentPort: number }): string {
   const options = strategyNames.map((s) => `<option value="${s}">${s}</option>`).join('');
   return `<!doctype html>
 <html lang="en">
@@ -59,7 +59,13 @@ export function renderPage(view: ConsoleView): string {
     <p id="shard-meta"></p>
     <div id="shard-grid" data-testid="shard-grid" class="grid"></div>
     <table><thead><tr><th>shard</th><th>partitions</th><th>replica lag</th><th>outbox</th><th>relay</th></tr></thead><tbody id="shard-table"></tbody></table>
-    <p class="note">Partition moves: <code>./lab shard move P SHARD</code> (the move runs inside an api node; the console shows it here when the map changes).</p>
+    <form id="move-form" class="control">
+      <label>partition <input name="partition" type="number" min="0" max="63" required size="4" data-testid="move-partition"></label>
+      <label>to shard <input name="toShard" type="number" min="0" max="15" required size="3" data-testid="move-shard"></label>
+      <button type="submit" data-testid="move-apply">Move</button>
+    </form>
+    <table data-testid="moves"><thead><tr><th>partition</th><th>from → to</th><th>state</th><th>node</th><th>detail</th></tr></thead><tbody id="moves-table"></tbody></table>
+    <p class="note">A move runs inside an api node (its admin listener; <code>./lab shard move P SHARD</code> runs the same one): copy, catch up, a short fence on the partition's writes, then the map switches in etcd and the grid above shows it.</p>
   </section>
   <section class="panel" aria-labelledby="h-cache">
     <h2 id="h-cache">Cache</h2>
@@ -86,6 +92,18 @@ export function renderPage(view: ConsoleView): string {
       <button type="submit">Apply</button> <button type="button" id="faults-reset">Reset</button>
     </form>
     <p id="faults-now"></p>
+  </section>
+  <section class="panel" aria-labelledby="h-gamedays" id="gamedays" data-agent-port="${page.gamedayAgentPort}">
+    <h2 id="h-gamedays">Game days</h2>
+    <p id="gameday-agent" data-testid="gameday-agent">Looking for the game-day agent…</p>
+    <form id="gameday-form" class="control" hidden>
+      <label>experiment <select name="name" data-testid="gameday-select"></select></label>
+      <label><input type="checkbox" name="short" checked> short form</label>
+      <button type="submit" data-testid="gameday-start">Start</button> <button type="button" id="gameday-stop">Stop</button>
+    </form>
+    <p id="gameday-state" data-testid="gameday-state"></p>
+    <pre id="gameday-lines" class="lines"></pre>
+    <p class="note">Game days kill, pause and cut containers: Docker verbs, which the console container cannot run (a Docker socket would be root on the host). <code>./lab console --gamedays</code> runs a small agent on the host, on 127.0.0.1 only, that starts them for this page (the same <code>./lab gameday</code>, one at a time).</p>
   </section>
   <section class="panel" aria-labelledby="h-log">
     <h2 id="h-log">Actions</h2>

@@ -11,7 +11,12 @@ const ASSETS = {
 const publicDir = new URL('../../public/', import.meta.url);
 
 /** `GET /` (the page, with the current view inlined) and `GET /static/<asset>`. */
-export async function pageRoutes(app: FastifyInstance, options: { readonly poller: StatusPoller }): Promise<void> {
+export async function pageRoutes(
+  app: FastifyInstance,
+  options: { readonly poller: StatusPoller; readonly gamedayAgentPort: number },
+): Promise<void> {
+  // The page may call the game-day agent on the host (`./lab console --gamedays`), on its own host name.
+  const agent = `http://127.0.0.1:${options.gamedayAgentPort} http://localhost:${options.gamedayAgentPort}`;
   const assets = new Map(
     await Promise.all(
       Object.keys(ASSETS).map(async (name) => [name, await readFile(new URL(name, publicDir), 'utf8')] as const),
@@ -25,9 +30,9 @@ export async function pageRoutes(app: FastifyInstance, options: { readonly polle
       .header('cache-control', 'no-store')
       .header(
         'content-security-policy',
-        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'",
+        `default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self' ${agent}; frame-ancestors 'none'`,
       )
-      .send(renderPage(view));
+      .send(renderPage(view, { gamedayAgentPort: options.gamedayAgentPort }));
   });
 
   app.get<{ Params: { name: string } }>('/static/:name', async (req, reply) => {

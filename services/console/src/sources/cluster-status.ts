@@ -57,6 +57,19 @@ export interface LimiterRules {
   readonly rules: readonly LimiterRule[];
 }
 
+/** A partition move an api node runs from its admin listener (`GET /admin/partition-moves`). */
+export interface PartitionMove {
+  readonly id: number;
+  readonly partition: number;
+  readonly from: number;
+  readonly to: number;
+  readonly startedAt: string;
+  readonly state: 'running' | 'done' | 'failed';
+  readonly finishedAt?: string;
+  readonly report?: { readonly fenceMs: number; readonly totalMs: number };
+  readonly error?: { readonly code: string; readonly message: string };
+}
+
 /** The shard map as etcd holds it (`/sdl/shard-map`). */
 export interface StoredShardMap {
   readonly version: number;
@@ -93,6 +106,8 @@ export interface ClusterStatus {
   readonly billing: readonly { readonly url: string; readonly status: Read<BillingStatus> }[];
   readonly faults: Read<FaultFlags>;
   readonly limiterRules: Read<LimiterRules>;
+  /** Each api node's admin listener: the partition moves it started. */
+  readonly moves: readonly { readonly url: string; readonly moves: Read<{ moves: readonly PartitionMove[] }> }[];
   readonly shardMap: Read<StoredShardMap | undefined>;
   /** api registrations in etcd: node id -> registered url. */
   readonly registrations: Read<Readonly<Record<string, string>>>;

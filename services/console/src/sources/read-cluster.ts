@@ -1,10 +1,19 @@
-import type { BillingStatus, FaultFlags, LbState, LimiterRules, Read, Sample } from './cluster-status.js';
+import type {
+  BillingStatus,
+  FaultFlags,
+  LbState,
+  LimiterRules,
+  PartitionMove,
+  Read,
+  Sample,
+} from './cluster-status.js';
 import { describeError, requestJson } from './http-json.js';
 import { PROMETHEUS_QUERIES, type MetricName } from './prometheus-queries.js';
 
 export interface ReadTargets {
   readonly lbAdminUrl: string;
   readonly billingUrls: readonly string[];
+  readonly apiAdminUrls: readonly string[];
   readonly paymentsAdminUrl: string;
   readonly ratelimiterUrl: string;
   readonly prometheusUrl: string;
@@ -41,7 +50,7 @@ async function queryPrometheus(t: ReadTargets): Promise<Record<MetricName, Sampl
 
 /** One round of the HTTP sources, all at once, each bounded by the timeout; a failure is a value. */
 export async function readHttpSources(t: ReadTargets) {
-  const [lb, billing, faults, limiterRules, metrics] = await Promise.all([
+  const [lb, billing, faults, limiterRules, moves, metrics] = await Promise.all([
     read<LbState>(() => requestJson(`${t.lbAdminUrl}/admin/lb`, t.timeoutMs)),
     Promise.all(
       t.billingUrls.map(async (url) => ({
@@ -51,7 +60,15 @@ export async function readHttpSources(t: ReadTargets) {
     ),
     read<FaultFlags>(() => requestJson(`${t.paymentsAdminUrl}/admin/faults`, t.timeoutMs)),
     read<LimiterRules>(() => requestJson(`${t.ratelimiterUrl}/admin/rules`, t.timeoutMs)),
+    Promise.all(
+      t.apiAdminUrls.map(async (url) => ({
+        url,
+        moves: await read<{ moves: readonly PartitionMove[] }>(() =>
+          requestJson(`${url}/admin/partition-moves`, t.timeoutMs),
+        ),
+      })),
+    ),
     read<Record<MetricName, Sample[]>>(() => queryPrometheus(t)),
   ]);
-  return { lb, billing, faults, limiterRules, metrics };
+  return { lb, billing, faults, limiterRules, moves, metrics };
 }

@@ -11,6 +11,7 @@ import {
   type NodeState,
 } from './node-health.js';
 import { limiterView, type LimiterView } from './limiter.js';
+import { movesView, type MovesView } from './moves.js';
 import { ringView, type RingView } from './ring.js';
 import { sloView, type SloView } from './slo.js';
 import { EDGES, HEALTH_LABEL, LAYOUT, type Health, type TopoEdge, type TopoNode } from './topology.js';
@@ -68,6 +69,8 @@ export interface ConsoleView {
     readonly fills: readonly { readonly outcome: string; readonly perSecond: number }[];
   };
   readonly limiter: LimiterView;
+  /** Partition moves started from the api nodes' admin listeners (the page's form among them). */
+  readonly moves: MovesView;
   readonly slos: SloView;
   readonly faults: { readonly ok: boolean; readonly error?: string; readonly flags?: FaultFlags };
   readonly actions: readonly ActionRecord[];
@@ -238,12 +241,14 @@ export function buildView(status: ClusterStatus): ConsoleView {
     const s = states[id] ?? { health: 'unknown' as Health, detail: '' };
     return { id, label, x, y, health: s.health, healthLabel: HEALTH_LABEL[s.health], detail: s.detail };
   });
+  const moves = movesView(status);
   const problems = [
     ...(status.lb.ok ? [] : [`lb admin: ${status.lb.error}`]),
     ...(status.metrics.ok ? [] : [`prometheus: ${status.metrics.error}`]),
     ...(status.shardMap.ok ? [] : [`etcd: ${status.shardMap.error}`]),
     ...(status.faults.ok ? [] : [`payments admin: ${status.faults.error}`]),
     ...(status.limiterRules.ok ? [] : [`ratelimiter rules: ${status.limiterRules.error}`]),
+    ...(moves.ok ? [] : [`api admin (partition moves): ${moves.error}`]),
   ];
   return {
     at: status.at,
@@ -257,6 +262,7 @@ export function buildView(status: ClusterStatus): ConsoleView {
       fills: samples(status, 'fillLease').map((s) => ({ outcome: s.labels.outcome ?? '', perSecond: s.value })),
     },
     limiter: limiterView(status),
+    moves,
     slos: sloView(status),
     faults: status.faults.ok ? { ok: true, flags: status.faults.value } : { ok: false, error: status.faults.error },
     actions: [...status.actions].reverse(),

@@ -18,6 +18,7 @@ export async function buildTestConsole(env: Record<string, string> = {}) {
       LB_ADMIN_URL: nowhere,
       BILLING_URLS: nowhere,
       PAYMENTS_ADMIN_URL: nowhere,
+      API_ADMIN_URLS: nowhere,
       PROMETHEUS_URL: nowhere,
       POLL_MS: '100',
     },

@@ -111,6 +111,48 @@ export function healthyStatus(overrides: Partial<ClusterStatus> = {}): ClusterSt
     ],
     faults: { ok: true, value: { failRate: 0, acceptTimeoutRate: 0, acceptTimeoutMs: 10000, slowRate: 1, slowMs: 0 } },
     limiterRules: { ok: true, value: LIMITER_RULES },
+    moves: [
+      {
+        url: 'http://api-1:9902',
+        moves: {
+          ok: true,
+          value: {
+            moves: [
+              {
+                id: 2,
+                partition: 9,
+                from: 1,
+                to: 0,
+                startedAt: '2026-12-02T22:40:00.000Z',
+                state: 'failed',
+                finishedAt: '2026-12-02T22:40:01.000Z',
+                error: { code: 'SHARD_ERR_MAP_CHANGED', message: 'the map changed under the move' },
+              },
+              {
+                id: 1,
+                partition: 5,
+                from: 0,
+                to: 1,
+                startedAt: '2026-12-02T22:29:55.000Z',
+                state: 'done',
+                finishedAt: '2026-12-02T22:30:00.000Z',
+                report: { fenceMs: 12.4, totalMs: 4100 },
+              },
+            ],
+          },
+        },
+      },
+      {
+        url: 'http://api-2:9902',
+        moves: {
+          ok: true,
+          value: {
+            moves: [{ id: 1, partition: 40, from: 1, to: 0, startedAt: '2026-12-02T22:41:00.000Z', state: 'running' }],
+          },
+        },
+      },
+      { url: 'http://api-3:9902', moves: { ok: false, error: 'connect ECONNREFUSED' } },
+    ],
     shardMap: {
       ok: true,
       value: {
