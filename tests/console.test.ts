@@ -1,13 +1,18 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { chaos, getInside, isRunning, labAsync, waitReady } from './support/lab.js';
 
 // Debian's chromium (`./lab setup` installs it); no browser is downloaded (as gameday/test does).
 const executablePath = execFileSync('which', ['chromium'], { encoding: 'utf8' }).trim();
 const screenshot = fileURLToPath(new URL('../docs/console.png', import.meta.url));
 const DEFAULT_STRATEGY = 'round-robin';
+// The game-day agent (`./lab console --gamedays`): a host process, as a user would start it.
+const agentMain = fileURLToPath(new URL('../gameday/dist/agent/main.js', import.meta.url));
+const tokenFile = fileURLToPath(new URL('../.lab/secrets/console-token', import.meta.url));
+const AGENT = 'http://127.0.0.1:8091';
 
 interface LbState {
   strategy: string;
@@ -27,13 +32,38 @@ async function currentLeader(): Promise<string | undefined> {
   return undefined;
 }
 
+function startAgent(): ChildProcess {
+  return spawn(process.execPath, [agentMain], {
+    env: { ...process.env, CONSOLE_TOKEN_FILE: tokenFile },
+    stdio: 'inherit',
+  });
+}
+
+/** Until this agent (not another one left on the port) answers the console's token. */
+async function agentAnswers(agent: ChildProcess): Promise<void> {
+  const token = readFileSync(tokenFile, 'utf8').trim();
+  await vi.waitFor(
+    async () => {
+      expect(agent.exitCode, 'the game-day agent exited (is port 8091 taken?)').toBeNull();
+      const res = await fetch(`${AGENT}/gamedays`, { headers: { authorization: `Bearer ${token}` } });
+      expect(res.status).toBe(200);
+    },
+    { timeout: 15_000, interval: 200 },
+  );
+}
+
+const shardMap = async () => JSON.parse(await labAsync(['shard', 'map'], 60_000)) as { assignments: number[] };
+
 describe('the lab console in a real browser', () => {
   let browser: Browser;
+  let agent: ChildProcess | undefined;
   let page: Page;
   const errors: string[] = [];
   const health = (node: string) => page.getByTestId(`node-${node}`).getAttribute('data-health');
 
   beforeAll(async () => {
+    agent = startAgent();
+    await agentAnswers(agent);
     browser = await chromium.launch({ executablePath, args: ['--no-sandbox'] });
     page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
     page.on('console', (msg) => {
@@ -44,6 +74,11 @@ describe('the lab console in a real browser', () => {
 
   afterAll(async () => {
     await browser?.close();
+    if (agent !== undefined && agent.exitCode === null) {
+      const exited = new Promise((resolve) => agent!.once('exit', resolve));
+      agent.kill('SIGINT');
+      await exited;
+    }
     // Put back what the test changed: the default strategy, api-2 running.
     await labAsync(['lb', 'strategy', DEFAULT_STRATEGY, 'client']);
     if (!(await isRunning('api-2'))) {
@@ -132,6 +167,49 @@ describe('the lab console in a real browser', () => {
     await page.screenshot({ path: screenshot, fullPage: true });
     expect(errors).toEqual([]);
   });
+
+  it('moves a partition from the page (confirmed): an api node runs it, the panel shows it done, the grid the new shard', async () => {
+    const partition = (await shardMap()).assignments.findIndex((shard) => shard === 0);
+    await page.getByTestId('move-partition').fill(String(partition));
+    await page.getByTestId('move-shard').fill('1');
+    page.once('dialog', (dialog) => void dialog.accept());
+    await page.getByTestId('move-apply').click();
+    const row = page.getByTestId(`move-${partition}`).first();
+    await expect.poll(() => row.getAttribute('data-state'), { timeout: 60_000, interval: 250 }).toBe('done');
+    expect(await row.innerText()).toMatch(/0 → 1\s+DONE\s+api-\d\s+writes held \d+ ms/);
+    await expect
+      .poll(() => page.getByTestId('shard-grid').locator('.cell').nth(partition).innerText(), { timeout: 15_000 })
+      .toBe(`${partition}:1`);
+    expect((await shardMap()).assignments[partition]).toBe(1);
+    await expect
+      .poll(() => page.getByTestId('actions').innerText())
+      .toContain(`move partition ${partition} to shard 1`);
+    // Back where it was, with the CLI's same move.
+    await labAsync(['shard', 'move', String(partition), '0'], 120_000);
+    expect((await shardMap()).assignments[partition]).toBe(0);
+    expect(errors).toEqual([]);
+  }, 180_000);
+
+  it('runs a game day from the page through the host agent: progress, verdict and its report', async () => {
+    await expect
+      .poll(() => page.getByTestId('gameday-agent').innerText(), { timeout: 10_000 })
+      .toMatch(/^Game-day agent at http:\/\/127\.0\.0\.1:8091: \d+ experiments\.$/);
+    // limiter-spike injects no fault: a load spike on one key, judged by its oracles.
+    await page.getByTestId('gameday-select').selectOption('limiter-spike');
+    page.once('dialog', (dialog) => void dialog.accept());
+    await page.getByTestId('gameday-start').click();
+    const verdict = page.getByTestId('gameday-verdict');
+    await expect.poll(() => verdict.getAttribute('data-state'), { timeout: 10_000 }).toBe('running');
+    await expect.poll(() => page.locator('#gameday-lines').innerText(), { timeout: 30_000 }).toMatch(/rate \d+\/s/);
+    await expect.poll(() => verdict.getAttribute('data-state'), { timeout: 150_000, interval: 1000 }).toBe('held');
+    const href = await page.locator('#gameday-state a').getAttribute('href');
+    expect(href).toMatch(/^http:\/\/127\.0\.0\.1:8091\/reports\/[^/]+-limiter-spike\/report\.html$/);
+    // The report opens with the page's own cookie (same host, the agent's port).
+    const report = await page.context().request.get(href!);
+    expect(report.status()).toBe(200);
+    expect(await report.text()).toContain('limiter-spike');
+    expect(errors).toEqual([]);
+  }, 200_000);
 
   it('fits a narrow window: nothing wider than the viewport', async () => {
     await page.setViewportSize({ width: 420, height: 800 });

@@ -295,11 +295,27 @@ function gamedays() {
       $('gameday-agent').textContent = `Game-day agent at ${agent}: ${experiments.length} experiments.`;
       $('gameday-form').hidden = false;
       show(run);
+      return true;
     } catch {
-      $('gameday-agent').textContent =
-        `No game-day agent answers at ${agent}. Start it on the host: ./lab console --gamedays`;
+      const retry = el('button', { type: 'button', 'data-testid': 'gameday-retry' }, 'look again');
+      retry.addEventListener('click', () => void watch());
+      $('gameday-agent').replaceChildren(
+        `No game-day agent answers at ${agent}. Start it on the host (./lab console --gamedays), then `,
+        retry,
+      );
       $('gameday-form').hidden = true;
+      return false;
     }
+  };
+  // Polled every 2 s while the agent answers, not while it is absent (each refused connection is an
+  // error in the browser's console): the button looks again.
+  let timer;
+  const watch = async () => {
+    window.clearInterval(timer);
+    if (!(await refresh())) return;
+    timer = window.setInterval(async () => {
+      if (!(await refresh())) window.clearInterval(timer);
+    }, 2000);
   };
   $('gameday-form').addEventListener('submit', (event) => {
     event.preventDefault();
@@ -317,8 +333,7 @@ function gamedays() {
     if (window.confirm('Stop the running game day? Its rollbacks still run.'))
       call('POST', '/gamedays/stop').then(show, (err) => window.alert(`Refused: ${err.message}`));
   });
-  void refresh();
-  window.setInterval(refresh, 2000);
+  void watch();
 }
 
 function connect() {
