@@ -3,6 +3,8 @@ import { fileURLToPath } from 'node:url';
 import { createLogger } from '@sdl/logging';
 import { createMetrics } from '@sdl/metrics';
 import type { FastifyInstance } from 'fastify';
+// Not the package: @sdl/testing depends on @sdl/server (a cycle); its port helper has no such import.
+import { closedPort } from '../../testing/src/ports.js';
 import { request } from 'undici';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createAccessLog, createApp, type AccessLog } from '../src/index.js';
@@ -64,7 +66,8 @@ describe('access log', () => {
   });
 
   it('runService: SIGUSR2 opens the window in a running service (no restart)', async () => {
-    const port = 20_000 + Math.floor(Math.random() * 12_000);
+    // Below the ephemeral range and refusing now (@sdl/testing): no test server takes it meanwhile.
+    const port = await closedPort();
     const script = `
       import { runService, BaseConfigSchema, createApp } from '@sdl/server';
       await runService({ name: 'probe', schema: BaseConfigSchema,
