@@ -197,6 +197,9 @@ init_replica() {
 fix_ownership
 case "$PG_ROLE" in
   primary)
+    # `./lab shard promote N` promoted this primary's replica and left this mark: started again as a
+    # primary it would take writes the new primary never sees (split brain), so it does not start.
+    [[ ! -f "$PGDATA/sdl-fenced" ]] || die "fenced: $(cat "$PGDATA/sdl-fenced"); ./lab down && ./lab up starts the shard over"
     if data_is_empty; then init_primary; else log "existing data directory, starting the primary"; fi
     ;;
   replica)
