@@ -1,5 +1,6 @@
 import { startAll } from '@sdl/testing';
 import pg from 'pg';
+import { getContainerRuntimeClient } from 'testcontainers';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { buildTestApp, metricValue } from '../support/helpers.js';
 import { REPLICA_STANDBY_NAME, startReplicatedPostgres, type ReplicatedPostgres } from '../support/pg-replication.js';
@@ -102,6 +103,18 @@ describe('PG_SYNC_REPLICATION: what a primary crash loses, and what a stalled st
     await insertAll(asyncShard.primaryUrl, lagging); // each acknowledged at once: no standby to wait for
     await asyncShard.crashPrimary();
     expect(await promoteAndCountMissing(asyncShard, [...range(1, N), ...lagging])).toBe(N);
+  });
+
+  it('the old primary, fenced as ./lab shard promote fences it, refuses to start again', async () => {
+    await asyncShard.primary.copyContentToContainer([
+      { content: 'replica promoted by the test\n', target: '/var/lib/postgresql/data/sdl-fenced' },
+    ]);
+    const old = (await getContainerRuntimeClient()).container.getById(asyncShard.primary.getId());
+    await old.start();
+    const exited = (await old.wait()) as { StatusCode: number };
+    expect(exited.StatusCode).toBe(1);
+    const logs = String(await old.logs({ stdout: true, stderr: true, tail: 5 }));
+    expect(logs).toContain('fenced: replica promoted by the test');
   });
 
   it('on: the replica is the synchronous standby, and the api shows the mode; a run-time switch to remote_apply', async () => {
