@@ -67,9 +67,11 @@ export function createLoadShedder(registry: Registry, options: LoadSheddingOptio
   const { maxEventLoopDelayMs, maxHeapUsedBytes, maxRssBytes } = options;
   if (![maxEventLoopDelayMs, maxHeapUsedBytes, maxRssBytes].some(isSet)) return undefined;
   const intervalMs = options.sampleIntervalMs ?? 250;
-  // The histogram's timer wakes the process every `resolution` ms, busy or idle: 50 ms (not Node's
-  // 10) still sees a saturated loop, whose thresholds are hundreds of ms, at a fifth of the wakeups.
-  const histogram = monitorEventLoopDelay({ resolution: 50 });
+  // The histogram's timer wakes the process every `resolution` ms, busy or idle. A fifth of the
+  // sampling period, 10 to 50 ms: 50 ms at the default 250 ms period (a fifth of Node's default
+  // wakeups), and still five or more samples in each period, so one period's p99 is never read from
+  // an empty histogram (a 50 ms period sampled at 50 ms missed a saturated loop in CI).
+  const histogram = monitorEventLoopDelay({ resolution: Math.max(10, Math.min(50, Math.floor(intervalMs / 5))) });
   histogram.enable();
   let pressure: Pressure | undefined;
   const timer = setInterval(() => {
