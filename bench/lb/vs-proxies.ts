@@ -4,7 +4,9 @@
 // upstream keep-alive and X-Forwarded-For, configs generated into a temp dir. Each round runs every target
 // (rotating the order) at CONCURRENCY for SECONDS, then at concurrency 1 for C1_SECONDS; medians over
 // ROUNDS. node-min (min-proxy.ts) is the floor for a Node proxy: node:http + undici, nothing else. Needs `apt-get install -y nginx haproxy wrk` and a built lb (`npx tsc -b`).
-// Usage: node bench/lb/vs-proxies.ts   (env DURATION=10 C1_SECONDS=5 CONCURRENCY=64 ROUNDS=3 WRK_THREADS=1 LB_PROF=0
+// WORKERS=n runs nginx with n worker processes, HAProxy with n threads and the lb with LB_WORKERS=n
+// (node-min stays one process: the reference for one Node worker).
+// Usage: node bench/lb/vs-proxies.ts   (env DURATION=10 C1_SECONDS=5 CONCURRENCY=64 ROUNDS=3 WRK_THREADS=1 WORKERS=1 LB_PROF=0
 // LB_BEFORE=<path to another build's main.js>, measured as target `lb-before` beside the lb, for before/after figures from one run)
 import { execFile } from 'node:child_process';
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -19,6 +21,7 @@ const ROUNDS = Number(process.env.ROUNDS ?? 3);
 const WRK_THREADS = process.env.WRK_THREADS ?? '1';
 const LB_PROF = process.env.LB_PROF === '1';
 const LB_BEFORE = process.env.LB_BEFORE ?? '';
+const WORKERS = Number(process.env.WORKERS ?? 1);
 const PATH = '/v1/whoami';
 
 const UP = 18100;
@@ -31,7 +34,7 @@ const LB_BEFORE_PORT = 18106;
 const LB_BEFORE_ADMIN = 18107;
 const dir = mkdtempSync(join(tmpdir(), 'lb-vs-proxies-'));
 
-const nginxConf = `worker_processes 1;
+const nginxConf = `worker_processes ${WORKERS};
 daemon off;
 pid ${dir}/nginx.pid;
 error_log ${dir}/nginx-error.log warn;
@@ -57,7 +60,7 @@ http {
 }
 `;
 const haproxyConf = `global
-  nbthread 1
+  nbthread ${WORKERS}
   maxconn 4000
 defaults
   mode http
@@ -122,6 +125,7 @@ const lbEnv = (proxyPort: number, adminPort: number): Record<string, string> => 
   STATIC_UPSTREAMS: `api-1=http://127.0.0.1:${UP}`,
   LOG_LEVEL: 'warn',
   NODE_ENV: 'production',
+  LB_WORKERS: String(WORKERS),
 });
 
 async function main(): Promise<void> {
@@ -175,7 +179,7 @@ async function main(): Promise<void> {
   >;
 
   console.log(
-    `\nlb vs nginx vs HAProxy: one stub upstream (node:http, fixed JSON), wrk -t${WRK_THREADS}, ${ROUNDS} interleaved rounds, medians; c=${CONCURRENCY} for ${SECONDS} s, c=1 for ${C1_SECONDS} s\n`,
+    `\nlb vs nginx vs HAProxy at ${WORKERS} worker(s) each (node-min: 1): one stub upstream (node:http, fixed JSON), wrk -t${WRK_THREADS}, ${ROUNDS} interleaved rounds, medians; c=${CONCURRENCY} for ${SECONDS} s, c=1 for ${C1_SECONDS} s\n`,
   );
   console.log(
     `| target   | req/s c=${CONCURRENCY} | p50 ms | p99 ms | req/s c=1 | p50 c=1 us | added p50 c=1 us | p99 c=1 us | errors |`,

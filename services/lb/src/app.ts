@@ -4,18 +4,14 @@ import type { Logger } from '@sdl/logging';
 import type { Metrics } from '@sdl/metrics';
 import { createAccessLog, createApp, etcdPlugin, loadSheddingOf, type AccessLog } from '@sdl/server';
 import type { FastifyInstance } from 'fastify';
-import { createBalancer, type Balancer } from './balancer.js';
 import type { LbConfig } from './config.js';
-import { createLbMetrics } from './metrics.js';
-import { parsePathRoutes } from './proxy/path-routes.js';
-import { createProxyHandler } from './proxy/proxy.js';
-import { createProxyServer } from './proxy/proxy-server.js';
+import { localControl, type LbControl } from './control.js';
+import { createDataPlane } from './data-plane.js';
 import { registerAdminRoutes } from './routes/admin-routes.js';
 import { startDiscovery, type Discovery } from './upstreams/discovery.js';
-import { createHealthChecker } from './upstreams/health-checker.js';
+import type { HostSpec } from './upstreams/host-spec.js';
 import { parseStaticUpstreams } from './upstreams/host-spec.js';
-import { createOutlierDetector } from './upstreams/outlier-detector.js';
-import { createUpstreamSet, type UpstreamSet } from './upstreams/upstream-set.js';
+import { createWorkerPool } from './workers/primary.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -25,8 +21,6 @@ declare module 'fastify' {
 
 /** The lb's live parts, decorated on the admin app (tests read the proxy's address from it). */
 export interface LbRuntime {
-  readonly upstreams: UpstreamSet;
-  readonly balancer: Balancer;
   /** Starts the proxy listener on config.host:config.proxyPort (main.ts calls it once ready). */
   listenProxy(): Promise<AddressInfo>;
   /** Where the proxy listens; undefined until listenProxy. */
@@ -43,105 +37,104 @@ export interface LbDeps {
   readonly coordinator?: Coordinator;
 }
 
+/** How the admin app reaches the proxying side: this process's data plane, or the workers'. */
+interface ProxySide {
+  readonly control: LbControl;
+  readonly runtime: LbRuntime;
+  setHosts(specs: HostSpec[]): void;
+  start(): void;
+  close(drainMs: number): Promise<void>;
+}
+
 /**
  * Builds the admin app (healthz, readyz, metrics, /admin/lb) and the proxy beside it. Neither
  * listens here: main.ts listens the proxy with `app.lb.listenProxy()` once the app is ready, and
- * the admin app's onClose drains the proxy, so the graceful shutdown covers both.
+ * the admin app's onClose drains the proxy, so the graceful shutdown covers both. With
+ * LB_WORKERS > 1 the proxy runs in that many worker processes (src/workers/): this process keeps
+ * the admin app and etcd discovery.
  */
 export async function buildApp(deps: LbDeps): Promise<FastifyInstance> {
   const { config, logger, metrics } = deps;
-  const app = createApp({ logger, metrics, loadShedding: loadSheddingOf(config) });
+  const multi = config.lbWorkers > 1;
+  const app = createApp({ logger, metrics, loadShedding: loadSheddingOf(config), metricsRoute: !multi });
   // Discovery's etcd client first: it closes after everything below has stopped using it.
   await app.register(etcdPlugin, { endpoints: config.etcdEndpoints, logger, client: deps.coordinator });
 
-  const upstreams = createUpstreamSet({
-    logger,
-    pool: {
-      connections: config.upstreamConnections,
-      connectTimeoutMs: config.connectTimeoutMs,
-      tryTimeoutMs: config.tryTimeoutMs,
-    },
-    health: { fall: config.healthFall, rise: config.healthRise },
-    warmup: { slowStartMs: config.slowStartMs },
-  });
-  upstreams.reconcile('static', parseStaticUpstreams(config.staticUpstreams));
-  const balancer = createBalancer(upstreams, {
-    strategy: config.strategy,
-    hashKey: config.hashKey,
-    trustedHops: config.trustedHops,
-    vnodes: config.ringVnodes,
-    boundedLoadFactor: config.boundedLoadFactor,
-    maglevSize: config.maglevTableSize,
-    panicThresholdPercent: config.panicThresholdPercent,
-    routes: parsePathRoutes(config.routes),
-  });
-  const lbMetrics = createLbMetrics(metrics.registry, upstreams);
-  const outliers = createOutlierDetector(
-    {
-      consecutiveErrors: config.outlierConsecutiveErrors,
-      baseEjectionMs: config.outlierBaseEjectionMs,
-      maxEjectionMs: config.outlierMaxEjectionMs,
-      maxEjectionPercent: config.outlierMaxEjectionPercent,
-    },
-    () => upstreams.list(),
-    logger,
-    (host) => lbMetrics.ejections.inc({ upstream: host.id }),
-  );
-  const health = createHealthChecker({
-    upstreams,
-    logger,
-    intervalMs: config.healthIntervalMs,
-    timeoutMs: config.healthTimeoutMs,
-  });
-  const proxy = createProxyServer(
-    createProxyHandler({
-      balancer,
-      metrics: lbMetrics,
-      logger,
-      retries: config.retries,
-      keyedRetryBodyLimitBytes: config.keyedRetryBodyLimitBytes,
-      serverTiming: config.serverTiming,
-      outliers,
-      retryBudget: { percent: config.retryBudgetPercent, minConcurrent: config.retryBudgetMinConcurrent },
-      shedder: app.loadShedder,
-      accessLog: deps.accessLog ?? createAccessLog(config.accessLog),
-    }),
-    logger.child({ component: 'proxy' }),
-  );
+  const side = multi ? workerSide(app, deps) : localSide(app, deps);
+  app.decorate('lb', side.runtime);
+  registerAdminRoutes(app, side.control);
 
   let discovery: Discovery | undefined;
-
-  const listenProxy = async (): Promise<AddressInfo> => {
-    const address = await proxy.listen(config.host, config.proxyPort);
-    logger.info(
-      { port: address.port, strategy: balancer.strategy, upstreams: upstreams.list().length },
-      'proxy listening',
-    );
-    return address;
-  };
-  app.decorate('lb', { upstreams, balancer, listenProxy, proxyAddress: () => proxy.address() } satisfies LbRuntime);
-
-  registerAdminRoutes(app, balancer, upstreams);
-
   app.addHook('onReady', async () => {
     if (app.etcd !== undefined) {
       discovery = startDiscovery({
         coordinator: app.etcd,
         prefix: config.discoveryPrefix,
         logger,
-        onHosts: (specs) => upstreams.reconcile('etcd', specs),
+        onHosts: (specs) => side.setHosts(specs),
       });
     }
-    health.start();
+    side.start();
   });
-
   app.addHook('onClose', async () => {
     // Leave a second of the grace period for the rest of the shutdown after the drain.
-    await proxy.close(Math.max(0, config.shutdownGraceMs - 1000));
-    await health.stop();
+    await side.close(Math.max(0, config.shutdownGraceMs - 1000));
     await discovery?.close();
-    await upstreams.close();
   });
-
   return app;
+}
+
+function localSide(app: FastifyInstance, deps: LbDeps): ProxySide {
+  const { config, logger } = deps;
+  const plane = createDataPlane({
+    config,
+    logger,
+    registry: deps.metrics.registry,
+    shedder: app.loadShedder,
+    accessLog: deps.accessLog ?? createAccessLog(config.accessLog),
+  });
+  return {
+    control: localControl(plane.balancer, plane.upstreams),
+    runtime: { listenProxy: () => plane.listen(false), proxyAddress: () => plane.address() },
+    setHosts: (specs) => plane.upstreams.reconcile('etcd', specs),
+    start: () => plane.start(),
+    close: (drainMs) => plane.close(drainMs),
+  };
+}
+
+function workerSide(app: FastifyInstance, deps: LbDeps): ProxySide {
+  const { config, logger, metrics } = deps;
+  const pool = createWorkerPool({
+    count: config.lbWorkers,
+    logger,
+    registry: metrics.registry,
+    staticHosts: parseStaticUpstreams(config.staticUpstreams),
+  });
+  let address: AddressInfo | undefined;
+  app.get('/metrics', async (_req, reply) => reply.type(metrics.registry.contentType).send(await pool.metrics()));
+  app.readiness.add('workers', async () => {
+    if (pool.listening < config.lbWorkers)
+      throw new Error(`${pool.listening} of ${config.lbWorkers} workers listening`);
+  });
+  // The primary's SIGUSR2 (runService opens its own access log) opens every worker's too.
+  const onSignal = (): void => pool.openAccessLog(config.accessLogSignalMs);
+  process.on('SIGUSR2', onSignal);
+  return {
+    control: pool.control,
+    runtime: {
+      async listenProxy() {
+        const port = await pool.start();
+        address = { address: config.host, family: 'IPv4', port };
+        logger.info({ port, workers: config.lbWorkers, strategy: config.strategy }, 'proxy workers listening');
+        return address;
+      },
+      proxyAddress: () => address,
+    },
+    setHosts: (specs) => pool.setHosts(specs),
+    start: () => undefined,
+    async close(drainMs) {
+      process.off('SIGUSR2', onSignal);
+      await pool.close(drainMs);
+    },
+  };
 }

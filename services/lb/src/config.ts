@@ -73,8 +73,14 @@ export const LbConfigSchema = Type.Object({
    * burst of retries (its in-flight resets plus refused connects before it is marked down).
    */
   retryBudgetMinConcurrent: Type.Integer({ minimum: 0, default: 10 }),
-  /** Keep-alive connections per upstream pool. */
+  /** Keep-alive connections per upstream pool (per worker). */
   upstreamConnections: Type.Integer({ minimum: 1, default: 64 }),
+  /**
+   * Proxy processes. 1: the proxy runs in this process. More: this process keeps the admin app and
+   * discovery and forks that many workers sharing PROXY_PORT (SO_REUSEPORT), each with its own
+   * pools, strategy state and health (src/workers/).
+   */
+  lbWorkers: Type.Integer({ minimum: 1, maximum: 64, default: 1 }),
 });
 
 export type LbConfig = Static<typeof LbConfigSchema>;
@@ -93,6 +99,9 @@ export function checkLbConfig(config: LbConfig): ConfigIssue[] {
       issues.push({ key, message: err instanceof Error ? err.message : String(err) });
     }
   };
+  if (config.lbWorkers > 1 && config.proxyPort === 0) {
+    issues.push({ key: 'PROXY_PORT', message: 'must be a fixed port with LB_WORKERS > 1 (the workers share it)' });
+  }
   check('MAGLEV_TABLE_SIZE', () => createMaglev([], config.maglevTableSize));
   check('STATIC_UPSTREAMS', () => parseStaticUpstreams(config.staticUpstreams));
   for (const route of parsePathRoutes(config.routes)) {

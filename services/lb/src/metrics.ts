@@ -21,6 +21,8 @@ export function createLbMetrics(registry: Registry, upstreams: UpstreamSet): LbM
     help: '1 when the upstream is in rotation, 0 when health checks took it out',
     labelNames: ['upstream'] as const,
     registers,
+    // LB_WORKERS > 1: in rotation only if in every worker's (the primary merges the workers' series).
+    aggregator: 'min',
     collect() {
       this.reset();
       for (const host of upstreams.list()) this.set({ upstream: host.id }, host.healthy ? 1 : 0);
@@ -31,6 +33,7 @@ export function createLbMetrics(registry: Registry, upstreams: UpstreamSet): LbM
     help: '1 while passive outlier detection keeps the upstream out of rotation',
     labelNames: ['upstream'] as const,
     registers,
+    aggregator: 'max',
     collect() {
       this.reset();
       for (const host of upstreams.list()) this.set({ upstream: host.id }, host.ejected ? 1 : 0);
@@ -50,6 +53,7 @@ export function createLbMetrics(registry: Registry, upstreams: UpstreamSet): LbM
     name: 'lb_upstreams',
     help: 'Upstreams known (static and discovered), healthy or not',
     registers,
+    aggregator: 'max',
     collect() {
       this.set(upstreams.list().length);
     },

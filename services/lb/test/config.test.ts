@@ -33,6 +33,7 @@ describe('config', () => {
       outlierMaxEjectionPercent: 50,
       retryBudgetPercent: 20,
       retryBudgetMinConcurrent: 10,
+      lbWorkers: 1,
     });
   });
 
@@ -58,5 +59,12 @@ describe('config', () => {
       ]);
     }
     expect(checkLbConfig(loadConfig(LbConfigSchema, { ROUTES: '/y=maglev' }))).toEqual([]);
+  });
+
+  it('refuses LB_WORKERS > 1 on PROXY_PORT=0 (each worker would get a port of its own)', () => {
+    const issues = checkLbConfig(loadConfig(LbConfigSchema, { LB_WORKERS: '2', PROXY_PORT: '0' }));
+    expect(issues.map((i) => i.key)).toEqual(['PROXY_PORT']);
+    expect(checkLbConfig(loadConfig(LbConfigSchema, { LB_WORKERS: '2' }))).toEqual([]);
+    expect(() => loadConfig(LbConfigSchema, { LB_WORKERS: '0' })).toThrow(/LB_WORKERS/);
   });
 });

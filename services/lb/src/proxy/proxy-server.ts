@@ -4,9 +4,15 @@ import type { Logger } from '@sdl/logging';
 import type { ProxyHandler } from './proxy.js';
 
 export interface ProxyServer {
-  listen(host: string, port: number): Promise<AddressInfo>;
+  /**
+   * `reusePort`: SO_REUSEPORT, so that each worker process binds the port itself and the kernel
+   * spreads new connections over them (exclusive: a cluster worker does not ask the primary).
+   */
+  listen(host: string, port: number, reusePort?: boolean): Promise<AddressInfo>;
   /** Where the proxy listens (undefined before listen). */
   address(): AddressInfo | undefined;
+  /** Requests received since start (each worker's share, with LB_WORKERS > 1). */
+  readonly served: number;
   /** Stops accepting, lets in-flight requests finish for up to `drainMs`, then cuts what is left. */
   close(drainMs: number): Promise<void>;
 }
@@ -19,7 +25,9 @@ export function createProxyServer(handler: ProxyHandler, logger: Logger): ProxyS
   // keep-alive timeout after their last response, so each one is closed as it goes idle (the
   // listener is added only while closing: it is one listener less per request).
   const closeIdle = (): void => server.closeIdleConnections();
+  let served = 0;
   const server: Server = createServer((req, res) => {
+    served++;
     active.add(res);
     if (closing) {
       res.shouldKeepAlive = false;
@@ -35,14 +43,17 @@ export function createProxyServer(handler: ProxyHandler, logger: Logger): ProxyS
   });
 
   return {
-    listen(host, port) {
+    listen(host, port, reusePort = false) {
       return new Promise((resolve, reject) => {
         server.once('error', reject);
-        server.listen(port, host, () => {
+        server.listen({ port, host, reusePort, exclusive: reusePort }, () => {
           server.off('error', reject);
           resolve(server.address() as AddressInfo);
         });
       });
+    },
+    get served() {
+      return served;
     },
     address() {
       const address = server.address();

@@ -1,11 +1,10 @@
 import { AppError } from '@sdl/errors';
 import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
-import type { Balancer } from '../balancer.js';
+import type { LbControl } from '../control.js';
 import { LbAdminErrors } from '../errors.js';
 import { parseHashKey } from '../strategies/hash-key.js';
 import { isStrategyName, strategyNames } from '../strategies/strategy.js';
-import type { UpstreamSet } from '../upstreams/upstream-set.js';
 
 const StrategyBody = Type.Object(
   {
@@ -20,31 +19,22 @@ const StrategyBody = Type.Object(
 const MAX_WEIGHT = 1000;
 
 /** Checks every weight before any is applied, so a bad entry leaves all of them unchanged. */
-function parseWeights(raw: unknown, known: ReadonlySet<string>): Map<string, number | undefined> {
+function parseWeights(raw: unknown, known: ReadonlySet<string>): Record<string, number | null> {
   const bad = (why: string) => new AppError(LbAdminErrors.badWeights, { details: { reason: why } });
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw bad('weights must be an object');
-  const weights = new Map<string, number | undefined>();
+  const weights: Record<string, number | null> = {};
   for (const [id, value] of Object.entries(raw)) {
     if (!known.has(id)) throw bad(`unknown host "${id}"`);
-    if (value === null) weights.set(id, undefined);
-    else if (typeof value === 'number' && Number.isFinite(value) && value >= 0 && value <= MAX_WEIGHT)
-      weights.set(id, value);
+    if (value === null || (typeof value === 'number' && Number.isFinite(value) && value >= 0 && value <= MAX_WEIGHT))
+      weights[id] = value;
     else throw bad(`weight of "${id}" must be a number 0..${MAX_WEIGHT} or null`);
   }
   return weights;
 }
 
 /** GET /admin/lb (state) and PUT /admin/lb/strategy (run-time switch), on the admin port. */
-export function registerAdminRoutes(app: FastifyInstance, balancer: Balancer, upstreams: UpstreamSet): void {
-  const state = () => ({
-    strategy: balancer.strategy,
-    hashKey: balancer.hashKey,
-    panicking: balancer.panicking,
-    ...(balancer.routes.length === 0 ? {} : { routes: balancer.routes }),
-    hosts: upstreams.list().map((host) => host.toJSON()),
-  });
-
-  app.get('/admin/lb', async () => state());
+export function registerAdminRoutes(app: FastifyInstance, control: LbControl): void {
+  app.get('/admin/lb', async () => control.state());
 
   app.put<{ Body: Static<typeof StrategyBody> }>(
     '/admin/lb/strategy',
@@ -61,14 +51,12 @@ export function registerAdminRoutes(app: FastifyInstance, balancer: Balancer, up
           throw new AppError(LbAdminErrors.badHashKey, { details: { hashKey } });
         }
       }
-      const hosts = new Map(upstreams.list().map((h) => [h.id, h]));
-      const parsed =
-        weights === undefined ? new Map<string, number | undefined>() : parseWeights(weights, new Set(hosts.keys()));
-      // Everything is valid: apply. Weights first, so the new strategy's first pick sees them.
-      for (const [id, weight] of parsed) hosts.get(id)?.overrideWeight(weight);
-      balancer.use(strategy, hashKey);
-      req.log.info({ strategy, hashKey: balancer.hashKey, weights: Object.fromEntries(parsed) }, 'strategy switched');
-      return state();
+      const parsed = weights === undefined ? {} : parseWeights(weights, control.hostIds());
+      // Everything is valid: apply (every worker's data plane, with LB_WORKERS > 1).
+      await control.apply({ strategy, hashKey, weights: parsed });
+      const state = await control.state();
+      req.log.info({ strategy, hashKey: state.hashKey, weights: parsed }, 'strategy switched');
+      return state;
     },
   );
 }
