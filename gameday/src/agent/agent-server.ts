@@ -81,7 +81,9 @@ export function createAgentServer(options: AgentOptions): Server {
       header?.startsWith('Bearer ') === true ? header.slice(7) : (cookie(req, COOKIE) ?? url.searchParams.get('token'));
     return presented !== null && presented !== undefined && timingSafeEqual(digest(presented), expected);
   };
-  const experiments = async () =>
+  // Read and validated once, at the first request, not on each of the page's polls (every 2 s):
+  // an experiment added while the agent runs shows after a restart. A failed read is retried.
+  const load = async () =>
     Promise.all(
       (await listExperiments(options.experimentsDir)).map(async (file) => {
         const name = basename(file, extname(file));
@@ -89,6 +91,14 @@ export function createAgentServer(options: AgentOptions): Server {
         return { name, title: experiment.title, short: experiment.short !== undefined };
       }),
     );
+  let listed: ReturnType<typeof load> | undefined;
+  const experiments = (): ReturnType<typeof load> => {
+    listed ??= load().catch((err: unknown) => {
+      listed = undefined;
+      throw err;
+    });
+    return listed;
+  };
 
   const route = async (req: IncomingMessage, url: URL, res: ServerResponse): Promise<void> => {
     const send = (status: number, value: unknown): void => {
