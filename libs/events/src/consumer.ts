@@ -1,4 +1,6 @@
 import type { Consumer, ConsumerRunConfig, KafkaMessage } from 'kafkajs';
+import type { Registry } from '@sdl/metrics';
+import { createLagReporter } from './consumer-lag.js';
 import { parseEnvelope } from './envelope.js';
 import { createKafka, type KafkaConnection } from './kafka.js';
 import type { ProcessedEvents, SqlClient } from './processed-events.js';
@@ -49,6 +51,8 @@ export interface ConsumerOptions extends KafkaConnection {
    * crash would: nothing more is processed or committed, it leaves the group, `crashed` resolves.
    */
   readonly crashPoint?: (event: IncomingEvent) => boolean;
+  /** Where `events_consumer_lag{group,topic,partition}` goes (the service's registry); none without. */
+  readonly registry?: Registry;
 }
 
 export interface EventConsumer {
@@ -103,8 +107,10 @@ export async function createEventConsumer(options: ConsumerOptions): Promise<Eve
     heartbeatInterval: 1000,
   });
   let assignment: Assignment = {};
+  const lag = createLagReporter(options.registry, options.groupId);
   const assigned = (next: Assignment) => {
     assignment = next;
+    lag.assigned(next);
     options.onAssignment?.(next);
   };
   consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => assigned(payload.memberAssignment));
@@ -130,7 +136,9 @@ export async function createEventConsumer(options: ConsumerOptions): Promise<Eve
     autoCommit: false,
     eachBatchAutoResolve: false,
     eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
-      const { topic, partition } = batch;
+      const { topic, partition, highWatermark } = batch;
+      const first = batch.messages[0];
+      if (first !== undefined) lag.report(topic, partition, first.offset, highWatermark);
       for (const message of batch.messages) {
         if (dead) throw new SimulatedCrash('this member crashed');
         if (!isRunning() || isStale()) return;
@@ -139,8 +147,10 @@ export async function createEventConsumer(options: ConsumerOptions): Promise<Eve
         // after an error, so it resolves exactly when it commits.
         const commit = async () => {
           if (dead) throw new SimulatedCrash('this member crashed');
-          await consumer.commitOffsets([{ topic, partition, offset: (BigInt(message.offset) + 1n).toString() }]);
+          const next = (BigInt(message.offset) + 1n).toString();
+          await consumer.commitOffsets([{ topic, partition, offset: next }]);
           resolveOffset(message.offset);
+          lag.report(topic, partition, next, highWatermark);
         };
         const crashHere = () => {
           if (options.crashPoint?.(event) !== true) return;
