@@ -179,7 +179,27 @@ function drawMoves(moves) {
 
 function drawRest(view) {
   drawMoves(view.moves);
-  rows($('cache-table'), view.cache.entities, (c) => [c.entity, pct(c.hitRatio)]);
+  rows(
+    $('cache-table'),
+    view.cache.entities,
+    (c) => [c.entity, c.modeLabel ?? '-', pct(c.hitRatio)],
+    (c) => ({
+      'data-testid': `cache-${c.entity}`,
+      'data-mode': c.mode ?? '',
+    }),
+  );
+  rows($('write-back-table'), view.cache.writeBack, (w) => [
+    w.entity,
+    w.pending,
+    w.waiting,
+    w.perNode.length ? w.perNode.map((n) => `${n.node} ${n.flushing}`).join(', ') : '-',
+  ]);
+  rows(
+    $('consumer-table'),
+    view.events.rows,
+    (r) => [r.group, r.topic, r.assigned ?? r.reporting, r.lag ?? '-', r.maxPartitionLag ?? '-', r.stateLabel],
+    (r) => ({ 'data-testid': `lag-${r.group}-${r.topic}`, 'data-state': r.state, class: `lag ${r.state}` }),
+  );
   $('cache-fills').textContent = view.cache.fills.length
     ? `fill leases/s: ${view.cache.fills.map((f) => `${f.outcome} ${fmt(f.perSecond, 2)}`).join(', ')}`
     : '';

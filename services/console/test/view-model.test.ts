@@ -82,7 +82,11 @@ describe('view model: statuses -> what the page draws', () => {
       { shard: 1, partitions: 32, replicaLagSeconds: 0.5, outboxPending: 12 },
     ]);
     expect(node(view, 'pg-1')).toMatchObject({ health: 'degraded', detail: 'replica down' });
-    expect(view.cache.entities).toEqual([{ entity: 'account', hitRatio: 0.9 }]);
+    expect(view.cache.entities.map((e) => [e.entity, e.hitRatio, e.mode])).toEqual([
+      ['account', 0.9, 'write-through'],
+      ['post', undefined, 'write-around'],
+      ['post_views', undefined, 'write-back'],
+    ]);
   });
 
   it('lists the limiter rules in evaluation order: policy, mode, fail mode, scope, admitted vs limited', () => {

@@ -10,8 +10,11 @@ import {
   scrapedUp,
   type NodeState,
 } from './node-health.js';
+import { cacheView, type CacheView } from './cache.js';
+import { consumersView, type ConsumersView } from './consumers.js';
 import { limiterView, type LimiterView } from './limiter.js';
 import { movesView, type MovesView } from './moves.js';
+import { probedStates } from './probes.js';
 import { ringView, type RingView } from './ring.js';
 import { sloView, type SloView } from './slo.js';
 import { EDGES, HEALTH_LABEL, LAYOUT, type Health, type TopoEdge, type TopoNode } from './topology.js';
@@ -64,10 +67,10 @@ export interface ConsoleView {
       readonly relayLeader?: string;
     }[];
   };
-  readonly cache: {
-    readonly entities: readonly { readonly entity: string; readonly hitRatio: number }[];
-    readonly fills: readonly { readonly outcome: string; readonly perSecond: number }[];
-  };
+  /** Per entity: hit ratio and mode; the write-back backlog; fill-lease outcomes. */
+  readonly cache: CacheView;
+  /** Consumer lag per group and topic (the outbox backlog and relay leaders are per shard, above). */
+  readonly events: ConsumersView;
   readonly limiter: LimiterView;
   /** Partition moves started from the api nodes' admin listeners (the page's form among them). */
   readonly moves: MovesView;
@@ -236,7 +239,8 @@ function shardsView(status: ClusterStatus): ConsoleView['shards'] {
 
 /** The pure step: one round's statuses -> what the page draws. */
 export function buildView(status: ClusterStatus): ConsoleView {
-  const states = nodeStates(status);
+  // The stores' exporters, when scraped, say more than the api's view of them (or nothing at all).
+  const states = { ...nodeStates(status), ...probedStates(status) };
   const nodes = Object.entries(LAYOUT).map(([id, [x, y, label]]) => {
     const s = states[id] ?? { health: 'unknown' as Health, detail: '' };
     return { id, label, x, y, health: s.health, healthLabel: HEALTH_LABEL[s.health], detail: s.detail };
@@ -257,10 +261,8 @@ export function buildView(status: ClusterStatus): ConsoleView {
     lb: lbView(status),
     billing: billingView(status),
     shards: shardsView(status),
-    cache: {
-      entities: samples(status, 'cacheHitRatio').map((s) => ({ entity: s.labels.entity ?? '', hitRatio: s.value })),
-      fills: samples(status, 'fillLease').map((s) => ({ outcome: s.labels.outcome ?? '', perSecond: s.value })),
-    },
+    cache: cacheView(status),
+    events: consumersView(status),
     limiter: limiterView(status),
     moves,
     slos: sloView(status),

@@ -180,6 +180,24 @@ export function healthyStatus(overrides: Partial<ClusterStatus> = {}): ClusterSt
         cacheHitRatio: [sample({ entity: 'account' }, 0.9)],
         cacheUp: [sample({}, 1)],
         fillLease: [sample({ outcome: 'won' }, 2)],
+        cacheMode: [
+          sample({ entity: 'account', mode: 'write-through' }, 1),
+          sample({ entity: 'post', mode: 'write-around' }, 1),
+          sample({ entity: 'post_views', mode: 'write-back' }, 1),
+        ],
+        writeBackShared: [sample({ entity: 'post_views' }, 5)],
+        writeBackNode: [
+          sample({ entity: 'post_views', node: 'api-2' }, 0),
+          sample({ entity: 'post_views', node: 'api-1' }, 2),
+        ],
+        consumerLag: [
+          sample({ group: 'api-billing-ledger', topic: 'billing.events', partition: '0' }, 0),
+          sample({ group: 'api-billing-ledger', topic: 'billing.events', partition: '1' }, 3),
+        ],
+        consumerAssigned: [
+          sample({ group: 'api-billing-ledger', topic: 'billing.events' }, 4),
+          sample({ group: 'api-l1-api-1', topic: 'accounts.events' }, 4),
+        ],
         replicaLag: [sample({ shard: '0' }, 0.02), sample({ shard: '1' }, 0.5)],
         replicaUp: [sample({ shard: '0' }, 1), sample({ shard: '1' }, 0)],
         outboxPending: [sample({ shard: '0' }, 0), sample({ shard: '1' }, 12)],
@@ -211,6 +229,13 @@ export function healthyStatus(overrides: Partial<ClusterStatus> = {}): ClusterSt
     actions: [],
     ...overrides,
   };
+}
+
+/** The healthy cluster with some Prometheus series added or replaced. */
+export function withMetrics(patch: Readonly<Record<string, readonly Sample[]>>): ClusterStatus {
+  const base = healthyStatus();
+  if (!base.metrics.ok) throw new TypeError('the fixture has metrics');
+  return { ...base, metrics: { ok: true, value: { ...base.metrics.value, ...patch } } };
 }
 
 /** The healthy cluster with the lb's state changed (strategy, hosts...). */
