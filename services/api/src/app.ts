@@ -27,6 +27,7 @@ import { createViewCounter } from './cache/write-back/view-counter.js';
 import type { EventPublisher } from './outbox/kafka-publisher.js';
 import { kafkaPublisherPlugin, lockRedisPlugin, outboxPlugin } from './outbox/outbox-plugin.js';
 import { postgresPlugin } from './db/postgres-plugin.js';
+import { shardEndpointsPlugin } from './db/shard-endpoints-plugin.js';
 import { cacheHealthPlugin, redisPlugin } from './cache/redis-plugin.js';
 import { cacheInvalidationPlugin, type EventSubscriber } from './cache/l1-invalidation.js';
 import { registrationPlugin } from './coordination/registration-plugin.js';
@@ -156,6 +157,7 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
       client: deps.coordinator,
       logger,
     });
+    await app.register(shardEndpointsPlugin, { logger, registry });
     await app.register(registrationPlugin, {
       ...registryEntry(config),
       ttlSeconds: config.registryTtlS,
@@ -174,7 +176,7 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
       });
       app.decorate('apiAdmin', admin);
       await admin.app.register(moveRoutes, {
-        primaries: Array.from({ length: app.shards.count }, (_, shard) => app.shards.pool(shard)),
+        primaries: app.shards.primaries.pools,
         store:
           app.etcd === undefined
             ? undefined

@@ -42,8 +42,18 @@ const RETRY = { minMs: 500, maxMs: 10_000 } as const;
 export const postgresPlugin = fp<PostgresPluginOptions>(
   async (app: FastifyInstance, options) => {
     const log = options.logger.child({ component: 'postgres' });
+    const migrations = await loadMigrations(options.migrationsDir);
     const shards = createShardPools({
       urls: options.primaries,
+      // A repointed shard's new primary is migrated before it serves (a no-op on a promoted
+      // replica; a fresh server gets the schema), retried until it answers or a newer repoint wins.
+      preparePrimary: (pool, shard, signal) =>
+        retry(() => migrate(pool, migrations, log.child({ shard })), {
+          ...RETRY,
+          signal,
+          onRetry: (err, _attempt, retryInMs) =>
+            log.warn({ err, shard, retryInMs }, 'new shard primary not migratable yet; the old pool serves meanwhile'),
+        }).then(() => undefined),
       logger: options.logger,
       registry: options.registry,
       poolMax: options.poolMax,
@@ -67,7 +77,6 @@ export const postgresPlugin = fp<PostgresPluginOptions>(
       replicas.set({ shard: String(shard) }, shards.replicas.replicaPool(shard) === undefined ? 0 : 1);
     }
 
-    const migrations = await loadMigrations(options.migrationsDir);
     // Each shard's migration is retried in the background until it succeeds; start-up waits for
     // the first attempt only, so a shard that is down does not hold the others back.
     const stop = new AbortController();

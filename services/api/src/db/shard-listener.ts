@@ -3,8 +3,8 @@ import type { Logger } from '@sdl/logging';
 import pg from 'pg';
 
 export interface ShardListenerOptions {
-  /** The shard primary's URL. */
-  readonly url: string;
+  /** The shard primary's URL, asked at each (re)connect: a repointed shard is listened on at its new primary. */
+  readonly url: () => string;
   /** The channel to LISTEN on (a plain identifier). */
   readonly channel: string;
   /**
@@ -47,7 +47,7 @@ export function createShardListener(options: ShardListenerOptions): ShardListene
 
   async function connect(): Promise<void> {
     if (closed) return;
-    const c = new pg.Client({ connectionString: options.url, keepAlive: true, application_name: 'sdl-api-listen' });
+    const c = new pg.Client({ connectionString: options.url(), keepAlive: true, application_name: 'sdl-api-listen' });
     client = c;
     c.on('notification', () => options.onWake());
     c.on('error', (err) => {

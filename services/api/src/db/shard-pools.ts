@@ -1,4 +1,4 @@
-import { createShardPool, withTransaction } from '@sdl/db';
+import { createRepointablePools, createShardPool, withTransaction, type RepointablePools } from '@sdl/db';
 import { AppError } from '@sdl/errors';
 import type { Logger } from '@sdl/logging';
 import type { TimingSink } from '@sdl/server';
@@ -13,6 +13,11 @@ import { createShardListener, type ShardListener } from './shard-listener.js';
 export interface ShardPoolsOptions {
   /** Postgres URL of each shard primary; the index is the shard number. */
   readonly urls: readonly string[];
+  /**
+   * Runs on a new primary pool before a repoint swaps it in (the plugin migrates it); `signal`
+   * aborts when a newer repoint supersedes it. Default: none.
+   */
+  readonly preparePrimary?: (pool: pg.Pool, shard: number, signal: AbortSignal) => Promise<void>;
   readonly logger: Logger;
   readonly registry: Registry;
   // The values below come from the api config, where their defaults are (PG_POOL_MAX, ...).
@@ -42,12 +47,13 @@ export interface ShardPoolsOptions {
 export type ShardClient = pg.PoolClient;
 
 /**
- * One pg.Pool per shard primary. Every query goes through `withClient`/`transaction`, which time it
+ * One pg.Pool per shard primary, repointable at run time (`primaries.repoint`: a failover moves a
+ * shard to another server without a restart). Every query goes through `withClient`/`transaction`, which time it
  * (`api_db_query_duration_seconds{shard,op}`) and turn "shard unreachable" into a retriable 503.
  * A shard serves only once its schema is migrated (see `markMigrated`).
  */
 export class ShardPools {
-  readonly #pools: pg.Pool[];
+  readonly #primaries: RepointablePools;
   readonly #migrated = new Set<number>();
   // Connections left in an unknown state (a failed ROLLBACK): destroyed instead of reused.
   readonly #broken = new WeakSet<ShardClient>();
@@ -56,7 +62,6 @@ export class ShardPools {
   readonly #replicas: ReplicaMonitor;
   readonly #reads: Counter<'shard' | 'from'>;
   readonly #timing: TimingSink | undefined;
-  readonly #urls: readonly string[];
   /** The request's read tokens, write LSNs and read placement (see ReadScopes). */
   readonly scopes = new ReadScopes();
   readonly partitionMode: 'consistency' | 'availability';
@@ -65,7 +70,6 @@ export class ShardPools {
     const log = options.logger.child({ component: 'shard-pools' });
     this.#log = log;
     this.#timing = options.timing;
-    this.#urls = options.urls;
     this.partitionMode = options.partitionMode ?? 'consistency';
     const makePool = (url: string, shard: number, role: string): pg.Pool =>
       createShardPool({
@@ -76,14 +80,21 @@ export class ShardPools {
         applicationName: 'sdl-api',
         onConnectionError: (err) => log.warn({ err, shard, role }, 'shard connection failed'),
       });
-    this.#pools = options.urls.map((url, shard) => makePool(url, shard, 'primary'));
+    this.#primaries = createRepointablePools({
+      urls: options.urls,
+      make: (url, shard) => makePool(url, shard, 'primary'),
+      ...(options.preparePrimary === undefined ? {} : { prepare: options.preparePrimary }),
+    });
     // Same pool size and timeouts as the primary: a slow replica costs a read no more than a slow primary.
-    const replicaPools = this.#pools.map((_, shard) => {
+    // A replica pool is not repointed: after a promote it names the new primary, which its probe
+    // finds is no standby, so its reads go to the primary (the pool, not the server, is skipped).
+    const replicaPools = options.urls.map((_, shard) => {
       const url = options.replicaUrls[shard];
       return url === undefined || url === '' ? undefined : makePool(url, shard, 'replica');
     });
     this.#replicas = createReplicaMonitor({
-      primaries: this.#pools,
+      // The live view: the probe follows a repointed primary.
+      primaries: this.#primaries.pools,
       replicas: replicaPools,
       logger: options.logger,
       registry: options.registry,
@@ -109,24 +120,28 @@ export class ShardPools {
   }
 
   get count(): number {
-    return this.#pools.length;
+    return this.#primaries.count;
+  }
+
+  /** The primary pools by shard, repointable (see RepointablePools); look pools up per use. */
+  get primaries(): RepointablePools {
+    return this.#primaries;
   }
 
   /**
    * LISTENs on `channel` of the shard's primary over a dedicated connection (reconnecting with
-   * backoff); `onWake` runs for each notification and after each (re)connect. The caller closes it.
+   * backoff, to the primary of the moment); `onWake` runs for each notification and after each
+   * (re)connect. The caller closes it.
    */
   listen(shard: number, channel: string, onWake: () => void): ShardListener {
-    const url = this.#urls[shard];
-    if (url === undefined) throw new RangeError(`no shard ${shard}; only 0..${this.#urls.length - 1}`);
+    this.#primaries.url(shard);
+    const url = (): string => this.#primaries.url(shard);
     return createShardListener({ url, channel, onWake, logger: this.#log.child({ shard, channel }) });
   }
 
   /** The raw pool (migrations only: they run before the shard is marked migrated). */
   pool(shard: number): pg.Pool {
-    const pool = this.#pools[shard];
-    if (pool === undefined) throw new RangeError(`no shard ${shard}; only 0..${this.#pools.length - 1}`);
-    return pool;
+    return this.#primaries.pool(shard);
   }
 
   markMigrated(shard: number): void {
@@ -298,8 +313,8 @@ export class ShardPools {
 
   async close(): Promise<void> {
     await this.#replicas.close();
-    const replicas = this.#pools.map((_, shard) => this.#replicas.replicaPool(shard));
-    await Promise.all([...this.#pools, ...replicas].map((pool) => pool?.end()));
+    const replicas = this.#primaries.pools.map((_, shard) => this.#replicas.replicaPool(shard));
+    await Promise.all([this.#primaries.close(), ...replicas.map((pool) => pool?.end())]);
   }
 }
 

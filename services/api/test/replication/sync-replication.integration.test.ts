@@ -3,6 +3,7 @@ import pg from 'pg';
 import { getContainerRuntimeClient } from 'testcontainers';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { buildTestApp, metricValue } from '../support/helpers.js';
+import { sql } from '../support/pg-sql.js';
 import { REPLICA_STANDBY_NAME, startReplicatedPostgres, type ReplicatedPostgres } from '../support/pg-replication.js';
 
 // PG_SYNC_REPLICATION (issue 14), both sides: two shards of one real primary + streaming replica each,
@@ -10,16 +11,6 @@ import { REPLICA_STANDBY_NAME, startReplicatedPostgres, type ReplicatedPostgres 
 // its replica promoted, and the acknowledged writes missing on the new primary are counted.
 const N = 20;
 const WAIT = { timeout: 30_000, interval: 100 };
-
-async function sql<R extends pg.QueryResultRow>(url: string, text: string, values: unknown[] = []): Promise<R[]> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return (await client.query<R>(text, values)).rows;
-  } finally {
-    await client.end();
-  }
-}
 
 /** The table of acknowledged writes, created on the primary and waited for on the replica. */
 async function createTable(pair: ReplicatedPostgres): Promise<void> {

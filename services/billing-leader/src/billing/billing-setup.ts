@@ -5,6 +5,7 @@ import { idleBillingWork, type BillingWork } from './billing-work.js';
 import type { BillingLeaderConfig } from '../config.js';
 import type { ShardPrimaries } from '../shards/shard-primaries.js';
 import { shardsPlugin } from '../shards/shards-plugin.js';
+import { shardEndpointsPlugin } from '../shards/shard-endpoints-plugin.js';
 import { createBillingMetrics } from './billing-metrics.js';
 import { createBillingSettings } from './billing-settings.js';
 import { createChargeWork } from './charge-work.js';
@@ -34,6 +35,8 @@ export async function setUpBilling(app: FastifyInstance, options: BillingSetupOp
     statementTimeoutMs: config.pgStatementTimeoutMs,
     client: options.shards,
   });
+  // The primaries follow a failover's endpoints in etcd (shards/shard-endpoints-plugin.ts).
+  await app.register(shardEndpointsPlugin, { logger, registry: options.metrics.registry });
   const settings = createBillingSettings({
     periodSeconds: config.billingPeriodSeconds,
     fencing: config.billingFencing,

@@ -1,6 +1,6 @@
 import { AppError } from '@sdl/errors';
 import type { Logger } from '@sdl/logging';
-import { createShardPool } from '@sdl/db';
+import { createRepointablePools, createShardPool, type RepointablePools } from '@sdl/db';
 import type pg from 'pg';
 import { BillingErrors } from '../errors.js';
 
@@ -15,37 +15,46 @@ export interface ShardPrimariesOptions {
 
 /**
  * One pg.Pool per shard primary, the only databases billing talks to: it never reads a replica.
+ * Repointable at run time (`primaries.repoint`, followed from etcd: see shard-endpoints-plugin.ts);
+ * the charging work looks the pool up per tick, so a repoint takes effect at the next one.
  * The schema belongs to the api (its nodes migrate every shard at start-up), so billing may start
  * first: `hasSchema` tells whether a shard is migrated yet, and the tick skips a shard that is not.
  */
 export class ShardPrimaries {
-  readonly #pools: pg.Pool[];
+  readonly #pools: RepointablePools;
   readonly #migrated = new Set<number>();
 
   constructor(options: ShardPrimariesOptions) {
     const log = options.logger.child({ component: 'shards' });
-    this.#pools = options.urls.map((url, shard) =>
-      createShardPool({
-        url,
-        max: options.poolMax,
-        connectTimeoutMs: options.connectTimeoutMs,
-        statementTimeoutMs: options.statementTimeoutMs,
-        // A leader frozen inside a transaction must not hold the fence's share lock for long.
-        idleInTransactionFactor: 1,
-        applicationName: 'sdl-billing',
-        onConnectionError: (err) => log.warn({ err, shard }, 'shard connection failed'),
-      }),
-    );
+    this.#pools = createRepointablePools({
+      urls: options.urls,
+      make: (url, shard) =>
+        createShardPool({
+          url,
+          max: options.poolMax,
+          connectTimeoutMs: options.connectTimeoutMs,
+          statementTimeoutMs: options.statementTimeoutMs,
+          // A leader frozen inside a transaction must not hold the fence's share lock for long.
+          idleInTransactionFactor: 1,
+          applicationName: 'sdl-billing',
+          onConnectionError: (err) => log.warn({ err, shard }, 'shard connection failed'),
+        }),
+      // A new server must show its schema again (the api migrates it; this replica only looks).
+      prepare: async (_pool, shard) => void this.#migrated.delete(shard),
+    });
   }
 
   get count(): number {
-    return this.#pools.length;
+    return this.#pools.count;
+  }
+
+  /** The pools by shard, repointable; look pools up per use. */
+  get primaries(): RepointablePools {
+    return this.#pools;
   }
 
   pool(shard: number): pg.Pool {
-    const pool = this.#pools[shard];
-    if (pool === undefined) throw new RangeError(`no shard ${shard}; only 0..${this.#pools.length - 1}`);
-    return pool;
+    return this.#pools.pool(shard);
   }
 
   /** Whether the shard has the billing schema (the fence function is created last, in one migration). */
@@ -62,7 +71,7 @@ export class ShardPrimaries {
   /** Readiness: every shard primary answers and has the billing schema. */
   async check(): Promise<void> {
     await Promise.all(
-      this.#pools.map(async (_, shard) => {
+      this.#pools.pools.map(async (_, shard) => {
         let migrated: boolean;
         try {
           migrated = await this.hasSchema(shard);
@@ -76,6 +85,6 @@ export class ShardPrimaries {
   }
 
   async close(): Promise<void> {
-    await Promise.all(this.#pools.map((pool) => pool.end()));
+    await this.#pools.close();
   }
 }
