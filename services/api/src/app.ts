@@ -24,6 +24,7 @@ import { createSubscriptionService } from './domain/subscriptions/subscription-s
 import { BillingLedgerRepository } from './domain/billing/billing-ledger.js';
 import { billingLedgerPlugin } from './domain/billing/billing-ledger-consumer.js';
 import { createViewCounter } from './cache/write-back/view-counter.js';
+import { reportCacheModes } from './cache/cache-modes.js';
 import type { EventPublisher } from './outbox/kafka-publisher.js';
 import { kafkaPublisherPlugin, lockRedisPlugin, outboxPlugin } from './outbox/outbox-plugin.js';
 import { postgresPlugin } from './db/postgres-plugin.js';
@@ -191,6 +192,11 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
       });
     }
     const cacheMetrics = createCacheMetrics(registry);
+    reportCacheModes(registry, {
+      account: config.accountsCacheMode,
+      post: config.postsCacheMode,
+      post_views: config.viewsMode,
+    });
     const cacheCommon = {
       redis: app.cacheRedis,
       ttlSeconds: config.cacheTtlS,

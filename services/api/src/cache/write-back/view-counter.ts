@@ -3,6 +3,7 @@ import type { Logger } from '@sdl/logging';
 import { Counter, type Registry } from '@sdl/metrics';
 import { loadRedisScript, type Redis } from '@sdl/redis';
 import { ApiErrors, PartitionMovedError } from '../../errors.js';
+import { reportWriteBackBacklog } from '../cache-modes.js';
 import type { PostRepository, ViewDelta } from '../../domain/posts/post-repository.js';
 import type { PostService } from '../../domain/posts/post-service.js';
 import type { ShardRouter } from '../../sharding/shard-router.js';
@@ -61,6 +62,13 @@ export class ViewCounter {
       help: 'Per-post view deltas written back to Postgres (result: ok, error)',
       labelNames: ['result'] as const,
       registers: [options.registry],
+    });
+    reportWriteBackBacklog({
+      registry: options.registry,
+      redis: this.#redis,
+      entity: 'post_views',
+      dirtyKey: DIRTY_KEY,
+      flushingKey: this.flushingKey,
     });
   }
 
