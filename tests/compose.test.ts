@@ -88,6 +88,8 @@ describe('docker-compose.yml', () => {
         'etcd-3',
         'kafka',
         'prometheus',
+        'redis-exporter',
+        'postgres-exporter',
         'grafana',
       ].sort(),
     );

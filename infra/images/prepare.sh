@@ -3,7 +3,8 @@
 #
 #   bash infra/images/prepare.sh [--force] [--refresh-rootfs] [IMAGE...]
 #
-# IMAGE is any of: debian node postgres redis etcd prometheus kafka-mock (default: all, in that order).
+# IMAGE is any of: debian node postgres redis etcd prometheus kafka-mock redis-exporter postgres-exporter
+# (default: all, in that order).
 # An image whose tag already exists is skipped unless --force is given (--force also builds without
 # the docker layer cache). --refresh-rootfs re-runs debootstrap instead of reusing the cached root
 # file system tarball.
@@ -21,7 +22,7 @@ SECURITY_MIRROR=${DEBIAN_SECURITY_MIRROR:-http://deb.debian.org/debian-security}
 SUITE=bookworm
 ROOTFS_TAR="$CACHE/rootfs/debian-$SUITE-minbase.tar"
 
-ALL_IMAGES=(debian node postgres redis etcd prometheus kafka-mock)
+ALL_IMAGES=(debian node postgres redis etcd prometheus kafka-mock redis-exporter postgres-exporter)
 declare -A TAGS=(
   [debian]=sdl/debian:bookworm
   [node]=sdl/node:24
@@ -30,6 +31,8 @@ declare -A TAGS=(
   [etcd]=sdl/etcd:3.4
   [prometheus]=sdl/prometheus:latest
   [kafka-mock]=sdl/kafka-mock:latest
+  [redis-exporter]=sdl/redis-exporter:1.45
+  [postgres-exporter]=sdl/postgres-exporter:0.11
 )
 
 FORCE=0
@@ -39,7 +42,7 @@ while (($#)); do
   case "$1" in
     --force|-f) FORCE=1 ;;
     --refresh-rootfs) REFRESH_ROOTFS=1 ;;
-    -h|--help) sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     -*) echo "unknown option: $1" >&2; exit 2 ;;
     *)
       [[ -n "${TAGS[$1]:-}" ]] || { echo "unknown image: $1 (one of: ${ALL_IMAGES[*]})" >&2; exit 2; }

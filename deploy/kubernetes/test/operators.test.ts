@@ -9,13 +9,29 @@ const spec = <T>(o: K8sObject) => o.spec as T;
 
 describe('ServiceMonitors', () => {
   const objects = render('dev');
+  type StaticConfig = { targets: string[]; labels?: Record<string, string> };
   const prom = parse(readFileSync(`${repoRoot}infra/prometheus/prometheus.yml`, 'utf8')) as {
-    scrape_configs: { job_name: string; metrics_path: string; static_configs: { targets: string[] }[] }[];
+    global: { scrape_interval: string };
+    scrape_configs: {
+      job_name: string;
+      metrics_path: string;
+      scrape_interval?: string;
+      static_configs: StaticConfig[];
+    }[];
+  };
+  type Endpoint = {
+    port: string;
+    path: string;
+    interval: string;
+    params?: { target?: string[] };
+    relabelings?: { targetLabel: string; replacement?: string }[];
   };
 
+  // One endpoint per static config (a static config with an `instance` label is one server of an
+  // exporter: its endpoint names it, and passes its ?target= when prometheus.yml does).
   it.each(prom.scrape_configs.map((j) => [j.job_name, j] as const))('scrape %s as prometheus.yml does', (job, cfg) => {
     const monitor = one(objects, 'ServiceMonitor', job);
-    const s = spec<{ selector: { matchLabels: Record<string, string> }; endpoints: { port: string; path: string }[] }>(
+    const s = spec<{ jobLabel?: string; selector: { matchLabels: Record<string, string> }; endpoints: Endpoint[] }>(
       monitor,
     );
     const services = ofKind(objects, 'Service').filter((svc) =>
@@ -23,10 +39,19 @@ describe('ServiceMonitors', () => {
     );
     expect(services).toHaveLength(1);
     const ports = spec<{ ports: Port[] }>(services[0]!).ports;
-    const targetPorts = new Set(cfg.static_configs.flatMap((c) => c.targets.map((t) => Number(t.split(':')[1]))));
-    expect(s.endpoints).toHaveLength(1);
-    expect(s.endpoints[0]!.path).toBe(cfg.metrics_path);
-    expect([ports.find((p) => p.name === s.endpoints[0]!.port)?.targetPort]).toEqual([...targetPorts]);
+    expect(s.endpoints).toHaveLength(cfg.static_configs.length);
+    cfg.static_configs.forEach((c, i) => {
+      const e = s.endpoints[i]!;
+      const relabelled = (label: string) => e.relabelings?.find((r) => r.targetLabel === label)?.replacement;
+      const targetPorts = new Set(c.targets.map((t) => Number(t.split(':')[1])));
+      expect(e.path).toBe(cfg.metrics_path);
+      expect(e.interval).toBe(cfg.scrape_interval ?? prom.global.scrape_interval);
+      expect([ports.find((p) => p.name === e.port)?.targetPort]).toEqual([...targetPorts]);
+      expect(e.params?.target?.length ?? 0).toBe(c.labels?.__param_target === undefined ? 0 : 1);
+      expect(relabelled('instance') !== undefined).toBe(c.labels?.instance !== undefined);
+      // The same job name as compose's Prometheus: the Service's jobLabel, or a relabelling.
+      expect(relabelled('job') ?? services[0]!.metadata.labels?.[s.jobLabel ?? '']).toBe(job);
+    });
   });
 
   it('are all picked up by the lab’s Prometheus', () => {

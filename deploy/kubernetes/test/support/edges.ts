@@ -57,11 +57,23 @@ export function architectureEdges(components: Map<string, Component>): Edge[] {
   }
   // 2. Prometheus scrapes the targets of its configuration.
   const prom = parse(readFileSync(`${repoRoot}infra/prometheus/prometheus.yml`, 'utf8')) as {
-    scrape_configs: { static_configs: { targets: string[] }[] }[];
+    scrape_configs: { static_configs: { targets: string[]; labels?: Record<string, string> }[] }[];
   };
-  for (const target of prom.scrape_configs.flatMap((j) => j.static_configs.flatMap((s) => s.targets))) {
-    for (const t of hostsIn(target, names)) {
-      edges.push({ from: of('prometheus'), to: of(t.host), port: t.port, why: `prometheus.yml scrapes ${target}` });
+  for (const config of prom.scrape_configs.flatMap((j) => j.static_configs)) {
+    for (const target of config.targets) {
+      for (const t of hostsIn(target, names)) {
+        edges.push({ from: of('prometheus'), to: of(t.host), port: t.port, why: `prometheus.yml scrapes ${target}` });
+        // 2b. An exporter's multi-target mode: it dials the server its scrape names (?target=).
+        const param = config.labels?.__param_target ?? '';
+        for (const p of hostsIn(param, names)) {
+          edges.push({
+            from: of(t.host),
+            to: of(p.host),
+            port: p.port,
+            why: `prometheus.yml has ${t.host} scrape ${param}`,
+          });
+        }
+      }
     }
   }
   // 3. Grafana reads its data source.
