@@ -10,6 +10,12 @@ export interface RedisClientOptions {
   readonly name: string;
   /** Do not connect until `connect()` is called (default false). */
   readonly lazyConnect?: boolean;
+  /**
+   * ioredis's auto-pipelining: the commands issued in one event-loop turn leave in one write (and
+   * their answers come back in one read) instead of one write each. Default false; the request-path
+   * clients turn it on (docs/benchmarks.md, "Redis auto-pipelining").
+   */
+  readonly autoPipelining?: boolean;
 }
 
 /**
@@ -21,6 +27,7 @@ export function createRedisClient(options: RedisClientOptions): Redis {
   const log = options.logger.child({ component: 'redis', redis: options.name });
   const redis = new Redis(options.url, {
     lazyConnect: options.lazyConnect ?? false,
+    enableAutoPipelining: options.autoPipelining ?? false,
     connectionName: options.name,
     commandTimeout: options.timeoutMs,
     connectTimeout: Math.max(1000, options.timeoutMs * 10),

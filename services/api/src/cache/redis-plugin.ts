@@ -41,6 +41,8 @@ export const redisPlugin = createClientPlugin({
       logger: options.logger,
       name: 'sdl-api-cache',
       lazyConnect: true,
+      // Concurrent requests' commands leave in one write: 2.4x GETs/s, 0.55x CPU each (docs/benchmarks.md).
+      autoPipelining: true,
     });
     new Gauge({
       name: 'api_cache_up',

@@ -31,6 +31,8 @@ export const redisPlugin = createClientPlugin({
       timeoutMs: options.timeoutMs,
       logger: options.logger,
       name: 'sdl-ratelimiter',
+      // Concurrent requests' commands leave in one write: 2.4x GETs/s, 0.55x CPU each (docs/benchmarks.md).
+      autoPipelining: true,
     }),
   close: (redis) => closeRedis(redis),
   ready: async (redis) => {
