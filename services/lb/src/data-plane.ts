@@ -65,7 +65,7 @@ export function createDataPlane(deps: DataPlaneDeps): DataPlane {
     panicThresholdPercent: config.panicThresholdPercent,
     routes: parsePathRoutes(config.routes),
   });
-  const lbMetrics = createLbMetrics(deps.registry, upstreams);
+  const lbMetrics = createLbMetrics(deps.registry, upstreams, balancer);
   const outliers = createOutlierDetector(
     {
       consecutiveErrors: config.outlierConsecutiveErrors,

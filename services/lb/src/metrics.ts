@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, type Registry } from '@sdl/metrics';
+import type { Balancer } from './balancer.js';
 import type { UpstreamSet } from './upstreams/upstream-set.js';
 
 /** What a failed try (or a failed response stream) is counted as in `lb_upstream_errors_total`. */
@@ -14,8 +15,19 @@ export interface LbMetrics {
 }
 
 /** The lb's series; health and host counts are read from the live set at scrape time. */
-export function createLbMetrics(registry: Registry, upstreams: UpstreamSet): LbMetrics {
+export function createLbMetrics(registry: Registry, upstreams: UpstreamSet, balancer: Balancer): LbMetrics {
   const registers = [registry];
+  new Gauge({
+    name: 'lb_strategy_info',
+    help: 'The main strategy and hash key in use (1); switched at run time by PUT /admin/lb/strategy',
+    labelNames: ['strategy', 'hash_key'] as const,
+    registers,
+    aggregator: 'max',
+    collect() {
+      this.reset();
+      this.set({ strategy: balancer.strategy, hash_key: balancer.hashKey }, 1);
+    },
+  });
   new Gauge({
     name: 'lb_upstream_healthy',
     help: '1 when the upstream is in rotation, 0 when health checks took it out',

@@ -71,6 +71,7 @@ describe('lb proxy against real upstreams', () => {
     expect(metrics).toMatch(/lb_upstream_requests_total\{upstream="a",status_class="2xx"[^}]*\} 20/);
     expect(metrics).toMatch(/lb_upstream_healthy\{upstream="b"[^}]*\} 1/);
     expect(metrics).toMatch(/lb_upstreams\{[^}]*\} 3/);
+    expect(metrics).toMatch(/lb_strategy_info\{strategy="round-robin",hash_key="client"[^}]*\} 1/);
   });
 
   it('forwards x-request-id (or makes one), appends x-forwarded-for, strips hop-by-hop headers', async () => {

@@ -104,6 +104,9 @@ describe('the lb with LB_WORKERS=2', () => {
     expect(res.statusCode).toBe(200);
     const state = (await res.body.json()) as LbState;
     expect(state.perWorker?.map((w) => w.strategy)).toEqual(['weighted-round-robin', 'weighted-round-robin']);
+    const metrics = await (await request(`${admin}/metrics`)).body.text();
+    expect(metrics).toMatch(/lb_strategy_info\{strategy="weighted-round-robin",hash_key="client"[^}]*\} 1/);
+    expect(metrics).not.toMatch(/lb_strategy_info\{strategy="round-robin"/);
 
     // One keep-alive connection stays with one worker: its smooth WRR gives exactly 3:1.
     const counts: Record<string, number> = {};
