@@ -33,7 +33,6 @@ import { cacheHealthPlugin, redisPlugin } from './cache/redis-plugin.js';
 import { cacheInvalidationPlugin, type EventSubscriber } from './cache/l1-invalidation.js';
 import { registrationPlugin } from './coordination/registration-plugin.js';
 import { shardMapPlugin } from './sharding/shard-map-plugin.js';
-import { createShardMapStore } from './sharding/shard-map-store.js';
 import { moveRoutes } from './sharding/move-routes.js';
 import { accountRoutes } from './routes/accounts.js';
 import { postRoutes } from './routes/posts.js';
@@ -178,15 +177,7 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
       app.decorate('apiAdmin', admin);
       await admin.app.register(moveRoutes, {
         primaries: app.shards.primaries.pools,
-        store:
-          app.etcd === undefined
-            ? undefined
-            : createShardMapStore({
-                coordinator: app.etcd,
-                key: config.shardMapKey,
-                shardCount: router.shardCount,
-                partitions: router.partitions,
-              }),
+        store: app.shardMapStore,
         partitions: router.partitions,
         logger,
       });

@@ -6,6 +6,13 @@ import fp from 'fastify-plugin';
 import { createShardMapStore, ShardMapError, type ReadShardMap, type ShardMapStore } from './shard-map-store.js';
 import type { ShardRouter } from './shard-router.js';
 
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** The etcd store of the shard map (undefined without etcd): the move routes write through it. */
+    shardMapStore: ShardMapStore | undefined;
+  }
+}
+
 export interface ShardMapPluginOptions {
   readonly router: ShardRouter;
   /** etcd key of the map. */
@@ -37,6 +44,7 @@ export const shardMapPlugin = fp<ShardMapPluginOptions>(
     version.set(router.version);
     const coordinator = app.etcd;
     if (coordinator === undefined) {
+      app.decorate('shardMapStore', undefined);
       log.info({ version: router.version }, 'no etcd: static default shard map');
       return;
     }
@@ -51,6 +59,7 @@ export const shardMapPlugin = fp<ShardMapPluginOptions>(
       shardCount: router.shardCount,
       partitions: router.partitions,
     });
+    app.decorate('shardMapStore', store);
     const apply = ({ version: v, assignments }: { version: number; assignments: readonly number[] }): void => {
       if (router.apply({ version: v, assignments })) {
         version.set(v);
