@@ -27,8 +27,8 @@ function followerMetrics(options: FollowShardEndpointsOptions) {
   const { registry, metricPrefix: prefix, pools } = options;
   const info = new Gauge({
     name: `${prefix}_shard_primary_info`,
-    help: "1 for the host:port each shard's primary pool connects to now",
-    labelNames: ['shard', 'host'] as const,
+    help: "1 for the host:port (and endpoint epoch) each shard's primary pool connects to now",
+    labelNames: ['shard', 'host', 'epoch'] as const,
     registers: [registry],
   });
   const repoints = new Counter({
@@ -43,11 +43,17 @@ function followerMetrics(options: FollowShardEndpointsOptions) {
     labelNames: ['shard'] as const,
     registers: [registry],
   });
-  for (let shard = 0; shard < pools.count; shard++) info.set({ shard: String(shard), host: pools.endpoint(shard) }, 1);
+  // Every shard's series made again: a swapped shard's old host and epoch must not linger at 1.
+  const publish = (): void => {
+    info.reset();
+    for (let shard = 0; shard < pools.count; shard++) {
+      info.set({ shard: String(shard), host: pools.endpoint(shard), epoch: pools.epoch(shard) }, 1);
+    }
+  };
+  publish();
   return {
-    repointed({ shard, from, to }: Repointed): void {
-      info.remove({ shard: String(shard), host: from });
-      info.set({ shard: String(shard), host: to }, 1);
+    repointed({ shard }: Repointed): void {
+      publish();
       repoints.inc({ shard: String(shard) });
     },
     invalid: (shard: number): void => invalid.inc({ shard: String(shard) }),
@@ -64,7 +70,7 @@ export function followShardEndpoints(options: FollowShardEndpointsOptions): { cl
   const { pools, logger, store } = options;
   const metrics = followerMetrics(options);
   const apply = (shard: number, endpoint: ShardEndpoint | undefined): void => {
-    pools.repoint(shard, endpoint?.primary).then(
+    pools.repoint(shard, endpoint?.primary, endpoint?.epoch).then(
       (repointed) => {
         if (repointed === undefined) return;
         logger.info({ ...repointed, source: endpoint === undefined ? 'url-file' : 'etcd' }, 'shard primary repointed');

@@ -18,7 +18,12 @@ export interface Repointed {
   readonly shard: number;
   readonly from: string;
   readonly to: string;
+  /** The endpoint's epoch ('' = none): a new epoch repoints even to the same host (a server replaced). */
+  readonly epoch: string;
 }
+
+// What a shard's pool was made for: the URL and the endpoint's epoch, as one comparable key.
+const placement = (url: string, epoch: string): string => `${epoch}\n${url}`;
 
 /**
  * One pg.Pool per shard whose server can change at run time: `repoint` builds a pool to the new
@@ -29,10 +34,11 @@ export interface Repointed {
 export class RepointablePools {
   readonly #o: RepointablePoolsOptions;
   readonly #urls: string[];
+  readonly #epochs: string[];
   readonly #pools: pg.Pool[];
   readonly #queues: Promise<unknown>[];
   readonly #pending: (AbortController | undefined)[];
-  // The target each shard was last asked for: asking again for it joins that repoint.
+  // The placement each shard was last asked for: asking again for it joins that repoint.
   readonly #requested: string[];
   readonly #draining = new Set<Promise<void>>();
   #closed = false;
@@ -40,10 +46,11 @@ export class RepointablePools {
   constructor(options: RepointablePoolsOptions) {
     this.#o = options;
     this.#urls = [...options.urls];
+    this.#epochs = options.urls.map(() => '');
     this.#pools = options.urls.map((url, shard) => options.make(url, shard));
     this.#queues = options.urls.map(() => Promise.resolve());
     this.#pending = options.urls.map(() => undefined);
-    this.#requested = [...options.urls];
+    this.#requested = options.urls.map((url) => placement(url, ''));
   }
 
   get count(): number {
@@ -72,29 +79,40 @@ export class RepointablePools {
     return endpointOf(this.url(shard));
   }
 
+  /** The epoch of the endpoint the shard's pool was made for ('' = none: the configured URL's, or no epoch given). */
+  epoch(shard: number): string {
+    this.pool(shard);
+    return this.#epochs[shard]!;
+  }
+
   /**
-   * Moves the shard to `endpoint` (`host:port`; undefined = the configured URL's host). Resolves
-   * with what changed, or undefined when the shard is already there (or a newer repoint won).
+   * Moves the shard to `endpoint` (`host:port`; undefined = the configured URL's host) of `epoch`
+   * (default ''; another epoch makes a new pool even to the same host: the server behind it was
+   * replaced). Resolves with what changed, or undefined when the shard is already there (or a
+   * newer repoint won).
    * Repoints of one shard run in order; a newer one aborts an older one still preparing.
    */
-  repoint(shard: number, endpoint: string | undefined): Promise<Repointed | undefined> {
+  repoint(shard: number, endpoint: string | undefined, epoch = ''): Promise<Repointed | undefined> {
     this.pool(shard);
     const target = endpoint === undefined ? this.#o.urls[shard]! : withEndpoint(this.#o.urls[shard]!, endpoint);
-    if (this.#requested[shard] === target) return this.#queues[shard]!.then(() => undefined);
-    this.#requested[shard] = target;
+    const wanted = placement(target, epoch);
+    if (this.#requested[shard] === wanted) return this.#queues[shard]!.then(() => undefined);
+    this.#requested[shard] = wanted;
     this.#pending[shard]?.abort();
     const abort = new AbortController();
     this.#pending[shard] = abort;
-    const run = this.#queues[shard]!.catch(() => undefined).then(() => this.#swap(shard, target, abort.signal));
+    const run = this.#queues[shard]!.catch(() => undefined).then(() => this.#swap(shard, target, epoch, abort.signal));
     this.#queues[shard] = run.catch(() => {
       // A failed repoint may be asked for again.
-      if (this.#requested[shard] === target) this.#requested[shard] = this.#urls[shard]!;
+      if (this.#requested[shard] === wanted)
+        this.#requested[shard] = placement(this.#urls[shard]!, this.#epochs[shard]!);
     });
     return run;
   }
 
-  async #swap(shard: number, target: string, signal: AbortSignal): Promise<Repointed | undefined> {
-    if (signal.aborted || this.#closed || this.#urls[shard] === target) return undefined;
+  async #swap(shard: number, target: string, epoch: string, signal: AbortSignal): Promise<Repointed | undefined> {
+    const placed = placement(this.#urls[shard]!, this.#epochs[shard]!);
+    if (signal.aborted || this.#closed || placed === placement(target, epoch)) return undefined;
     const next = this.#o.make(target, shard);
     try {
       await this.#o.prepare?.(next, shard, signal);
@@ -111,10 +129,11 @@ export class RepointablePools {
     const old = this.#pools[shard]!;
     this.#pools[shard] = next;
     this.#urls[shard] = target;
+    this.#epochs[shard] = epoch;
     const drained = old.end().catch(() => undefined);
     this.#draining.add(drained);
     void drained.then(() => this.#draining.delete(drained));
-    return { shard, from, to: endpointOf(target) };
+    return { shard, from, to: endpointOf(target), epoch };
   }
 
   /** Ends every pool (and waits for the old ones still draining). */

@@ -8,6 +8,11 @@ export interface ShardEndpoint {
   readonly primary: string;
   /** Its streaming replica, `host:port`, or null when it has none (after a promote). */
   readonly replica: string | null;
+  /**
+   * Names this placement (e.g. when it was written): a new epoch makes the nodes build a new pool even
+   * to the same host, for a server replaced under the same name (`./lab shard rebuild N`). Default ''.
+   */
+  readonly epoch?: string;
 }
 
 /** Default etcd prefix of the endpoint keys: `/sdl/shard-endpoints/N` for shard N. */
@@ -18,6 +23,7 @@ export class ShardEndpointError extends Error {
 }
 
 const HOST_PORT = /^[A-Za-z0-9._-]+:[0-9]{1,5}$/;
+const EPOCH = /^[A-Za-z0-9._:-]{0,64}$/;
 
 function hostPort(value: unknown, field: string): string {
   if (typeof value !== 'string' || !HOST_PORT.test(value)) {
@@ -35,10 +41,14 @@ export function parseShardEndpoint(raw: string): ShardEndpoint {
     throw new ShardEndpointError('shard endpoint is not JSON');
   }
   if (value === null || typeof value !== 'object') throw new ShardEndpointError('shard endpoint is not an object');
-  const v = value as { primary?: unknown; replica?: unknown };
+  const v = value as { primary?: unknown; replica?: unknown; epoch?: unknown };
+  if (v.epoch !== undefined && (typeof v.epoch !== 'string' || !EPOCH.test(v.epoch))) {
+    throw new ShardEndpointError('shard endpoint epoch must be up to 64 of [A-Za-z0-9._:-]');
+  }
   return {
     primary: hostPort(v.primary, 'primary'),
     replica: v.replica === undefined || v.replica === null ? null : hostPort(v.replica, 'replica'),
+    epoch: v.epoch ?? '',
   };
 }
 

@@ -6,7 +6,11 @@ describe('shard endpoints', () => {
     expect(parseShardEndpoint('{"primary":"pg-1-replica:5432","replica":null}')).toEqual({
       primary: 'pg-1-replica:5432',
       replica: null,
+      epoch: '',
     });
+    expect(parseShardEndpoint('{"primary":"pg-1-primary:5432","epoch":"rebuild-1764758000000"}').epoch).toBe(
+      'rebuild-1764758000000',
+    );
     expect(parseShardEndpoint('{"primary":"pg-1-primary:5432","replica":"pg-1-replica:5432"}').replica).toBe(
       'pg-1-replica:5432',
     );
@@ -19,6 +23,7 @@ describe('shard endpoints', () => {
     ['{}', 'primary as host:port'],
     ['{"primary":"postgres://lab:secret@pg:5432/lab"}', 'primary as host:port'],
     ['{"primary":"pg:5432","replica":"pg"}', 'replica as host:port'],
+    ['{"primary":"pg:5432","epoch":7}', 'epoch must be'],
   ])('refuses %s with a code', (raw, message) => {
     const err = (() => {
       try {

@@ -86,6 +86,18 @@ describe('a shard repointed through etcd', () => {
       expect(left).toHaveLength(0);
     }, WAIT);
 
+    // The same host under a new epoch (a server replaced under its name): a new pool all the same.
+    await store.publish(0, { primary: endpointOf(newPrimary.url), replica: null, epoch: 'rebuild-1' });
+    await vi.waitFor(async () => {
+      expect(await metricValue(node.metrics, 'api_shard_repoints_total', { shard: '0' })).toBe(2);
+    }, WAIT);
+    expect(
+      await metricValue(node.metrics, 'api_shard_primary_info', {
+        host: endpointOf(newPrimary.url),
+        epoch: 'rebuild-1',
+      }),
+    ).toBe(1);
+
     // Without the key the URL file holds again.
     const removed = await etcd.container.exec(['etcdctl', 'del', store.key(0)]);
     expect(removed.output.trim()).toBe('1');
