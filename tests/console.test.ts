@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { call } from './support/http.js';
 import { chaos, getInside, isRunning, labAsync, waitReady } from './support/lab.js';
 
 // Debian's chromium (`./lab setup` installs it); no browser is downloaded (as gameday/test does).
@@ -107,6 +108,37 @@ describe('the lab console in a real browser', () => {
     expect(leader).toBeDefined();
     await expect.poll(() => page.getByTestId('billing-leader').innerText(), { timeout: 15_000 }).toBe(leader);
     expect(await page.getByTestId('shard-grid').locator('.cell').count()).toBe(64);
+    expect(errors).toEqual([]);
+  });
+
+  it("shows each entity's cache mode, the write-back backlog and the billing ledger's consumer lag", async () => {
+    // Compose runs the defaults: accounts write-through, posts write-around, view counters write-back.
+    const mode = (entity: string) => page.getByTestId(`cache-${entity}`).getAttribute('data-mode');
+    await expect.poll(() => mode('account'), { timeout: 30_000 }).toBe('write-through');
+    expect(await mode('post')).toBe('write-around');
+    expect(await page.getByTestId('cache-account').innerText()).toContain(
+      'write-through (writes update Redis and Postgres)',
+    );
+    await expect
+      .poll(() => page.getByTestId('write-back').innerText(), { timeout: 30_000 })
+      .toMatch(/post_views\s+\d+\s+\d+/);
+    // A subscription's first charge puts events on billing.events, which every api node's member of
+    // api-billing-ledger consumes: the group's row shows its lag once a member fetched them, 0 once done.
+    const account = await call('POST', '/v1/accounts', { body: { email: 'lag@example.com', name: 'Lag' } });
+    const id = String(account.body.id);
+    const sub = await call('POST', `/v1/accounts/${id}/subscriptions`, { body: { plan: 'pro' } });
+    expect(sub.status).toBe(201);
+    try {
+      const lag = page.getByTestId('lag-api-billing-ledger-billing.events');
+      const cells = () => lag.locator('td').allInnerTexts();
+      // Lag, worst partition, state (read at once: a later period's charge may make it BEHIND a moment).
+      await expect
+        .poll(async () => (await cells()).slice(3), { timeout: 60_000, interval: 500 })
+        .toEqual(['0', '0', 'CAUGHT UP']);
+      expect(Number((await cells())[2])).toBeGreaterThan(0); // partitions the group holds
+    } finally {
+      await call('POST', `/v1/accounts/${id}/subscriptions/${String(sub.body.id)}/cancel`);
+    }
     expect(errors).toEqual([]);
   });
 

@@ -72,10 +72,10 @@ export function renderPage(view: ConsoleView, page: { readonly gamedayAgentPort:
     <table data-testid="cache-entities"><thead><tr><th>entity</th><th>mode</th><th>hit ratio (1 m)</th></tr></thead><tbody id="cache-table"></tbody></table>
     <p id="cache-fills"></p>
     <h3>Write-back backlog</h3>
-    <table data-testid="write-back"><thead><tr><th>entity</th><th>not yet in Postgres</th><th>waiting</th><th>in a node's flush</th></tr></thead><tbody id="write-back-table"></tbody></table>
+    <table data-testid="write-back" class="wraps"><thead><tr><th>entity</th><th>not yet in Postgres</th><th>waiting</th><th>in a node's flush</th></tr></thead><tbody id="write-back-table"></tbody></table>
     <p class="note">Dirty entries in Redis that a node's flush (every <code>VIEWS_FLUSH_MS</code>) has not written to Postgres yet: what a Redis crash would lose.</p>
   </section>
-  <section class="panel" aria-labelledby="h-events">
+  <section class="panel span2" aria-labelledby="h-events">
     <h2 id="h-events">Events: consumer lag</h2>
     <table data-testid="consumer-lag"><thead><tr><th>group</th><th>topic</th><th>partitions</th><th>lag</th><th>worst partition</th><th>state</th></tr></thead><tbody id="consumer-table"></tbody></table>
     <p class="note">Messages a group has not committed, as its members compute them on each fetch (high watermark minus the next offset). The outbox backlog and relay leader of each shard are in the shard table.</p>
