@@ -42,4 +42,10 @@ export const LbAdminErrors = {
     statusCode: 400,
     message: 'weights must map known host ids to numbers 0..1000 or null',
   },
+  /** LB_WORKERS > 1: a worker did not answer the primary in time (its reply timeout). */
+  workersUnavailable: {
+    code: 'LB_ERR_WORKERS_UNAVAILABLE',
+    statusCode: 503,
+    message: 'not every lb worker answered; retry',
+  },
 } as const satisfies Record<string, ErrorSpec>;

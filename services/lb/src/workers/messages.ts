@@ -7,6 +7,8 @@ import type { HostSpec } from '../upstreams/host-spec.js';
 /** Primary -> worker. Requests carrying `id` are answered with a `reply` of the same id. */
 export type ToWorker =
   | { readonly t: 'hosts'; readonly specs: readonly HostSpec[] }
+  /** After the hosts and the switch in force: open the proxy port. */
+  | { readonly t: 'listen' }
   | { readonly t: 'apply'; readonly id: number; readonly change: StrategyChange }
   | { readonly t: 'state'; readonly id: number }
   | { readonly t: 'metrics'; readonly id: number }
@@ -31,4 +33,6 @@ export const isFromWorker = (message: unknown): message is FromWorker =>
 export const isToWorker = (message: unknown): message is ToWorker =>
   typeof message === 'object' &&
   message !== null &&
-  ['hosts', 'apply', 'state', 'metrics', 'access-log', 'drain'].includes(String((message as { t?: unknown }).t));
+  ['hosts', 'listen', 'apply', 'state', 'metrics', 'access-log', 'drain'].includes(
+    String((message as { t?: unknown }).t),
+  );

@@ -1,8 +1,10 @@
 import cluster, { type Worker } from 'node:cluster';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from '@sdl/logging';
+import { AppError } from '@sdl/errors';
 import { AggregatorRegistry, type Registry } from '@sdl/metrics';
 import type { LbControl, StrategyChange } from '../control.js';
+import { LbAdminErrors } from '../errors.js';
 import type { HostSpec } from '../upstreams/host-spec.js';
 import { isFromWorker, type ToWorker, type WorkerState } from './messages.js';
 import { mergeWorkerStates } from './merge-state.js';
@@ -21,7 +23,7 @@ export interface WorkerPoolOptions {
 }
 
 export interface WorkerPool {
-  /** Forks the workers; resolves when every one listens on the proxy port. */
+  /** Forks the workers; resolves when every one listens on the proxy port, rejects if one dies first. */
   start(): Promise<number>;
   /** etcd's hosts, sent to every worker now and to any worker forked later. */
   setHosts(specs: readonly HostSpec[]): void;
@@ -49,17 +51,20 @@ interface Pending {
  */
 export function createWorkerPool(options: WorkerPoolOptions): WorkerPool {
   const log = options.logger.child({ component: 'workers' });
-  const replyTimeoutMs = options.replyTimeoutMs ?? 2000;
+  const replyTimeoutMs = options.replyTimeoutMs ?? 5000;
   const workers = new Map<number, Worker>();
   const listening = new Set<number>();
   const pending = new Map<number, Pending>();
   let nextId = 1;
   let etcdHosts: readonly HostSpec[] = [];
-  // Replayed to a worker forked after a switch, so that every worker runs the same strategy.
-  let lastSwitch: StrategyChange | undefined;
-  const weights: Record<string, number | null> = {};
+  // Every switch so far, merged (the last strategy, the last hash key given, every weight): sent to
+  // a worker forked later, so that every worker runs the same strategy.
+  let switched: StrategyChange | undefined;
+  // Workers whose message handler is up (they sent `ready`): a switch goes to all of them.
+  const greeted = new Set<number>();
   let closing = false;
-  let started: ((port: number) => void) | undefined;
+  let booting: { resolve(port: number): void; reject(err: Error): void } | undefined;
+  let restartDelayMs = options.restartDelayMs ?? 1000;
 
   cluster.setupPrimary({ exec: fileURLToPath(new URL('./worker-main.js', import.meta.url)) });
 
@@ -72,14 +77,17 @@ export function createWorkerPool(options: WorkerPoolOptions): WorkerPool {
       const timer = setTimeout(() => {
         pending.delete(id);
         reject(new Error(`worker ${worker.id} did not answer within ${replyTimeoutMs} ms`));
-      }, replyTimeoutMs);
+      }, replyTimeoutMs).unref();
       pending.set(id, { resolve, reject, timer });
       post(worker, message(id));
     });
   };
-  const live = (): Worker[] => [...workers.values()].filter((w) => listening.has(w.id));
-  const askAll = async (message: (id: number) => ToWorker): Promise<unknown[]> => {
-    const answers = await Promise.allSettled(live().map((w) => ask(w, message)));
+  const among = (ids: ReadonlySet<number>): Worker[] => [...workers.values()].filter((w) => ids.has(w.id));
+  /** Every answer of `targets`, or (with `all`) a 503 LB_ERR_WORKERS_UNAVAILABLE if one failed. */
+  const askAll = async (targets: Worker[], message: (id: number) => ToWorker, all: boolean): Promise<unknown[]> => {
+    const answers = await Promise.allSettled(targets.map((w) => ask(w, message)));
+    const failed = answers.flatMap((a) => (a.status === 'rejected' ? [String(a.reason)] : []));
+    if (all && failed.length > 0) throw new AppError(LbAdminErrors.workersUnavailable, { details: { failed } });
     return answers.flatMap((a) => (a.status === 'fulfilled' ? [a.value] : []));
   };
 
@@ -89,15 +97,21 @@ export function createWorkerPool(options: WorkerPoolOptions): WorkerPool {
     worker.on('message', (message: unknown) => {
       if (!isFromWorker(message)) return;
       if (message.t === 'ready') {
-        // The switch, then the hosts: the worker listens once it has the hosts (worker-main.ts).
-        if (lastSwitch !== undefined) post(worker, { t: 'apply', id: 0, change: { ...lastSwitch, weights } });
+        // In order: the hosts (the switch's weights name them), the switch in force, then listen.
+        greeted.add(worker.id);
         post(worker, { t: 'hosts', specs: etcdHosts });
+        if (switched !== undefined) post(worker, { t: 'apply', id: 0, change: switched });
+        post(worker, { t: 'listen' });
         return;
       }
       if (message.t === 'listening') {
         listening.add(worker.id);
+        restartDelayMs = options.restartDelayMs ?? 1000;
         log.info({ worker: index, pid: worker.process.pid, port: message.port }, 'worker listening');
-        if (listening.size === options.count) started?.(message.port);
+        if (listening.size === options.count) {
+          booting?.resolve(message.port);
+          booting = undefined;
+        }
         return;
       }
       const waiting = pending.get(message.id);
@@ -108,20 +122,32 @@ export function createWorkerPool(options: WorkerPoolOptions): WorkerPool {
       else waiting.resolve(message.value);
     });
     worker.on('exit', (code, signal) => {
+      const wasListening = listening.delete(worker.id);
       workers.delete(worker.id);
-      listening.delete(worker.id);
+      greeted.delete(worker.id);
       if (closing) return;
-      log.error({ worker: index, pid: worker.process.pid, code, signal }, 'worker died; forking another');
+      if (booting !== undefined) {
+        // At boot a worker that dies is a setting or the port, not bad luck: the lb fails to start.
+        booting.reject(new Error(`lb worker ${index} exited (code ${code}, signal ${signal}) before listening`));
+        booting = undefined;
+        return;
+      }
+      log.error(
+        { worker: index, pid: worker.process.pid, code, signal, restartDelayMs },
+        'worker died; forking another',
+      );
       setTimeout(() => {
         if (!closing) fork(index);
-      }, options.restartDelayMs ?? 1000).unref();
+      }, restartDelayMs).unref();
+      // A worker that dies before it listens again backs off (doubling, at most 30 s).
+      if (!wasListening) restartDelayMs = Math.min(30_000, restartDelayMs * 2);
     });
   };
 
   return {
     start() {
-      return new Promise((resolve) => {
-        started = resolve;
+      return new Promise((resolve, reject) => {
+        booting = { resolve, reject };
         for (let i = 1; i <= options.count; i++) fork(i);
       });
     },
@@ -131,18 +157,23 @@ export function createWorkerPool(options: WorkerPoolOptions): WorkerPool {
     },
     control: {
       async state() {
-        const states = (await askAll((id) => ({ t: 'state', id }))) as WorkerState[];
+        // A worker that does not answer is left out: `perWorker` shows fewer than `workers`.
+        const states = (await askAll(among(listening), (id) => ({ t: 'state', id }), false)) as WorkerState[];
         return mergeWorkerStates(states, options.count);
       },
       hostIds: () => new Set([...options.staticHosts, ...etcdHosts].map((h) => h.id)),
       async apply(change) {
-        lastSwitch = change;
-        Object.assign(weights, change.weights);
-        await askAll((id) => ({ t: 'apply', id, change }));
+        switched = {
+          strategy: change.strategy,
+          hashKey: change.hashKey ?? switched?.hashKey,
+          weights: { ...switched?.weights, ...change.weights },
+        };
+        await askAll(among(greeted), (id) => ({ t: 'apply', id, change }), true);
       },
     },
     async metrics() {
-      const perWorker = await askAll((id) => ({ t: 'metrics', id }));
+      // All or nothing: a sum without one worker's counters would look like a counter reset.
+      const perWorker = await askAll(among(listening), (id) => ({ t: 'metrics', id }), true);
       const merged = AggregatorRegistry.aggregate([
         await options.registry.getMetricsAsJSON(),
         ...(perWorker as object[]),

@@ -39,19 +39,27 @@ const drain = (drainMs: number): Promise<void> => {
   return draining;
 };
 
-// The proxy opens once the primary has sent etcd's hosts (and any switch before them), so that a
-// worker forked again after a crash never takes connections with an empty or stale set.
+// The proxy opens when the primary says so: after etcd's hosts and the switch in force, so that a
+// worker forked again after a crash never takes connections with an empty set or the boot strategy.
+// A worker that cannot listen (port taken, no SO_REUSEPORT) exits: the primary fails the boot.
 let listening: Promise<void> | undefined;
 const listen = async (): Promise<void> => {
-  const address = await plane.listen(true);
-  plane.start();
-  send({ t: 'listening', port: address.port });
+  try {
+    const address = await plane.listen(true);
+    plane.start();
+    send({ t: 'listening', port: address.port });
+  } catch (err) {
+    logger.fatal({ err, port: config.proxyPort }, 'worker cannot listen on the proxy port');
+    process.exitCode = 1;
+    await drain(0);
+  }
 };
 
 const answer = async (message: ToWorker): Promise<unknown> => {
   switch (message.t) {
     case 'hosts':
-      plane.upstreams.reconcile('etcd', message.specs);
+      return plane.upstreams.reconcile('etcd', message.specs);
+    case 'listen':
       listening ??= listen();
       return listening;
     case 'apply':

@@ -1,6 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync } from 'node:fs';
+import { createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { closedPort } from '@sdl/testing';
 import { Agent, request } from 'undici';
@@ -156,5 +158,31 @@ describe('the lb with LB_WORKERS=2', () => {
       }
     });
     expect(alive).toEqual([]);
+  });
+});
+
+describe('the lb with LB_WORKERS=2 on a port it cannot share', () => {
+  it('fails to start (exit status not 0) instead of waiting for its workers forever', async () => {
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    const port = (taken.address() as AddressInfo).port;
+    try {
+      const child = spawn(process.execPath, [MAIN], {
+        env: {
+          ...process.env,
+          HOST: '127.0.0.1',
+          PORT: String(await closedPort()),
+          PROXY_PORT: String(port),
+          LB_WORKERS: '2',
+          LOG_LEVEL: 'silent',
+        },
+        stdio: 'ignore',
+      });
+      const [code] = (await once(child, 'exit')) as [number | null];
+      expect(code).not.toBe(0);
+      expect(code).not.toBeNull();
+    } finally {
+      await new Promise((resolve) => taken.close(resolve));
+    }
   });
 });
