@@ -3,6 +3,8 @@
 // one HTTP load generator, on undici, printing one JSON line.
 //   closed <url> <connections> <seconds> <headers-json>   saturation: each connection sends again when answered
 //   open <url> <rate> <seconds> <headers-json>            open model: sends on schedule; latency from the intended time
+// Each run is a new process on new connections: the first WARMUP_S (default 2; closed: 0) are sent
+// but not measured, so p99 is the steady state's rather than a cold JIT's and first connects'.
 import { Pool } from 'undici';
 
 const [mode, urls, amount, seconds, headersJson] = process.argv.slice(2);
@@ -20,29 +22,33 @@ const headerSets = (() => {
   );
 })();
 let sent = 0;
-const durationMs = Number(seconds) * 1000;
+const warmupMs = Number(process.env.WARMUP_S ?? (mode === 'open' ? 2 : 0)) * 1000;
+const durationMs = Number(seconds) * 1000 + warmupMs;
 const pool = new Pool(target.origin, { connections: mode === 'closed' ? Number(amount) : 256, pipelining: 1 });
 const latencies = [];
 const statuses = {};
 let errors = 0;
 
 async function one(intended) {
+  const measured = intended >= started + warmupMs;
   try {
     const i = sent++;
     const headers = headerSets[i % headerSets.length];
     const t = targets[i % targets.length];
     const res = await pool.request({ method: 'GET', path: t.pathname + t.search, headers });
     await res.body.dump();
+    if (!measured) return;
     statuses[res.statusCode] = (statuses[res.statusCode] ?? 0) + 1;
     if (res.statusCode < 400) latencies.push(performance.now() - intended);
     else errors++;
   } catch {
-    errors++;
+    if (measured) errors++;
   }
 }
 
 const started = performance.now();
 const end = started + durationMs;
+
 if (mode === 'closed') {
   await Promise.all(
     Array.from({ length: Number(amount) }, async () => {
@@ -61,7 +67,7 @@ if (mode === 'closed') {
   }
   await Promise.all(inflight);
 }
-const elapsed = (performance.now() - started) / 1000;
+const elapsed = (performance.now() - started - warmupMs) / 1000;
 latencies.sort((a, b) => a - b);
 const at = (q) =>
   latencies.length === 0 ? null : latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))];

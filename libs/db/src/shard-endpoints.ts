@@ -26,7 +26,8 @@ const HOST_PORT = /^[A-Za-z0-9._-]+:[0-9]{1,5}$/;
 const EPOCH = /^[A-Za-z0-9._:-]{0,64}$/;
 
 function hostPort(value: unknown, field: string): string {
-  if (typeof value !== 'string' || !HOST_PORT.test(value)) {
+  // A port above 65535 would be dropped by URL's host setter, keeping the old one: refused here.
+  if (typeof value !== 'string' || !HOST_PORT.test(value) || Number(value.slice(value.lastIndexOf(':') + 1)) > 65535) {
     throw new ShardEndpointError(`shard endpoint needs ${field} as host:port, got ${JSON.stringify(value)}`);
   }
   return value;

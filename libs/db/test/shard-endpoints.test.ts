@@ -23,6 +23,7 @@ describe('shard endpoints', () => {
     ['{}', 'primary as host:port'],
     ['{"primary":"postgres://lab:secret@pg:5432/lab"}', 'primary as host:port'],
     ['{"primary":"pg:5432","replica":"pg"}', 'replica as host:port'],
+    ['{"primary":"pg:99999"}', 'primary as host:port'],
     ['{"primary":"pg:5432","epoch":7}', 'epoch must be'],
   ])('refuses %s with a code', (raw, message) => {
     const err = (() => {

@@ -60,11 +60,13 @@ export class ShardPrimaries {
   /** Whether the shard has the billing schema (the fence function is created last, in one migration). */
   async hasSchema(shard: number): Promise<boolean> {
     if (this.#migrated.has(shard)) return true;
-    const { rows } = await this.pool(shard).query<{ ok: boolean }>(
+    const pool = this.pool(shard);
+    const { rows } = await pool.query<{ ok: boolean }>(
       "SELECT to_regprocedure('sdl_billing_fence(bigint)') IS NOT NULL AS ok",
     );
     if (rows[0]?.ok !== true) return false;
-    this.#migrated.add(shard);
+    // Only for the server asked: a repoint during the query means a new one, not known to be migrated.
+    if (this.pool(shard) === pool) this.#migrated.add(shard);
     return true;
   }
 
