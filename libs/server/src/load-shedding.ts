@@ -1,4 +1,3 @@
-import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { AppError, CommonErrors } from '@sdl/errors';
 import { Counter, type Registry } from '@sdl/metrics';
 import { Type, type Static } from '@sinclair/typebox';
@@ -13,7 +12,7 @@ declare module 'fastify' {
 
 /** When a process sheds load; a threshold of 0 or absent is not checked. */
 export interface LoadSheddingOptions {
-  /** Shed while the event loop delay (p99 over the last sample period) is above this, ms. */
+  /** Shed while the event loop's longest delay in the last sample period is above this, ms. */
   readonly maxEventLoopDelayMs?: number;
   /** Shed while the V8 heap in use is above this, bytes. */
   readonly maxHeapUsedBytes?: number;
@@ -27,7 +26,7 @@ export type Pressure = 'event_loop_delay' | 'heap_used' | 'rss';
 
 /** The settings a service spreads into its config schema (SHED_*), each 0 = not checked. */
 export const LoadSheddingConfigSchema = Type.Object({
-  /** Shed while the event loop delay p99 is above this, ms. */
+  /** Shed while the event loop's longest delay in a sample period is above this, ms. */
   shedEventLoopDelayMs: Type.Integer({ minimum: 0, default: 0 }),
   /** Shed while the V8 heap in use is above this, bytes. */
   shedHeapUsedBytes: Type.Integer({ minimum: 0, default: 0 }),
@@ -59,30 +58,38 @@ const isSet = (limit: number | undefined): limit is number => limit !== undefine
 const over = (value: number, limit: number | undefined): boolean => isSet(limit) && value > limit;
 
 /**
- * What @fastify/under-pressure does, on Node's own event-loop histogram: pressure is sampled every
- * period (default 250 ms), and while any threshold is exceeded `shed()` answers for the request.
+ * What @fastify/under-pressure does: pressure (the event loop's longest delay, the heap, the RSS)
+ * is sampled every period (default 250 ms), and while any threshold is exceeded `shed()` answers for the request.
  * Undefined when no threshold is set.
  */
 export function createLoadShedder(registry: Registry, options: LoadSheddingOptions): LoadShedder | undefined {
   const { maxEventLoopDelayMs, maxHeapUsedBytes, maxRssBytes } = options;
   if (![maxEventLoopDelayMs, maxHeapUsedBytes, maxRssBytes].some(isSet)) return undefined;
   const intervalMs = options.sampleIntervalMs ?? 250;
-  // The histogram's timer wakes the process every `resolution` ms, busy or idle. A fifth of the
-  // sampling period, 10 to 50 ms: 50 ms at the default 250 ms period (a fifth of Node's default
-  // wakeups), and still five or more samples in each period, so one period's p99 is never read from
-  // an empty histogram (a 50 ms period sampled at 50 ms missed a saturated loop in CI).
-  const histogram = monitorEventLoopDelay({ resolution: Math.max(10, Math.min(50, Math.floor(intervalMs / 5))) });
-  histogram.enable();
+  // The loop's delay, measured by a timer that wakes every `resolution` ms and sees how late it ran:
+  // a fifth of the sampling period, 10 to 50 ms, so each period holds five or more samples. Not
+  // Node's monitorEventLoopDelay: its reset() at each period also forgets when it last woke, so the
+  // first stall after a reset (a 300 ms burst that began right after one) was never recorded, and a
+  // loop saturated in bursts could go unseen period after period (CI saw no 503 in 15 s). Here the
+  // period ends inside the timer, after the stall it just measured, and nothing is forgotten.
+  const resolutionMs = Math.max(10, Math.min(50, Math.floor(intervalMs / 5)));
   let pressure: Pressure | undefined;
+  let lastWake = performance.now();
+  let periodStart = lastWake;
+  let worstDelayMs = 0;
   const timer = setInterval(() => {
-    const delayMs = histogram.percentile(99) / 1e6;
-    histogram.reset();
+    const now = performance.now();
+    worstDelayMs = Math.max(worstDelayMs, now - lastWake - resolutionMs);
+    lastWake = now;
+    if (now - periodStart < intervalMs) return;
     const memory = process.memoryUsage();
-    if (over(delayMs, maxEventLoopDelayMs)) pressure = 'event_loop_delay';
+    if (over(worstDelayMs, maxEventLoopDelayMs)) pressure = 'event_loop_delay';
     else if (over(memory.heapUsed, maxHeapUsedBytes)) pressure = 'heap_used';
     else if (over(memory.rss, maxRssBytes)) pressure = 'rss';
     else pressure = undefined;
-  }, intervalMs);
+    worstDelayMs = 0;
+    periodStart = now;
+  }, resolutionMs);
   timer.unref();
   const counter = new Counter({
     name: 'http_requests_shed_total',
@@ -99,7 +106,6 @@ export function createLoadShedder(registry: Registry, options: LoadSheddingOptio
     },
     close() {
       clearInterval(timer);
-      histogram.disable();
     },
   };
 }

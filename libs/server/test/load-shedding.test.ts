@@ -57,6 +57,36 @@ describe('load shedding', () => {
     });
   });
 
+  // Each single burst, wherever it falls in the sampling period, is seen. Node's
+  // monitorEventLoopDelay, reset at each period, forgot when it last woke, so a burst that began
+  // right after a reset was never recorded (the payments test once saw no 503 for 15 s of bursts).
+  it('sees every single burst, whatever its phase in the sampling period (default 250 ms)', async () => {
+    const lone = createApp({
+      logger: createLogger({ name: 'test', level: 'silent' }),
+      metrics: createMetrics({ service: 'lone', defaults: false }),
+      loadShedding: { maxEventLoopDelayMs: 100 },
+    });
+    lone.get('/work', async () => ({ ok: true }));
+    try {
+      await lone.ready();
+      for (let burst = 0; burst < 12; burst++) {
+        // Phases spread over the period: the wait below ends at a different point of it each time.
+        await new Promise((resolve) => setTimeout(resolve, 23 * burst));
+        saturate(300);
+        await vi.waitFor(async () => expect((await lone.inject('/work')).statusCode).toBe(503), {
+          timeout: 5000,
+          interval: 10,
+        });
+        await vi.waitFor(async () => expect((await lone.inject('/work')).statusCode).toBe(200), {
+          timeout: 15_000,
+          interval: 50,
+        });
+      }
+    } finally {
+      await lone.close();
+    }
+  });
+
   it('registers nothing without a threshold', async () => {
     const plain = createApp({
       logger: createLogger({ name: 'test', level: 'silent' }),
