@@ -163,8 +163,9 @@ describe('the lab console in a real browser', () => {
 
   it('shows the SLOs per route class with the error budget left, from the rules made of infra/slo/slos.yaml', async () => {
     const row = (slo: string, sli: string) => page.getByTestId(`slo-${slo}-${sli}`);
-    // The rows come from Prometheus's recording rules through the console's poller: on a loaded CI
-    // machine the first answer once took longer than 10 s (13:04, 3 Dec; cause not found yet).
+    // The rows come from Prometheus's recording rules (slo:objective:ratio) through the console's
+    // poller. Those rules were in a 1 m group, first evaluated up to a minute after Prometheus started,
+    // and this file runs first on a fresh cluster (CI timed out once); they are evaluated every 5 s now.
     await expect.poll(() => row('all', 'availability').count(), { timeout: 30_000 }).toBe(1);
     for (const slo of ['all', 'read', 'write']) {
       for (const sli of ['availability', 'latency']) {

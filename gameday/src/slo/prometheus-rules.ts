@@ -81,14 +81,19 @@ export function prometheusRules(file: SloFile): string {
   // (and for the budget and the slower alerts) and spares the 2-core machine.
   const short = windows.filter((w) => seconds(w) <= 3600);
   const long = windows.filter((w) => seconds(w) > 3600);
-  const budget = slis.flatMap((s) => [
-    { record: 'slo:objective:ratio', expr: `vector(${num(s.objective)})`, labels: labels(s) },
-    {
-      record: 'slo:error_budget_remaining:ratio',
-      expr: `1 - slo:sli_error:ratio_rate${budgetWindow}${matcher(s)} / ${num(1 - s.objective)}`,
-      labels: labels(s),
-    },
-  ]);
+  // The objectives are constants, evaluated at the global interval (5 s): the console lists the SLOs
+  // from them, so a group of 1 m (first evaluated up to a minute after Prometheus starts) left the
+  // panel empty that long (the console e2e test, run first on a fresh cluster, once timed out).
+  const objectives = slis.map((s) => ({
+    record: 'slo:objective:ratio',
+    expr: `vector(${num(s.objective)})`,
+    labels: labels(s),
+  }));
+  const budget = slis.map((s) => ({
+    record: 'slo:error_budget_remaining:ratio',
+    expr: `1 - slo:sli_error:ratio_rate${budgetWindow}${matcher(s)} / ${num(1 - s.objective)}`,
+    labels: labels(s),
+  }));
   const alerts = slis.flatMap((s) =>
     BURN_RATE_TIERS.map((t) => {
       const threshold = `${num(t.factor)} * ${num(1 - s.objective)}`;
@@ -109,6 +114,7 @@ export function prometheusRules(file: SloFile): string {
   );
   const doc = {
     groups: [
+      { name: 'slo-objectives', rules: objectives },
       { name: 'slo-sli-short-windows', rules: recording(short) },
       { name: 'slo-sli-long-windows', interval: '1m', rules: recording(long) },
       { name: 'slo-error-budget', interval: '1m', rules: budget },
