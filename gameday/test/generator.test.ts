@@ -19,12 +19,14 @@ async function fakeGateway() {
   const seen: Seen[] = [];
   const held: Array<() => void> = [];
   let holding = false;
+  let stale = false;
   let n = 0;
   const answer = (req: IncomingMessage, res: ServerResponse) => {
     const send = () => {
       if (req.method === 'POST')
         res.writeHead(201, { 'content-type': 'application/json' }).end(JSON.stringify({ id: `acc_${++n}` }));
-      else res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+      else
+        res.writeHead(200, { 'content-type': 'application/json', ...(stale ? { 'x-stale': 'true' } : {}) }).end('{}');
     };
     if (holding) held.push(send);
     else send();
@@ -44,6 +46,8 @@ async function fakeGateway() {
     origin,
     seen,
     hold: () => (holding = true),
+    /** Reads answered from here on say `x-stale: true` (a possibly stale copy). */
+    serveStale: () => (stale = true),
     release: () => {
       holding = false;
       for (const send of held.splice(0)) send();
@@ -98,6 +102,17 @@ describe('the open-model generator', () => {
     expect(gw.seen.filter((s) => s.method === 'GET').every((s) => s.idempotencyKey === undefined)).toBe(true);
     expect(workload.writes.length - seeded).toBe(posts.length);
     expect(total.write.sent + total.read.sent).toBe(400);
+  });
+
+  it('counts the answers labelled x-stale: true (no-stale-reads)', async () => {
+    const load: Load = { ...base, rate: { constant: 100 }, durationS: 0.5 };
+    const { gw, client, workload } = await setUp(load);
+    expect((await startLoad(load, workload, client).done).staleAnswers).toBe(0);
+    gw.serveStale();
+    gw.seen.length = 0;
+    const result = await startLoad(load, workload, client).done;
+    expect(result.staleAnswers).toBeGreaterThan(0);
+    expect(result.staleAnswers).toBe(gw.seen.filter((s) => s.method === 'GET').length);
   });
 
   it('keeps sending through a 1 s stall and shows it in p99 (no coordinated omission)', async () => {

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { SpikeAnswer } from '../src/load/generator.js';
 import { admittedPerWindow, parsePolicy, rateLimitHeld } from '../src/oracles/rate-limit-held.js';
 import { accountReadsIn, stampedeBounded } from '../src/oracles/stampede-bounded.js';
+import { noStaleReads, REFUSED } from '../src/oracles/stale-reads.js';
 
 const POLICY = 'limited;q=5;w=60';
 /** A spike answer sent at `s` seconds, 20 ms long. */
@@ -78,5 +79,28 @@ describe('stampede-bounded oracle', () => {
     expect(stampedeBounded(100, 121, 3, 6).verdict).toBe('pass');
     expect(stampedeBounded(100, 122, 3, 6).verdict).toBe('fail');
     expect(stampedeBounded(100, 100, 3, 0).verdict).toBe('fail');
+  });
+});
+
+describe('no-stale-reads oracle', () => {
+  const reads = (failures: Record<string, number>) => ({
+    sent: 100,
+    ok: 100 - Object.values(failures).reduce((a, b) => a + b, 0),
+    failed: Object.values(failures).reduce((a, b) => a + b, 0),
+    failures,
+    p50Ms: 1,
+    p99Ms: 2,
+    maxMs: 3,
+  });
+
+  it('holds when nothing was served stale, and counts the reads refused instead', () => {
+    const result = noStaleReads(0, reads({ [REFUSED]: 12, timeout: 1 }));
+    expect(result.verdict).toBe('pass');
+    expect(result.evidence).toMatchObject({ staleAnswers: 0, refused: 12 });
+    expect(result.summary).toContain(`12 refused with ${REFUSED}`);
+  });
+
+  it('fails on one answer labelled x-stale', () => {
+    expect(noStaleReads(1, reads({})).verdict).toBe('fail');
   });
 });

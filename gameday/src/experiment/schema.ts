@@ -64,6 +64,7 @@ export const INVARIANTS = [
   'outbox-no-loss',
   'rate-limit-held',
   'stampede-bounded',
+  'no-stale-reads',
 ] as const;
 export type InvariantName = (typeof INVARIANTS)[number];
 

@@ -15,6 +15,8 @@ export interface LoadResult {
   readonly skipped: number;
   /** Every answer of the spike stream (load.spike), in send order. */
   readonly spike: readonly SpikeAnswer[];
+  /** Answers of the mix labelled `x-stale: true` (a possibly stale copy served: no-stale-reads). */
+  readonly staleAnswers: number;
 }
 
 /** One request of the spike stream: when it left and ended (ms since the epoch) and how it ended. */
@@ -48,6 +50,7 @@ export function startLoad(load: Load, workload: Workload, client: Client, signal
   const t0 = performance.now();
   let inFlight = 0;
   let skipped = 0;
+  let staleAnswers = 0;
   const pending = new Set<Promise<void>>();
 
   function fire(dueMs: number): void {
@@ -64,6 +67,7 @@ export function startLoad(load: Load, workload: Workload, client: Client, signal
     const p = client.send(request).then((sent) => {
       inFlight--;
       stats.record(request.routeClass, dueMs, performance.now() - t0 - dueMs, sent.outcome);
+      if (sent.stale === true) staleAnswers++;
       if (sent.outcome === 'ok' && sent.answer !== undefined) request.acknowledged?.(sent.answer);
     });
     pending.add(p);
@@ -96,7 +100,7 @@ export function startLoad(load: Load, workload: Workload, client: Client, signal
     await Promise.all([stream(load.rate, fire), spikeRate === undefined ? undefined : stream(spikeRate, fireSpike)]);
     await Promise.all(pending);
     spike.sort((a, b) => a.sentAt - b.sentAt);
-    return { stats, startedAt, endedAt: Date.now(), skipped, spike };
+    return { stats, startedAt, endedAt: Date.now(), skipped, spike, staleAnswers };
   }
 
   return { stats, startedAt, inFlight: () => inFlight, done: run() };

@@ -9,6 +9,8 @@ export interface Sent {
   readonly answer?: Record<string, unknown>;
   /** The `RateLimit-Policy` header, when the gateway sent one. */
   readonly policy?: string;
+  /** The answer said `x-stale: true`: served from a copy the api could not prove fresh (PARTITION_MODE=availability). */
+  readonly stale?: boolean;
 }
 
 /** Sends planned requests to one origin through an undici Pool; `close()` ends it. */
@@ -53,8 +55,9 @@ export function createClient(origin: string, options: { connections: number; tim
         }
         const header = res.headers['ratelimit-policy'];
         const policy = typeof header === 'string' ? { policy: header } : {};
+        const stale = res.headers['x-stale'] === 'true' ? { stale: true } : {};
         if (res.statusCode >= 200 && res.statusCode < 300)
-          return { outcome: 'ok', status: res.statusCode, answer, ...policy };
+          return { outcome: 'ok', status: res.statusCode, answer, ...policy, ...stale };
         const code = typeof answer?.code === 'string' ? ` ${answer.code}` : '';
         return { outcome: `${res.statusCode}${code}`, status: res.statusCode, answer, ...policy };
       } catch (err) {

@@ -12,6 +12,7 @@ import type { OracleResult } from '../oracles/oracle.js';
 import { outboxPublished } from '../oracles/outbox-published.js';
 import { rateLimitHeld } from '../oracles/rate-limit-held.js';
 import { accountReads, stampedeBounded } from '../oracles/stampede-bounded.js';
+import { noStaleReads } from '../oracles/stale-reads.js';
 import { faultIntervals, judgeSlo } from '../report/judge.js';
 import type { RunReport } from '../report/model.js';
 
@@ -83,6 +84,10 @@ export async function runOnce(experiment: Experiment, options: RunOnceOptions): 
       invariants.push(stampedeBounded(readsBefore, after.reads, after.nodes, flushes.length));
     }
     if (wanted.has('rate-limit-held')) invariants.push(rateLimitHeld((await run.done).spike));
+    if (wanted.has('no-stale-reads')) {
+      const done = await run.done;
+      invariants.push(noStaleReads(done.staleAnswers, done.stats.total().read));
+    }
     const healthy = await clusterHealthyAfter(experiment.hypothesis.healthyWithinS);
     if (wanted.has('cluster-healthy-after')) invariants.push(healthy);
     if (wanted.has('no-acknowledged-write-lost'))

@@ -1,0 +1,24 @@
+import type { ClassStats } from '../load/stats.js';
+import type { OracleResult } from './oracle.js';
+
+/** The api's answer to a read it cannot prove fresh while the shard's primary is away (consistency first). */
+export const REFUSED = '503 API_ERR_SHARD_UNAVAILABLE';
+
+/**
+ * no-stale-reads (CAP, consistency first): no answer of the run was labelled `x-stale: true`, i.e.
+ * no node served a replica's copy it could not prove fresh. The reads it refused instead (503
+ * API_ERR_SHARD_UNAVAILABLE) are counted as evidence: they are the price of the choice. With
+ * PARTITION_MODE=availability the same fault gives stale answers and this oracle fails.
+ */
+export function noStaleReads(staleAnswers: number, reads: ClassStats): OracleResult {
+  const refused = reads.failures[REFUSED] ?? 0;
+  return {
+    name: 'no-stale-reads',
+    verdict: staleAnswers === 0 ? 'pass' : 'fail',
+    summary:
+      staleAnswers === 0
+        ? `no answer labelled x-stale of ${reads.sent} reads; ${refused} refused with ${REFUSED} instead`
+        : `${staleAnswers} answers served a copy not proven fresh (x-stale: true); ${refused} reads refused with ${REFUSED}`,
+    evidence: { staleAnswers, reads: reads.sent, readsOk: reads.ok, refused },
+  };
+}
