@@ -127,7 +127,7 @@ export type Load = Static<typeof LoadSchema>;
 
 /** The lab's own knobs a step or `--set` can turn. */
 export const KNOB_PATTERN =
-  '^(lb\\.strategy|payments\\.[A-Za-z]+|billing\\.[A-Za-z]+|cache\\.flush|limiter\\.failMode)$';
+  '^(lb\\.strategy|payments\\.[A-Za-z]+|billing\\.[A-Za-z]+|cache\\.flush|limiter\\.failMode|shard[0-9]+\\.syncMode)$';
 
 const DockerStepSchema = Type.Object(
   {
@@ -144,7 +144,7 @@ const KnobStepSchema = Type.Object(
   {
     at: Type.Number({ minimum: 0 }),
     action: Type.Literal('knob'),
-    /** `lb.strategy`, `payments.FLAG` (the provider's fault flags), `billing.FIELD`, `cache.flush`, `limiter.failMode` (src/faults/lab-executor.ts). */
+    /** `lb.strategy`, `payments.FLAG` (the provider's fault flags), `billing.FIELD`, `cache.flush`, `limiter.failMode`, `shardN.syncMode` (src/faults/lab-executor.ts). */
     knob: Type.String({ pattern: KNOB_PATTERN }),
     value: Type.Union([Type.String(), Type.Number(), Type.Boolean(), Type.Null()]),
   },

@@ -14,7 +14,10 @@ async function expectOk(res: { status: number; text: string }, what: string): Pr
  * its container: `lb.strategy` (null = back to the strategy found first), `payments.FLAG` (the
  * provider's fault flags; null = all reset), `billing.FIELD` (every running replica; null = reset),
  * `cache.flush` (FLUSHALL on the cache Redis: every key cold at once; null = nothing),
- * `limiter.failMode` (open|closed while the limiter's Redis fails; null = back to FAIL_MODE).
+ * `limiter.failMode` (open|closed while the limiter's Redis fails; null = back to FAIL_MODE),
+ * `shardN.syncMode` (off|remote_write|on|remote_apply: shard N's synchronous replication, switched
+ * by infra/postgres/sync-replication.sh inside pg-N-primary as `./lab shard sync-mode` does; null =
+ * back to that container's PG_SYNC_REPLICATION).
  */
 export function createLabExecutor(): Executor {
   let firstStrategy: string | undefined;
@@ -44,6 +47,13 @@ export function createLabExecutor(): Executor {
       }
     } else if (name === 'limiter.failMode') {
       await expectOk(await inside('ratelimiter', 3001, 'PUT', '/admin/fail-mode', { failMode: value }), name);
+    } else if (/^shard\d+$/.test(scope) && field === 'syncMode') {
+      // null: the mode the container was started with (its PG_SYNC_REPLICATION), read in its own shell.
+      const args =
+        value === null
+          ? ['bash', '-c', 'bash /infra/postgres/sync-replication.sh "${PG_SYNC_REPLICATION:-off}"']
+          : ['bash', '/infra/postgres/sync-replication.sh', String(value)];
+      await execIn(`pg-${scope.slice('shard'.length)}-primary`, args);
     } else if (name === 'cache.flush') {
       // Every entry of the cache Redis gone at once (the reset, value null, has nothing to undo).
       if (value !== null) await execIn('redis-cache', ['redis-cli', 'FLUSHALL']);
