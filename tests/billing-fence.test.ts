@@ -15,25 +15,34 @@ import { chaos } from './support/lab.js';
 
 const TTL_MS = 3000; // ELECTION_TTL_S in docker-compose.yml
 
-/** Charge rows last written by `stale` after `fresh` first wrote, on both shards. */
 /**
- * Charge rows written with the stale token after `since`, a SQL timestamp evaluated on each shard.
- * Fencing on: since the new leader's first row there (before it, the shard's fence still held the
- * old token, and a write there was not stale yet). Fencing off: since the pause began (host and
- * containers share one clock; the frozen leader cannot write until the thaw). The new leader's rows
- * are no bound for that case: settling one of them moves its updated_at later, and CI once saw 0.
+ * Billing writes made with the `stale` token after the shard's fence had moved past it, on both
+ * shards: the outbox events (one per charge write, never updated, the token in the payload) created
+ * after the fence's last advance (a stale transaction read the newer token, so it began after that
+ * advance committed). Charge rows are no evidence: a later write may re-settle a row and change its
+ * token and updated_at (CI once counted 0 stale rows although billing_stale_writes_total had grown).
+ * With the counts behind it, so that a failure says what the shards held.
  */
-async function staleRowsAfter(stale: bigint, since: string): Promise<number> {
+async function staleWrites(stale: bigint): Promise<{ n: number; seen: string }> {
   let n = 0;
+  const seen: string[] = [];
   for (const shard of [0, 1] as const) {
-    const rows = await onShard(shard, `SELECT count(*) FROM charges WHERE token = ${stale} AND updated_at > ${since}`);
-    n += Number(rows[0]?.[0]);
+    const [row] = await onShard(
+      shard,
+      `SELECT (SELECT count(*) FROM outbox o WHERE o.aggregate_type = 'charge' AND o.payload->>'token' = '${stale}'
+                 AND f.token > ${stale} AND o.created_at > f.updated_at),
+              (SELECT count(*) FROM outbox o WHERE o.aggregate_type = 'charge' AND o.payload->>'token' = '${stale}'),
+              (SELECT max(o.created_at) FROM outbox o WHERE o.aggregate_type = 'charge' AND o.payload->>'token' = '${stale}'),
+              f.token, f.updated_at
+         FROM billing_fence f`,
+    );
+    n += Number(row?.[0]);
+    seen.push(
+      `shard ${shard}: stale ${row?.[0]}, events with the token ${row?.[1]} (last ${row?.[2]}), fence ${row?.[3]} since ${row?.[4]}`,
+    );
   }
-  return n;
+  return { n, seen: seen.join('; ') };
 }
-const afterFirstRowOf = (token: bigint) =>
-  `(SELECT coalesce(min(updated_at), 'infinity') FROM charges WHERE token = ${token})`;
-const afterMs = (ms: number) => `to_timestamp(${ms} / 1000.0)`;
 
 // Game day: the leader freezes (docker pause) for more than 2 x TTL; a new leader takes over; the
 // old one thaws. Its own lease clock and abort signal stop everything it had not yet started, so to
@@ -85,7 +94,8 @@ describe('a leader paused past its lease, with fencing off and on', () => {
         },
       );
       expect(await metric(old, 3003, 'billing_stale_writes_total')).toBe(staleBefore);
-      expect(await staleRowsAfter(oldToken, afterFirstRowOf(newToken))).toBe(0);
+      const { n, seen } = await staleWrites(oldToken);
+      expect(n, seen).toBe(0);
     } else {
       await vi.waitFor(
         async () => expect(await metric(old, 3003, 'billing_stale_writes_total')).toBeGreaterThan(staleBefore),
@@ -95,7 +105,8 @@ describe('a leader paused past its lease, with fencing off and on', () => {
         },
       );
       expect(await metric(old, 3003, 'billing_fence_rejections_total')).toBe(rejectedBefore);
-      expect(await staleRowsAfter(oldToken, afterMs(pausedAt))).toBeGreaterThan(0);
+      const { n, seen } = await staleWrites(oldToken);
+      expect(n, `${seen}; paused at ${new Date(pausedAt).toISOString()}`).toBeGreaterThan(0);
     }
     expect((await replicaStatus(old))?.leader).toBe(false);
 
