@@ -74,4 +74,26 @@ describe('the k6 workload (tests/load/lib/workload.js, with a stand-in k6/http)'
     ]);
     for (const s of sent) expect(s.params.headers['x-api-key']).toMatch(/^k[12]$/);
   });
+
+  it('writes the quorum store keys in setup when the mix has kv operations, then PUTs and GETs them', () => {
+    const kv = createWorkload({
+      baseUrl: 'http://gw',
+      keys: ['k1'],
+      mix: [
+        ['kv.write', 1],
+        ['kv.read', 1],
+      ],
+      seedAccounts: 1,
+      timeout: '1000ms',
+    });
+    sent.length = 0;
+    const tenants = kv.setup();
+    const seeded = sent.filter((s) => s.method === 'PUT');
+    expect(seeded.map((s) => s.url).sort()).toEqual([0, 1, 2, 3].map((i) => `http://gw/v1/kv/k6-${i}`));
+    for (const s of seeded) expect(s.params.tags.class).toBe('seed');
+    sent.length = 0;
+    for (let i = 0; i < 100; i++) kv.iteration(tenants);
+    expect(new Set(sent.map((s) => `${s.params.tags.class} ${s.method}`))).toEqual(new Set(['write PUT', 'read GET']));
+    for (const s of sent) expect(s.url).toMatch(/^http:\/\/gw\/v1\/kv\/k6-[0-3]$/);
+  });
 });

@@ -3,6 +3,7 @@ import type { SpikeAnswer } from '../src/load/generator.js';
 import { admittedPerWindow, parsePolicy, rateLimitHeld } from '../src/oracles/rate-limit-held.js';
 import { accountReadsIn, stampedeBounded } from '../src/oracles/stampede-bounded.js';
 import { noStaleReads, REFUSED } from '../src/oracles/stale-reads.js';
+import { quorumReadsFresh } from '../src/oracles/quorum-fresh.js';
 
 const POLICY = 'limited;q=5;w=60';
 /** A spike answer sent at `s` seconds, 20 ms long. */
@@ -102,5 +103,28 @@ describe('no-stale-reads oracle', () => {
 
   it('fails on one answer labelled x-stale', () => {
     expect(noStaleReads(1, reads({})).verdict).toBe('fail');
+  });
+});
+
+describe('quorum-reads-fresh oracle', () => {
+  const v = (ms: number) => `${String(ms).padStart(18, '0')}-000000-api-1`;
+  const write = (kvKey: string, ms: number, ackedAt: number) => ({ key: 'k', kvKey, version: v(ms), ackedAt });
+  const read = (kvKey: string, sentAt: number, ms: number) => ({ key: 'k', kvKey, sentAt, version: v(ms) });
+
+  it('holds when each read is at least the newest write acknowledged before it was sent', () => {
+    const writes = [write('a', 100, 110), write('a', 200, 210), write('b', 150, 160)];
+    // A read sent before the second write's answer may return the first (or the second).
+    const reads = [read('a', 205, 100), read('a', 211, 200), read('a', 300, 250), read('b', 170, 150)];
+    expect(quorumReadsFresh(writes, reads).verdict).toBe('pass');
+  });
+
+  it('fails on a read older than an acknowledged write of its key, naming it', () => {
+    const result = quorumReadsFresh([write('a', 100, 110), write('a', 200, 210)], [read('a', 220, 100)]);
+    expect(result.verdict).toBe('fail');
+    expect(result.evidence).toMatchObject({ stale: 1, examples: [{ kvKey: 'a', read: v(100), newestAcked: v(200) }] });
+  });
+
+  it('fails with nothing read (nothing judged)', () => {
+    expect(quorumReadsFresh([write('a', 100, 110)], []).verdict).toBe('fail');
   });
 });

@@ -11,6 +11,10 @@ export const OPERATIONS = [
   'post.read',
   'view',
   'subscription.create',
+  /** `PUT /v1/kv/:key` on one of the tenant's few keys: the quorum store over the three lock Redis (W acks). */
+  'kv.write',
+  /** `GET /v1/kv/:key` of a key the tenant wrote (the newest of R replies): quorum-reads-fresh judges it. */
+  'kv.read',
 ] as const;
 export type Operation = (typeof OPERATIONS)[number];
 
@@ -65,6 +69,7 @@ export const INVARIANTS = [
   'rate-limit-held',
   'stampede-bounded',
   'no-stale-reads',
+  'quorum-reads-fresh',
 ] as const;
 export type InvariantName = (typeof INVARIANTS)[number];
 

@@ -7,12 +7,30 @@ export type AcknowledgedWrite =
   | { kind: 'post'; key: string; accountId: string; id: string; written: { title: string; body: string } }
   | { kind: 'subscription'; key: string; accountId: string; id: string; written: { plan: string } };
 
+/** A quorum store write acknowledged (kv.write): its version, and when the answer came (ms since the epoch). */
+export interface KvWrite {
+  readonly key: string;
+  readonly kvKey: string;
+  readonly version: string;
+  readonly ackedAt: number;
+}
+/** A quorum store read answered (kv.read): when it was sent and the version it returned. */
+export interface KvRead {
+  readonly key: string;
+  readonly kvKey: string;
+  readonly sentAt: number;
+  readonly version: string;
+}
+
+/** Keys of the quorum store per tenant: few, so reads follow writes of the same key closely. */
+const KV_KEYS = 4;
+
 /** One request to send, and what to remember when it is acknowledged. */
 export interface PlannedRequest {
   readonly operation: Operation;
   readonly routeClass: 'read' | 'write';
   readonly key: string;
-  readonly method: 'GET' | 'POST';
+  readonly method: 'GET' | 'POST' | 'PUT';
   readonly path: string;
   readonly body?: unknown;
   /** Sent with every write: a retry of this POST must create nothing new. */
@@ -26,6 +44,8 @@ interface Tenant {
   readonly posts: Array<{ accountId: string; id: string }>;
   /** Accounts without a subscription yet (one plan per account). */
   readonly unsubscribed: string[];
+  /** Quorum store keys with an acknowledged write (only those are read). */
+  readonly kvWritten: Set<string>;
 }
 
 const pick = <T>(list: readonly T[]): T | undefined => list[Math.floor(Math.random() * list.length)];
@@ -36,6 +56,8 @@ const pick = <T>(list: readonly T[]): T | undefined => list[Math.floor(Math.rand
  */
 export class Workload {
   readonly writes: AcknowledgedWrite[] = [];
+  readonly kvWrites: KvWrite[] = [];
+  readonly kvReads: KvRead[] = [];
   readonly #tenants = new Map<string, Tenant>();
   readonly #ops: Array<[Operation, number]>;
   readonly #totalWeight: number;
@@ -46,7 +68,7 @@ export class Workload {
     this.#ops = Object.entries(mix) as Array<[Operation, number]>;
     this.#totalWeight = this.#ops.reduce((sum, [, w]) => sum + w, 0);
     this.#keys = keys;
-    for (const key of keys) this.#tenants.set(key, { accounts: [], posts: [], unsubscribed: [] });
+    for (const key of keys) this.#tenants.set(key, { accounts: [], posts: [], unsubscribed: [], kvWritten: new Set() });
   }
 
   /** Draws the next operation by weight. */
@@ -98,6 +120,32 @@ export class Workload {
         return write(`/v1/accounts/${accountId}/subscriptions`, written, (s) => {
           this.writes.push({ kind: 'subscription', key, accountId, id: String(s.id), written });
         });
+      }
+      case 'kv.write': {
+        // Per process, so runs never read each other's keys; the version comes back in the answer.
+        const kvKey = `gd-${process.pid}-${Math.floor(Math.random() * KV_KEYS)}`;
+        return {
+          operation,
+          routeClass: 'write',
+          key,
+          method: 'PUT',
+          path: `/v1/kv/${kvKey}`,
+          body: { value: `game day request ${n}` },
+          acknowledged: (a) => {
+            this.kvWrites.push({ key, kvKey, version: String(a.version), ackedAt: Date.now() });
+            tenant.kvWritten.add(kvKey);
+          },
+        };
+      }
+      case 'kv.read': {
+        const kvKey = pick([...tenant.kvWritten]);
+        if (kvKey === undefined) return undefined;
+        // Planned right before it is sent: a write acknowledged earlier must be seen.
+        const sentAt = Date.now();
+        return {
+          ...read(`/v1/kv/${kvKey}`),
+          acknowledged: (a) => this.kvReads.push({ key, kvKey, sentAt, version: String(a.version) }),
+        };
       }
       case 'account.read': {
         const id = pick(tenant.accounts);

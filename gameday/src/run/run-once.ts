@@ -13,6 +13,7 @@ import { outboxPublished } from '../oracles/outbox-published.js';
 import { rateLimitHeld } from '../oracles/rate-limit-held.js';
 import { accountReads, stampedeBounded } from '../oracles/stampede-bounded.js';
 import { noStaleReads } from '../oracles/stale-reads.js';
+import { quorumReadsFresh } from '../oracles/quorum-fresh.js';
 import { faultIntervals, judgeSlo } from '../report/judge.js';
 import type { RunReport } from '../report/model.js';
 
@@ -88,6 +89,7 @@ export async function runOnce(experiment: Experiment, options: RunOnceOptions): 
       const done = await run.done;
       invariants.push(noStaleReads(done.staleAnswers, done.stats.total().read));
     }
+    if (wanted.has('quorum-reads-fresh')) invariants.push(quorumReadsFresh(workload.kvWrites, workload.kvReads));
     const healthy = await clusterHealthyAfter(experiment.hypothesis.healthyWithinS);
     if (wanted.has('cluster-healthy-after')) invariants.push(healthy);
     if (wanted.has('no-acknowledged-write-lost'))

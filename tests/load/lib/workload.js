@@ -10,6 +10,8 @@ const uuid = () =>
     return (c === 'x' ? r : (r & 0x3) | 0x8).toString(16);
   });
 const pick = (list) => list[Math.floor(Math.random() * list.length)];
+// Quorum store keys (kv.write, kv.read): a few per tenant, each written in setup so reads find it.
+const KV_KEYS = ['k6-0', 'k6-1', 'k6-2', 'k6-3'];
 
 /**
  * `{ baseUrl, keys, mix: [[operation, weight]...], seedAccounts, timeout }` -> `setup()` (accounts
@@ -45,6 +47,10 @@ export function createWorkload({ baseUrl, keys, mix, seedAccounts, timeout }) {
         const post = send('POST', key, `/v1/accounts/${id}/posts`, { title: 'seed', body: 'k6 seed' }, 'seed');
         if (post !== undefined) tenant.posts.push({ accountId: id, id: String(post.id) });
       }
+      if (mix.some(([op]) => op.startsWith('kv.')))
+        for (const kv of KV_KEYS)
+          if (send('PUT', key, `/v1/kv/${kv}`, { value: 'k6 seed' }, 'seed') === undefined)
+            throw new Error(`the cluster refused a seeding quorum write for ${key}`);
       tenants[key] = tenant;
     }
     return tenants;
@@ -80,6 +86,10 @@ export function createWorkload({ baseUrl, keys, mix, seedAccounts, timeout }) {
         if (mine === undefined) return;
         return void send('POST', mine.key, `/v1/accounts/${mine.id}/subscriptions`, { plan: 'basic' }, 'write');
       }
+      case 'kv.write':
+        return void send('PUT', key, `/v1/kv/${pick(KV_KEYS)}`, { value: 'k6' }, 'write');
+      case 'kv.read':
+        return void send('GET', key, `/v1/kv/${pick(KV_KEYS)}`, undefined, 'read');
       default:
         throw new Error(`unknown operation ${op}`);
     }
