@@ -35,7 +35,7 @@ export const options = {
   },
   thresholds: {
     'http_req_failed{scenario:gameday}': ['rate<=0.3'],
-    'http_req_duration{scenario:gameday}': ['p(99)<=3000'],
+    'http_req_duration{scenario:gameday}': ['p(99)<=8000'],
   },
 };
 
