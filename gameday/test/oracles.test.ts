@@ -102,7 +102,13 @@ describe('no-stale-reads oracle', () => {
   });
 
   it('fails on one answer labelled x-stale', () => {
-    expect(noStaleReads(1, reads({})).verdict).toBe('fail');
+    expect(noStaleReads(1, reads({ [REFUSED]: 3 })).verdict).toBe('fail');
+  });
+
+  it('fails when no read was refused: the partition was not seen', () => {
+    const result = noStaleReads(0, reads({ timeout: 1 }));
+    expect(result.verdict).toBe('fail');
+    expect(result.summary).toContain('the partition was not seen');
   });
 });
 
