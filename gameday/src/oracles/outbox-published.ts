@@ -1,11 +1,10 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { execIn, inspect, isRunning, onShard } from '@sdl/compose';
+import { API_NODES, execIn, inspect, isRunning, onShard } from '@sdl/compose';
 import type { AcknowledgedWrite } from '../load/workload.js';
 import type { OracleResult } from './oracle.js';
 
 /** The physical shards of the compose cluster (pg-N-primary). */
 const SHARDS = [0, 1];
-const API_NODES = ['api-1', 'api-2', 'api-3'];
 /** Where the relay publishes each aggregate's events (the api's *_TOPIC defaults). */
 const TOPIC_OF: Record<AcknowledgedWrite['kind'], string> = {
   account: 'accounts.events',

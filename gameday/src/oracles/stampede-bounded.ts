@@ -1,7 +1,6 @@
-import { inside, isRunning } from '@sdl/compose';
+import { API_NODES, inside, isRunning } from '@sdl/compose';
 import type { OracleResult } from './oracle.js';
 
-const API_NODES = ['api-1', 'api-2', 'api-3'];
 const API_PORT = 3000;
 
 /** Sum of `api_db_query_duration_seconds_count{op="account_get"}` in one Prometheus text exposition. */

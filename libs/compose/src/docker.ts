@@ -7,6 +7,9 @@ const execFileAsync = promisify(execFile);
 /** Compose's project name (.env sets it; the environment overrides it, as it does for compose). */
 export const project = process.env.COMPOSE_PROJECT_NAME ?? 'sdl';
 
+/** The compose file's api nodes (docker-compose.yml: api-1..3, admin port 9902). */
+export const API_NODES: readonly string[] = ['api-1', 'api-2', 'api-3'];
+
 /*
  * These helpers reach containers with the docker CLI and compose's own container labels. The
  * compose CLI (docker-compose 1.29 is Python) takes 1.3 to 7.7 s per call on the loaded 2-core

@@ -1,5 +1,6 @@
 export { chaos, CHAOS_VERBS, type ChaosVerb } from './chaos.js';
 export {
+  API_NODES,
   containerOf,
   docker,
   execIn,

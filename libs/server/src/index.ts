@@ -31,3 +31,9 @@ export {
   type ServerTimingOptions,
   type TimingSink,
 } from './server-timing.js';
+export {
+  createRunTimeSettings,
+  runTimeSettingsRoutes,
+  type RunTimeSettings,
+  type RunTimeSettingsRoutesOptions,
+} from './run-time-settings.js';

@@ -5,6 +5,7 @@ import type { Redis } from '@sdl/redis';
 import {
   createAccessLog,
   createAdminListener,
+  runTimeSettingsRoutes,
   createApp,
   loadSheddingOf,
   optionalEtcdPlugin,
@@ -15,6 +16,7 @@ import type { FastifyInstance } from 'fastify';
 import { asAccount, type Account } from './domain/accounts/account.js';
 import { createAccountService } from './domain/accounts/account-service.js';
 import type { ApiConfig } from './config.js';
+import { ApiSettingsSchema, createApiSettings } from './run-time-settings.js';
 import { createCacheMetrics, createEntityCache } from './cache/entity-cache.js';
 import { serveOpenApi } from './routes/openapi.js';
 import { asPost, postCacheId, type Post } from './domain/posts/post.js';
@@ -166,6 +168,8 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
 
     const router = createShardRouter(app.shards.count);
     await app.register(shardMapPlugin, { router, key: config.shardMapKey, logger, registry });
+    // The switches a lab run may flip at run time (PARTITION_MODE...), on the admin listener.
+    const settings = createApiSettings(config, { shards: app.shards, registry });
     if (config.adminPort > 0) {
       const admin = createAdminListener(app, {
         host: config.host,
@@ -175,6 +179,12 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
         ready: () => app.readiness.run(900),
       });
       app.decorate('apiAdmin', admin);
+      await admin.app.register(runTimeSettingsRoutes, {
+        path: '/admin/settings',
+        schema: ApiSettingsSchema,
+        settings,
+        what: 'api settings',
+      });
       await admin.app.register(moveRoutes, {
         primaries: app.shards.primaries.pools,
         store: app.shardMapStore,

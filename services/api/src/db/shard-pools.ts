@@ -64,7 +64,8 @@ export class ShardPools {
   readonly #timing: TimingSink | undefined;
   /** The request's read tokens, write LSNs and read placement (see ReadScopes). */
   readonly scopes = new ReadScopes();
-  readonly partitionMode: 'consistency' | 'availability';
+  /** PARTITION_MODE, switched at run time by the node's settings (src/run-time-settings.ts). */
+  partitionMode: 'consistency' | 'availability';
 
   constructor(options: ShardPoolsOptions) {
     const log = options.logger.child({ component: 'shard-pools' });

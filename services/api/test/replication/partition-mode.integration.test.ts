@@ -26,6 +26,8 @@ describe('PARTITION_MODE: a node cut off its shard primary', () => {
       PG_CONNECT_TIMEOUT_MS: '1000',
       PG_STATEMENT_TIMEOUT_MS: '2000',
       PARTITION_MODE: mode,
+      // The admin app (never listened here: the test injects into it) holds /admin/settings.
+      ADMIN_PORT: '9902',
     });
     await app.ready();
     return { app, proxy };
@@ -88,5 +90,48 @@ describe('PARTITION_MODE: a node cut off its shard primary', () => {
     expect(write.statusCode).toBe(503);
     const missing = await apps.availability!.inject({ method: 'GET', url: '/v1/accounts/acc_0000000000000000' });
     expect([400, 404]).toContain(missing.statusCode);
+  });
+
+  it('switched at run time (PUT /admin/settings): the consistency node serves the stale copy, DELETE refuses again', async () => {
+    const app = apps.consistency!;
+    const admin = app.apiAdmin!.app;
+    const mode = async () =>
+      (await admin.inject({ method: 'GET', url: '/metrics' })).body.match(
+        /api_partition_mode_info\{[^}]*mode="(\w+)"[^}]*\} 1/,
+      )?.[1];
+    expect(await mode()).toBe('consistency');
+
+    const bad = await admin.inject({ method: 'PUT', url: '/admin/settings', payload: { partitionMode: 'both' } });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json()).toMatchObject({ code: 'ERR_VALIDATION' });
+    const unknown = await admin.inject({
+      method: 'PUT',
+      url: '/admin/settings',
+      payload: { partition: 'availability' },
+    });
+    expect(unknown.statusCode).toBe(400);
+    const empty = await admin.inject({ method: 'PUT', url: '/admin/settings', payload: {} });
+    expect(empty.statusCode).toBe(400);
+    expect((await get(app)).statusCode).toBe(503);
+
+    const put = await admin.inject({
+      method: 'PUT',
+      url: '/admin/settings',
+      payload: { partitionMode: 'availability' },
+    });
+    expect(put.statusCode).toBe(200);
+    expect(put.json()).toEqual({ partitionMode: 'availability' });
+    expect(await mode()).toBe('availability');
+    const stale = await get(app);
+    expect(stale.statusCode).toBe(200);
+    expect(stale.headers['x-stale']).toBe('true');
+
+    const reset = await admin.inject({ method: 'DELETE', url: '/admin/settings' });
+    expect(reset.json()).toEqual({ partitionMode: 'consistency' });
+    expect((await admin.inject({ method: 'GET', url: '/admin/settings' })).json()).toEqual({
+      partitionMode: 'consistency',
+    });
+    expect(await mode()).toBe('consistency');
+    expect((await get(app)).statusCode).toBe(503);
   });
 });

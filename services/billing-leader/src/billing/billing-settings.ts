@@ -1,3 +1,4 @@
+import { createRunTimeSettings, type RunTimeSettings } from '@sdl/server';
 import { Type, type Static } from '@sinclair/typebox';
 
 /** The charging settings a lab run may switch at run time (PUT /admin/billing); env gives the start values. */
@@ -16,30 +17,7 @@ export const BillingSettingsSchema = Type.Object(
 );
 export type BillingSettings = Static<typeof BillingSettingsSchema>;
 
-export const BillingSettingsPatch = Type.Partial(BillingSettingsSchema, {
-  additionalProperties: false,
-  minProperties: 1,
-});
-export type BillingSettingsPatch = Static<typeof BillingSettingsPatch>;
-
 /** The settings in force, read by the work at every use (so a switch applies from the next charge on). */
-export interface BillingSettingsStore {
-  current(): BillingSettings;
-  set(patch: BillingSettingsPatch): BillingSettings;
-  reset(): BillingSettings;
-}
+export type BillingSettingsStore = RunTimeSettings<BillingSettings>;
 
-export function createBillingSettings(initial: BillingSettings): BillingSettingsStore {
-  let settings = { ...initial };
-  return {
-    current: () => settings,
-    set(patch) {
-      settings = { ...settings, ...patch };
-      return settings;
-    },
-    reset() {
-      settings = { ...initial };
-      return settings;
-    },
-  };
-}
+export const createBillingSettings = (initial: BillingSettings): BillingSettingsStore => createRunTimeSettings(initial);

@@ -1,16 +1,16 @@
 import type { Logger } from '@sdl/logging';
 import type { Metrics } from '@sdl/metrics';
 import type { FastifyInstance } from 'fastify';
+import { runTimeSettingsRoutes } from '@sdl/server';
 import { idleBillingWork, type BillingWork } from './billing-work.js';
 import type { BillingLeaderConfig } from '../config.js';
 import type { ShardPrimaries } from '../shards/shard-primaries.js';
 import { shardsPlugin } from '../shards/shards-plugin.js';
 import { shardEndpointsPlugin } from '../shards/shard-endpoints-plugin.js';
 import { createBillingMetrics } from './billing-metrics.js';
-import { createBillingSettings } from './billing-settings.js';
+import { BillingSettingsSchema, createBillingSettings } from './billing-settings.js';
 import { createChargeWork } from './charge-work.js';
 import { createProviderClient } from './provider-client.js';
-import { settingsRoutes } from './settings-routes.js';
 
 export interface BillingSetupOptions {
   readonly config: BillingLeaderConfig;
@@ -43,7 +43,13 @@ export async function setUpBilling(app: FastifyInstance, options: BillingSetupOp
     pendingRetryAfterMs: config.pendingRetryAfterMs,
     writeStallMs: config.billingWriteStallMs,
   });
-  await app.register(settingsRoutes, { settings });
+  // GET|PUT|DELETE /admin/billing: per replica; from the host `./lab compose exec billing-leader-1 ...`.
+  await app.register(runTimeSettingsRoutes, {
+    path: '/admin/billing',
+    schema: BillingSettingsSchema,
+    settings,
+    what: 'billing settings',
+  });
   if (app.shardPrimaries === undefined) {
     logger.warn('no SHARD_PRIMARIES: this replica campaigns but charges nothing');
     return idleBillingWork;
