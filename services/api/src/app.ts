@@ -33,6 +33,7 @@ import { postgresPlugin } from './db/postgres-plugin.js';
 import { shardEndpointsPlugin } from './db/shard-endpoints-plugin.js';
 import { cacheHealthPlugin, redisPlugin } from './cache/redis-plugin.js';
 import { cacheInvalidationPlugin, type EventSubscriber } from './cache/l1-invalidation.js';
+import { createL1Switch } from './cache/l1-switch.js';
 import { registrationPlugin } from './coordination/registration-plugin.js';
 import { shardMapPlugin } from './sharding/shard-map-plugin.js';
 import { moveRoutes } from './sharding/move-routes.js';
@@ -44,6 +45,8 @@ import { whoamiRoutes } from './routes/whoami.js';
 import { kvRoutes } from './routes/kv.js';
 import { createShardRouter } from './sharding/shard-router.js';
 import { createBloomRepositories } from './bloom-filter/bloom-repositories.js';
+import { bloomSizing } from './bloom-filter/bloom-sizing.js';
+import { createBloomSwitch } from './bloom-filter/bloom-switch.js';
 import { gatewayTrustPlugin } from './tenancy/gateway-trust.js';
 import { accountOwnerGuardPlugin } from './tenancy/account-owner-guard.js';
 
@@ -168,30 +171,6 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
 
     const router = createShardRouter(app.shards.count);
     await app.register(shardMapPlugin, { router, key: config.shardMapKey, logger, registry });
-    // The switches a lab run may flip at run time (PARTITION_MODE...), on the admin listener.
-    const settings = createApiSettings(config, { shards: app.shards, registry });
-    if (config.adminPort > 0) {
-      const admin = createAdminListener(app, {
-        host: config.host,
-        port: config.adminPort,
-        logger,
-        metrics,
-        ready: () => app.readiness.run(900),
-      });
-      app.decorate('apiAdmin', admin);
-      await admin.app.register(runTimeSettingsRoutes, {
-        path: '/admin/settings',
-        schema: ApiSettingsSchema,
-        settings,
-        what: 'api settings',
-      });
-      await admin.app.register(moveRoutes, {
-        primaries: app.shards.primaries.pools,
-        store: app.shardMapStore,
-        partitions: router.partitions,
-        logger,
-      });
-    }
     const cacheMetrics = createCacheMetrics(registry);
     reportCacheModes(registry, {
       account: config.accountsCacheMode,
@@ -223,21 +202,54 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
       parse: asPost,
       idOf: (p) => postCacheId(p.accountId, p.id),
     });
-    if (config.cacheL1Entries > 0) {
-      await app.register(cacheInvalidationPlugin, {
-        brokers: config.kafkaBrokers,
-        ...(deps.cacheEvents === undefined ? {} : { subscribe: deps.cacheEvents }),
-        nodeId: config.nodeId,
-        topics: [config.accountsTopic, config.postsTopic],
-        caches: { account: accountCache, post: postCache },
+    // The switches a lab run may flip at run time (PARTITION_MODE, the L1...), on the admin listener.
+    const l1 = createL1Switch({ caches: [accountCache, postCache], start: cacheCommon.l1, registry });
+    const bloom = createBloomSwitch({
+      on: config.bloomFilter === 'on',
+      redisUrl: config.redisCacheUrl,
+      primaries: () => app.shards.primaries.pools,
+      sizing: bloomSizing(config.bloomExpectedItems, config.bloomFalsePositiveRate),
+      logger,
+      registry,
+    });
+    app.addHook('onClose', async () => bloom.close());
+    const settings = createApiSettings(config, { shards: app.shards, l1, bloom, registry });
+    if (config.adminPort > 0) {
+      const admin = createAdminListener(app, {
+        host: config.host,
+        port: config.adminPort,
         logger,
-        registry,
+        metrics,
+        ready: () => app.readiness.run(900),
+      });
+      app.decorate('apiAdmin', admin);
+      await admin.app.register(runTimeSettingsRoutes, {
+        path: '/admin/settings',
+        schema: ApiSettingsSchema,
+        settings,
+        what: 'api settings',
+      });
+      await admin.app.register(moveRoutes, {
+        primaries: app.shards.primaries.pools,
+        store: app.shardMapStore,
+        partitions: router.partitions,
+        logger,
       });
     }
-    // With BLOOM_FILTER=on each repository sits behind its entity's Bloom filter (src/bloom-filter/).
+    // Even with CACHE_L1_ENTRIES=0: the run-time settings may turn the L1 on.
+    await app.register(cacheInvalidationPlugin, {
+      brokers: config.kafkaBrokers,
+      ...(deps.cacheEvents === undefined ? {} : { subscribe: deps.cacheEvents }),
+      nodeId: config.nodeId,
+      topics: [config.accountsTopic, config.postsTopic],
+      caches: { account: accountCache, post: postCache },
+      logger,
+      registry,
+    });
+    // Each repository sits behind its entity's Bloom filter, consulted while BLOOM_FILTER is on (src/bloom-filter/).
     const repositories = createBloomRepositories({
       shards: app.shards,
-      enabled: config.bloomFilter === 'on',
+      state: () => bloom.state(),
       redis: app.cacheRedis,
       logger,
       registry,

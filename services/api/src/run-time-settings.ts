@@ -1,6 +1,7 @@
 import { Gauge, type Registry } from '@sdl/metrics';
 import { createRunTimeSettings, type RunTimeSettings } from '@sdl/server';
 import { Type, type Static } from '@sinclair/typebox';
+import type { L1Shape } from './cache/entity-cache.js';
 import { ApiConfigSchema, type ApiConfig } from './config.js';
 
 /**
@@ -12,6 +13,12 @@ export const ApiSettingsSchema = Type.Object(
   {
     /** PARTITION_MODE: CAP when a shard's primary is unreachable (see ShardPools). */
     partitionMode: ApiConfigSchema.properties.partitionMode,
+    /** CACHE_L1_POLICY, CACHE_L1_ENTRIES, CACHE_L1_TTL_MS: a change replaces each entity's L1, empty (cache/l1-switch.ts). */
+    cacheL1Policy: ApiConfigSchema.properties.cacheL1Policy,
+    cacheL1Entries: ApiConfigSchema.properties.cacheL1Entries,
+    cacheL1TtlMs: ApiConfigSchema.properties.cacheL1TtlMs,
+    /** BLOOM_FILTER: switched on, the node rebuilds the filters before it consults them (bloom-filter/bloom-switch.ts). */
+    bloomFilter: ApiConfigSchema.properties.bloomFilter,
   },
   { additionalProperties: false },
 );
@@ -20,6 +27,10 @@ export type ApiSettings = Static<typeof ApiSettingsSchema>;
 export interface ApiSettingsTargets {
   /** Holds the partition mode it reads at every read. */
   readonly shards: { partitionMode: ApiSettings['partitionMode'] };
+  /** Reshapes every entity cache's L1 (createL1Switch); the same shape again changes nothing. */
+  readonly l1: (shape: L1Shape) => void;
+  /** The Bloom filters' switch (BloomSwitch); the same value again changes nothing. */
+  readonly bloom: { set(on: boolean): void };
   readonly registry: Registry;
 }
 
@@ -36,10 +47,21 @@ export function createApiSettings(config: ApiConfig, targets: ApiSettingsTargets
   });
   const apply = (settings: ApiSettings): void => {
     targets.shards.partitionMode = settings.partitionMode;
+    targets.l1({ maxEntries: settings.cacheL1Entries, ttlMs: settings.cacheL1TtlMs, policy: settings.cacheL1Policy });
+    targets.bloom.set(settings.bloomFilter === 'on');
     mode.reset();
     mode.set({ mode: settings.partitionMode }, 1);
   };
-  const settings = createRunTimeSettings<ApiSettings>({ partitionMode: config.partitionMode }, apply);
+  const settings = createRunTimeSettings<ApiSettings>(
+    {
+      partitionMode: config.partitionMode,
+      cacheL1Policy: config.cacheL1Policy,
+      cacheL1Entries: config.cacheL1Entries,
+      cacheL1TtlMs: config.cacheL1TtlMs,
+      bloomFilter: config.bloomFilter,
+    },
+    apply,
+  );
   apply(settings.current());
   return settings;
 }

@@ -5,14 +5,18 @@ import { bloomHashes } from './bloom-sizing.js';
 
 const scriptsDir = new URL('../../src/bloom-filter/scripts/', import.meta.url);
 
-/** What the filter says of an id: surely `absent`, `maybe` present, or nothing (`bypass`: ask the database). */
-export type BloomCheck = 'absent' | 'maybe' | 'bypass';
+/**
+ * What the filter says of an id: surely `absent`, `maybe` present, or nothing (`bypass`: no usable
+ * filter; `off`: switched off, BLOOM_FILTER): ask the database.
+ */
+export type BloomCheck = 'absent' | 'maybe' | 'bypass' | 'off';
 
 /** Shared by every entity's filter (one registration per registry). */
 export interface BloomMetrics {
   readonly checks: Counter<'entity' | 'result'>;
   readonly falsePositives: Counter<'entity'>;
   readonly deferredAdds: Counter<'entity'>;
+  readonly missingReads: Counter<'entity' | 'filter'>;
 }
 
 export function createBloomMetrics(registry: Registry): BloomMetrics {
@@ -33,6 +37,12 @@ export function createBloomMetrics(registry: Registry): BloomMetrics {
       name: 'api_bloom_deferred_adds_total',
       help: 'Ids a create could not add (Redis unavailable), kept on the node and added before its next check',
       labelNames: ['entity'] as const,
+      registers: [registry],
+    }),
+    missingReads: new Counter({
+      name: 'api_bloom_missing_reads_total',
+      help: 'Database reads for an id the database did not have (cache penetration), by what the filter had said (filter: maybe, a false positive; bypass, no usable filter; off, switched off)',
+      labelNames: ['entity', 'filter'] as const,
       registers: [registry],
     }),
   };
@@ -70,7 +80,11 @@ export interface BloomFilterOptions {
   readonly entity: string;
   /** null (no cache Redis) or `enabled: false`: every check is a bypass and adds do nothing. */
   readonly redis: Redis | null;
-  readonly enabled: boolean;
+  /**
+   * A function: the run-time switch (BloomSwitch), read at each check: `rebuilding` checks say
+   * bypass, `off` ones off; adds go on whatever it says, so the filter stays complete while off.
+   */
+  readonly enabled: boolean | (() => 'off' | 'rebuilding' | 'on');
   readonly logger: Logger;
   readonly metrics: BloomMetrics;
   /** Ids kept on the node while Redis is unavailable (default 10,000); beyond: the filter is marked stale. */
@@ -91,6 +105,7 @@ export class BloomFilter {
   readonly #key: string;
   readonly #scripts = loadBloomScripts();
   readonly #log: Logger;
+  readonly #state: () => 'off' | 'rebuilding' | 'on';
   #deferred: number[] = [];
   #overflowed = false;
   #delivering: Promise<boolean> | undefined;
@@ -98,23 +113,30 @@ export class BloomFilter {
   constructor(options: BloomFilterOptions) {
     this.#o = options;
     this.entity = options.entity;
-    this.#redis = options.enabled ? options.redis : null;
+    const { enabled } = options;
+    this.#redis = enabled === false ? null : options.redis;
+    this.#state = typeof enabled === 'function' ? enabled : () => 'on';
     this.#key = bloomKey(options.entity);
     this.#log = options.logger.child({ component: 'bloom-filter', entity: options.entity });
     for (const result of ['absent', 'maybe', 'bypass']) options.metrics.checks.inc({ entity: this.entity, result }, 0);
     options.metrics.falsePositives.inc({ entity: this.entity }, 0);
     options.metrics.deferredAdds.inc({ entity: this.entity }, 0);
+    for (const filter of ['maybe', 'bypass', 'off'])
+      options.metrics.missingReads.inc({ entity: this.entity, filter }, 0);
     // Deliver what was deferred as soon as Redis is back, not only at this node's next check.
     this.#redis?.on('ready', () => void this.#deliver());
   }
 
+  /** Whether checks ask Redis now (a cache Redis, and switched on). */
   get enabled(): boolean {
-    return this.#redis !== null;
+    return this.#redis !== null && this.#state() === 'on';
   }
 
   async check(id: string): Promise<BloomCheck> {
-    const result = await this.#check(id);
-    if (this.enabled) this.#o.metrics.checks.inc({ entity: this.entity, result });
+    const state = this.#state();
+    if (state === 'off') return 'off';
+    const result = state === 'rebuilding' ? 'bypass' : await this.#check(id);
+    if (this.#redis !== null) this.#o.metrics.checks.inc({ entity: this.entity, result });
     return result;
   }
 
@@ -147,9 +169,10 @@ export class BloomFilter {
     }
   }
 
-  /** The filter said maybe and the database had no such id. */
-  countFalsePositive(): void {
-    this.#o.metrics.falsePositives.inc({ entity: this.entity });
+  /** The database had no such id, after the filter said `check` (maybe: a false positive). */
+  countMissingRead(check: Exclude<BloomCheck, 'absent'>): void {
+    if (check === 'maybe') this.#o.metrics.falsePositives.inc({ entity: this.entity });
+    this.#o.metrics.missingReads.inc({ entity: this.entity, filter: check });
   }
 
   #defer(pair: readonly number[]): void {

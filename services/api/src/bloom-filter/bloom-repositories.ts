@@ -1,12 +1,9 @@
 import type { Logger } from '@sdl/logging';
 import type { Registry } from '@sdl/metrics';
 import type { Redis } from '@sdl/redis';
-import { AccountRepository, createAccountRepository } from '../domain/accounts/account-repository.js';
-import { createPostRepository, PostRepository } from '../domain/posts/post-repository.js';
-import {
-  createSubscriptionRepository,
-  SubscriptionRepository,
-} from '../domain/subscriptions/subscription-repository.js';
+import { AccountRepository } from '../domain/accounts/account-repository.js';
+import { PostRepository } from '../domain/posts/post-repository.js';
+import { SubscriptionRepository } from '../domain/subscriptions/subscription-repository.js';
 import type { ShardPools } from '../db/shard-pools.js';
 import { createBloomFilter, createBloomMetrics, type BloomFilter } from './bloom-filter.js';
 import type { BloomEntity } from './bloom-rebuild.js';
@@ -23,7 +20,7 @@ export async function guardedRead<T>(
   const check = await filter.check(id);
   if (check === 'absent') return undefined;
   const value = await read();
-  if (check === 'maybe' && value === undefined) filter.countFalsePositive();
+  if (value === undefined) filter.countMissingRead(check);
   return value;
 }
 
@@ -94,33 +91,28 @@ class BloomSubscriptionRepository extends SubscriptionRepository {
 
 export interface BloomRepositoriesOptions {
   readonly shards: ShardPools;
-  /** BLOOM_FILTER: off gives the plain repositories. */
-  readonly enabled: boolean;
+  /** BLOOM_FILTER, read at each read (BloomSwitch.state); creates add their ids whatever it says. */
+  readonly state: () => 'off' | 'rebuilding' | 'on';
   /** The cache Redis; null: no filter (every check a bypass). */
   readonly redis: Redis | null;
   readonly logger: Logger;
   readonly registry: Registry;
 }
 
-/** The repositories an api node uses: with BLOOM_FILTER=on each sits behind its entity's filter. */
+/**
+ * The repositories an api node uses, each behind its entity's filter: consulted while BLOOM_FILTER
+ * is on, kept up to date by every create either way (so it can be switched on at run time).
+ */
 export function createBloomRepositories(options: BloomRepositoriesOptions): {
   accounts: AccountRepository;
   posts: PostRepository;
   subscriptions: SubscriptionRepository;
-  filters: Readonly<Record<BloomEntity, BloomFilter>> | undefined;
+  filters: Readonly<Record<BloomEntity, BloomFilter>>;
 } {
   const { shards } = options;
-  if (!options.enabled) {
-    return {
-      accounts: createAccountRepository(shards),
-      posts: createPostRepository(shards),
-      subscriptions: createSubscriptionRepository(shards),
-      filters: undefined,
-    };
-  }
   const metrics = createBloomMetrics(options.registry);
   const filter = (entity: BloomEntity): BloomFilter =>
-    createBloomFilter({ entity, redis: options.redis, enabled: true, logger: options.logger, metrics });
+    createBloomFilter({ entity, redis: options.redis, enabled: options.state, logger: options.logger, metrics });
   const filters = { account: filter('account'), post: filter('post'), subscription: filter('subscription') };
   return {
     accounts: new BloomAccountRepository(shards, filters.account),

@@ -43,10 +43,17 @@ export interface EntityCacheOptions<T> {
   readonly fillLeaseMs?: number;
   /** XFetch early refresh of hot keys (see xfetch.ts): its beta; 0 or absent: off. */
   readonly xfetchBeta?: number;
-  /** In-process L1 in front of Redis; absent or 0 entries: none. */
-  readonly l1?: { readonly maxEntries: number; readonly ttlMs: number; readonly policy?: ReplacementPolicyName };
+  /** In-process L1 in front of Redis; absent or 0 entries: none (`configureL1` changes it at run time). */
+  readonly l1?: L1Shape;
   /** The request's `Server-Timing` (`api-cache`: L1 and Redis, not the database reads of a fill). */
   readonly timing?: TimingSink;
+}
+
+/** The L1's size, entry lifetime and replacement policy (CACHE_L1_ENTRIES, _TTL_MS, _POLICY). */
+export interface L1Shape {
+  readonly maxEntries: number;
+  readonly ttlMs: number;
+  readonly policy?: ReplacementPolicyName;
 }
 
 /** What the L1 keeps: the value or the remembered absence. */
@@ -75,7 +82,10 @@ export class EntityCache<T> {
   readonly #redis: Redis | null;
   readonly #log: Logger;
   readonly #lease: FillLease | undefined;
-  readonly #l1: L1Cache<Known<T>> | undefined;
+  #l1: L1Cache<Known<T>> | undefined;
+  // Ids whose local fill (Redis down) is reading the database; a write or invalidation removes the
+  // id, so the fill does not store what it read before that change.
+  readonly #localFills = new Set<string>();
   // Log the change of state, not every request: an outage at 1000 rps must not flood the logs.
   #failing = false;
 
@@ -85,15 +95,7 @@ export class EntityCache<T> {
     this.#log = options.logger.child({ component: 'cache', entity: options.entity });
     const leaseMs = options.fillLeaseMs ?? 0;
     this.#lease = this.#redis !== null && leaseMs > 0 ? createFillLease({ redis: this.#redis, leaseMs }) : undefined;
-    const l1 =
-      options.mode === 'off' || options.l1 === undefined
-        ? undefined
-        : createL1Cache<Known<T>>({
-            ...options.l1,
-            onEvict: () =>
-              options.metrics.l1Replaced.inc({ entity: options.entity, policy: options.l1?.policy ?? 'lru' }),
-          });
-    this.#l1 = l1?.enabled === true ? l1 : undefined;
+    if (options.l1 !== undefined) this.configureL1(options.l1);
     // Every series at 0 from the start: a dashboard shows "no failures yet", not "no data".
     for (const op of DEGRADED_OPS) options.metrics.degraded.inc({ entity: options.entity, op }, 0);
     for (const outcome of FILL_OUTCOMES) options.metrics.fills.inc({ entity: options.entity, outcome }, 0);
@@ -101,6 +103,26 @@ export class EntityCache<T> {
 
   get mode(): CacheMode {
     return this.#o.mode;
+  }
+
+  /** True when an L1 is in use (then a read with Redis unavailable fills it: `fillLocal`). */
+  get hasL1(): boolean {
+    return this.#l1 !== undefined;
+  }
+
+  /**
+   * Replaces the L1 with a new, empty one of this shape (run-time settings; 0 entries turns it
+   * off). Its entries go with it: the next reads refill it. Nothing else holds the L1 (the
+   * invalidation handler goes through `evictLocal`), so no reference to the old one remains.
+   */
+  configureL1(shape: L1Shape): void {
+    const { entity, metrics } = this.#o;
+    const policy = shape.policy ?? 'lru';
+    const l1 =
+      this.#o.mode === 'off'
+        ? undefined
+        : createL1Cache<Known<T>>({ ...shape, onEvict: () => metrics.l1Replaced.inc({ entity, policy }) });
+    this.#l1 = l1?.enabled === true ? l1 : undefined;
   }
 
   key(id: string): string {
@@ -145,6 +167,7 @@ export class EntityCache<T> {
 
   async #afterWrite(value: T): Promise<void> {
     const id = this.#o.idOf(value);
+    this.#localFills.delete(id);
     if (this.#o.mode === 'write-through') {
       // This node just committed the value: its own L1 may serve it even if Redis fails.
       this.#l1?.set(id, { result: 'hit', value });
@@ -213,6 +236,22 @@ export class EntityCache<T> {
     return value;
   }
 
+  /**
+   * With Redis unavailable the L1 is the only cache: a database read (of the primary) fills it
+   * alone, unless a write or invalidation of the id came while it read. Without an L1: `load`.
+   */
+  async fillLocal(id: string, load: () => Promise<T | undefined>): Promise<T | undefined> {
+    if (this.#l1 === undefined) return load();
+    this.#localFills.add(id);
+    try {
+      const value = await load();
+      if (this.#localFills.has(id)) this.#l1?.set(id, this.#encode(value).known);
+      return value;
+    } finally {
+      this.#localFills.delete(id);
+    }
+  }
+
   /** Drops the L1 entry only (another node changed the entity; Redis is already up to date). */
   evictLocal(id: string): void {
     this.#evictL1(id, 'event');
@@ -221,6 +260,7 @@ export class EntityCache<T> {
   /** After a committed delete: the id is known missing (this is a write: it ends any fill lease). */
   async afterDelete(id: string): Promise<void> {
     return this.#timed(async () => {
+      this.#localFills.delete(id);
       this.#l1?.set(id, { result: 'hit-missing' });
       await this.#write(id, MISSING, this.#o.negativeTtlSeconds, 'invalidate');
     });
@@ -280,6 +320,7 @@ export class EntityCache<T> {
   }
 
   #evictL1(id: string, source: 'write' | 'event'): void {
+    this.#localFills.delete(id);
     if (this.#l1?.delete(id) === true) this.#o.metrics.l1Evictions.inc({ entity: this.#o.entity, source });
   }
 

@@ -42,7 +42,8 @@ export interface ReadRouting {
 
 /**
  * Cache first; on a miss (or with Redis unavailable) one database read per key per node
- * (single-flight), whose answer fills the cache: the value, or a short-lived "missing" marker.
+ * (single-flight), whose answer fills the cache: the value, or a short-lived "missing" marker
+ * (with Redis unavailable only the L1, when there is one).
  * A miss goes through the cache's fill lease, so across nodes too only one of them reads the
  * database; the others serve its fill (`x-cache: hit`, no database read on this node).
  * Only a read that bypasses the cache may use a replica: a cache fill from a lagging replica
@@ -70,9 +71,14 @@ export async function readThrough<T>(
     return { value: lookup.value, cache: 'hit' };
   }
   if (lookup.result === 'hit-missing') return { value: undefined, cache: 'hit' };
-  const target = lookup.result === 'bypass' && routing !== undefined ? routing.target : 'primary';
+  // Redis unavailable with an L1 on: the L1 is the only cache, so the read fills it, and like
+  // any fill it reads the primary (a replica's lagging copy would be served for the L1's TTL).
+  const fillsL1 = lookup.result === 'bypass' && cache.hasL1;
+  const target = lookup.result === 'bypass' && routing !== undefined && !fillsL1 ? routing.target : 'primary';
   const shared = await flight
     .do(`${id}|${target}`, async (): Promise<Loaded<T>> => {
+      if (fillsL1)
+        return { value: await cache.fillLocal(id, () => load(false)), from: routing?.scopes.current()?.from };
       if (lookup.result === 'bypass')
         return { value: await load(target !== 'primary'), from: routing?.scopes.current()?.from };
       const filled = await cache.fill(id, () => load(false));

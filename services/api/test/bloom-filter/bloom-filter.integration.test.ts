@@ -10,6 +10,7 @@ import { rebuildBloomFilter } from '../../src/bloom-filter/bloom-rebuild.js';
 import { bloomSizing } from '../../src/bloom-filter/bloom-sizing.js';
 import { Registry } from '@sdl/metrics';
 import { buildTestApp, dbReads, metricValue, testLogger, type TestApp } from '../support/helpers.js';
+import { insertAccountsDirect } from '../support/direct-accounts.js';
 import { startShardedStack, type ShardedStack } from '../support/sharded-stack.js';
 
 const SIZING = bloomSizing(2000, 0.01);
@@ -73,20 +74,7 @@ describe('Bloom filter against cache penetration', () => {
     if (keys.length > 0) await stack.redis.del(...keys);
   };
   /** Accounts written straight to their shards, around the api (the filter never hears of them). */
-  const direct = async (count: number): Promise<string[]> => {
-    const ids = Array.from({ length: count }, () => createAccountId());
-    await Promise.all(
-      stack.db.map((db, shard) => {
-        const mine = ids.filter((id) => router.route(id).shard === shard);
-        return db.query(
-          `INSERT INTO accounts (id, email, name, partition)
-           SELECT id, id || '@example.com', 'direct', p FROM unnest($1::text[], $2::int[]) AS t(id, p)`,
-          [mine, mine.map((id) => router.route(id).partition)],
-        );
-      }),
-    );
-    return ids;
-  };
+  const direct = (count: number) => insertAccountsDirect(stack.db, router, count);
 
   it('fails open before the first build: a missing id is read from the database', async () => {
     const before = await reads(on);
@@ -100,8 +88,8 @@ describe('Bloom filter against cache penetration', () => {
     existing.push(...(await direct(40)));
     const report = await rebuild(25);
     expect(report).toMatchObject({ items: 60, bits: SIZING.bits, hashes: SIZING.hashes });
-    // Created after the build (a false negative would be a wrong 404), on both shards. Every node
-    // must run with the filter on: a node with it off does not add its creates (see the README).
+    // Created after the build (a false negative would be a wrong 404), on both shards (a node with
+    // the filter off adds its creates too: bloom-switch.integration.test.ts).
     const after: string[] = [];
     for (let i = 0; i < 20; i++) after.push(await create(on, `after-${i}`));
     expect(new Set(after.map((id) => router.route(id).shard))).toEqual(new Set([0, 1]));
