@@ -14,6 +14,8 @@ interface Seen {
   readonly atMs: number;
 }
 
+const MISSING = /^\/v1\/accounts\/acc_[0-9A-Z]{26}$/;
+
 /** A stand-in gateway: accounts and posts made and read; `hold` keeps answers back until released. */
 async function fakeGateway() {
   const seen: Seen[] = [];
@@ -25,6 +27,9 @@ async function fakeGateway() {
     const send = () => {
       if (req.method === 'POST')
         res.writeHead(201, { 'content-type': 'application/json' }).end(JSON.stringify({ id: `acc_${++n}` }));
+      // Ids this gateway made are acc_N: an id of the api's full shape was never created.
+      else if (MISSING.test(req.url!))
+        res.writeHead(404, { 'content-type': 'application/json' }).end('{"code":"API_ERR_ACCOUNT_NOT_FOUND"}');
       else
         res.writeHead(200, { 'content-type': 'application/json', ...(stale ? { 'x-stale': 'true' } : {}) }).end('{}');
     };
@@ -113,6 +118,23 @@ describe('the open-model generator', () => {
     const result = await startLoad(load, workload, client).done;
     expect(result.staleAnswers).toBeGreaterThan(0);
     expect(result.staleAnswers).toBe(gw.seen.filter((s) => s.method === 'GET').length);
+  });
+
+  it('counts a 404 to a read of a missing id as ok, and as a not-found answer (penetration-bounded)', async () => {
+    const load: Load = {
+      ...base,
+      rate: { constant: 100 },
+      durationS: 0.5,
+      mix: { 'account.read.missing': 1, 'account.read': 1 },
+    };
+    const { gw, client, workload } = await setUp(load);
+    gw.seen.length = 0;
+    const result = await startLoad(load, workload, client).done;
+    const missing = gw.seen.filter((s) => MISSING.test(s.url)).length;
+    expect(missing).toBeGreaterThan(0);
+    expect(missing).toBeLessThan(gw.seen.length);
+    expect(result.notFoundAnswers).toBe(missing);
+    expect(result.stats.total().read).toMatchObject({ sent: gw.seen.length, ok: gw.seen.length, failed: 0 });
   });
 
   it('keeps sending through a 1 s stall and shows it in p99 (no coordinated omission)', async () => {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { SpikeAnswer } from '../src/load/generator.js';
 import { admittedPerWindow, parsePolicy, rateLimitHeld } from '../src/oracles/rate-limit-held.js';
 import { accountReadsIn, stampedeBounded } from '../src/oracles/stampede-bounded.js';
-import { noStaleReads, REFUSED } from '../src/oracles/stale-reads.js';
+import { noStaleReads, REFUSED, staleReadsLabelled } from '../src/oracles/stale-reads.js';
 import { quorumReadsFresh } from '../src/oracles/quorum-fresh.js';
 
 const POLICY = 'limited;q=5;w=60';
@@ -83,17 +83,18 @@ describe('stampede-bounded oracle', () => {
   });
 });
 
-describe('no-stale-reads oracle', () => {
-  const reads = (failures: Record<string, number>) => ({
-    sent: 100,
-    ok: 100 - Object.values(failures).reduce((a, b) => a + b, 0),
-    failed: Object.values(failures).reduce((a, b) => a + b, 0),
-    failures,
-    p50Ms: 1,
-    p99Ms: 2,
-    maxMs: 3,
-  });
+/** 100 reads, the failures by outcome. */
+const reads = (failures: Record<string, number>) => ({
+  sent: 100,
+  ok: 100 - Object.values(failures).reduce((a, b) => a + b, 0),
+  failed: Object.values(failures).reduce((a, b) => a + b, 0),
+  failures,
+  p50Ms: 1,
+  p99Ms: 2,
+  maxMs: 3,
+});
 
+describe('no-stale-reads oracle', () => {
   it('holds when nothing was served stale, and counts the reads refused instead', () => {
     const result = noStaleReads(0, reads({ [REFUSED]: 12, timeout: 1 }));
     expect(result.verdict).toBe('pass');
@@ -107,6 +108,26 @@ describe('no-stale-reads oracle', () => {
 
   it('fails when no read was refused: the partition was not seen', () => {
     const result = noStaleReads(0, reads({ timeout: 1 }));
+    expect(result.verdict).toBe('fail');
+    expect(result.summary).toContain('the partition was not seen');
+  });
+});
+
+describe('stale-reads-labelled oracle (availability first)', () => {
+  it('passes when reads were served labelled x-stale and none refused', () => {
+    const result = staleReadsLabelled(40, reads({ timeout: 1 }));
+    expect(result.verdict).toBe('pass');
+    expect(result.evidence).toMatchObject({ staleAnswers: 40, refused: 0 });
+  });
+
+  it('fails on one read refused with 503 API_ERR_SHARD_UNAVAILABLE (consistency first answered)', () => {
+    const result = staleReadsLabelled(40, reads({ [REFUSED]: 1 }));
+    expect(result.verdict).toBe('fail');
+    expect(result.summary).toContain(`1 reads refused with ${REFUSED}`);
+  });
+
+  it('fails when no answer was labelled x-stale: the partition was not seen', () => {
+    const result = staleReadsLabelled(0, reads({}));
     expect(result.verdict).toBe('fail');
     expect(result.summary).toContain('the partition was not seen');
   });

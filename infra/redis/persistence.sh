@@ -11,6 +11,10 @@
 set -eu
 mode="${REDIS_PERSISTENCE:-none}"
 cd /data
+# A mode switched at run time outlives a restart only through the volume: the game days'
+# lockRedis.persistence knob (gameday/src/faults/lab-executor.ts) leaves it in this file, and
+# removes the file to go back to REDIS_PERSISTENCE.
+if [ -f persistence-mode ]; then mode="$(cat persistence-mode)"; fi
 case "$mode" in
   none)
     rm -rf dump.rdb appendonlydir

@@ -7,6 +7,10 @@ export const OPERATIONS = [
   'account.read',
   /** A read of the tenant's first account: one hot key for every request (a stampede after a cache flush). */
   'account.read.hot',
+  /** A read of one of the tenant's accounts drawn by Zipf's law (s = 1: the k-th most read k times rarer than the first). */
+  'account.read.zipf',
+  /** A read of a random account id that does not exist (cache penetration): 404 is its expected answer, counted ok. */
+  'account.read.missing',
   'post.create',
   'post.read',
   'view',
@@ -68,8 +72,13 @@ export const INVARIANTS = [
   'outbox-no-loss',
   'rate-limit-held',
   'stampede-bounded',
+  'l1-absorbed-reads',
   'no-stale-reads',
+  'stale-reads-labelled',
   'quorum-reads-fresh',
+  'ledger-exactly-once',
+  'relay-lock-restart',
+  'penetration-bounded',
 ] as const;
 export type InvariantName = (typeof INVARIANTS)[number];
 
@@ -132,7 +141,7 @@ export type Load = Static<typeof LoadSchema>;
 
 /** The lab's own knobs a step or `--set` can turn. */
 export const KNOB_PATTERN =
-  '^(lb\\.strategy|payments\\.[A-Za-z]+|billing\\.[A-Za-z]+|cache\\.flush|limiter\\.failMode|shard[0-9]+\\.syncMode)$';
+  '^(lb\\.strategy|api\\.[A-Za-z][A-Za-z0-9]*|payments\\.[A-Za-z]+|billing\\.[A-Za-z]+|cache\\.flush|limiter\\.failMode|lockRedis\\.persistence|shard[0-9]+\\.syncMode)$';
 
 const DockerStepSchema = Type.Object(
   {
@@ -149,7 +158,7 @@ const KnobStepSchema = Type.Object(
   {
     at: Type.Number({ minimum: 0 }),
     action: Type.Literal('knob'),
-    /** `lb.strategy`, `payments.FLAG` (the provider's fault flags), `billing.FIELD`, `cache.flush`, `limiter.failMode`, `shardN.syncMode` (src/faults/lab-executor.ts). */
+    /** `lb.strategy`, `payments.FLAG` (the provider's fault flags), `billing.FIELD`, `cache.flush`, `limiter.failMode`, `lockRedis.persistence`, `shardN.syncMode` (src/faults/lab-executor.ts). */
     knob: Type.String({ pattern: KNOB_PATTERN }),
     value: Type.Union([Type.String(), Type.Number(), Type.Boolean(), Type.Null()]),
   },
@@ -182,6 +191,11 @@ export const ExperimentSchema = Type.Object(
       { additionalProperties: false },
     ),
     load: LoadSchema,
+    /**
+     * Knobs set before the seed and the load, in order, and reset among the rollbacks, as `--set`
+     * does (a `--set`/`--compare` of the same knob wins): the side of a trade-off the file shows.
+     */
+    settings: Type.Optional(Type.Array(Type.Omit(KnobStepSchema, ['at', 'action']))),
     method: Type.Array(StepSchema, { default: [] }),
     rollbacks: Type.Array(RollbackSchema, { default: [] }),
     /** The CI form: overrides of the load (shorter, slower) and a scale for the method's offsets. */

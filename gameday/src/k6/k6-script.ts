@@ -55,6 +55,7 @@ export function k6Script(name: string, experiment: Experiment): string {
       : `// The spike stream: not in the thresholds (k6 has no per-window admission check; the game day judges it).
 export const spike = () => workload.spike(${JSON.stringify(load.spike.key)}, ${JSON.stringify(load.spike.path)});
 `;
+  const before = (experiment.settings ?? []).map((s) => `//   before the load: knob ${s.knob}=${String(s.value)}`);
   const faults = experiment.method.map(
     (s) =>
       `//   at ${s.at} s: ${s.action === 'knob' ? `knob ${s.knob}=${String(s.value)}` : `${s.action} ${s.service}${s.network ? ` ${s.network}` : ''}`}`,
@@ -64,7 +65,7 @@ export const spike = () => workload.spike(${JSON.stringify(load.spike.key)}, ${J
 // ${experiment.title}.
 // The game day's load and hypothesis for k6: \`./lab load ${name} --k6\` runs it in the grafana/k6 image.
 // The faults are not part of it (\`./lab gameday ${name}\` runs them); by hand, at their offsets:
-${faults.length > 0 ? faults.join('\n') : '//   (none)'}
+${faults.length + before.length > 0 ? [...before, ...faults].join('\n') : '//   (none)'}
 /* global __ENV */
 import { createWorkload } from './lib/workload.js';
 

@@ -17,6 +17,8 @@ export interface LoadResult {
   readonly spike: readonly SpikeAnswer[];
   /** Answers of the mix labelled `x-stale: true` (a possibly stale copy served: no-stale-reads). */
   readonly staleAnswers: number;
+  /** 404 answers to reads of ids that do not exist (account.read.missing; counted ok): penetration-bounded. */
+  readonly notFoundAnswers: number;
 }
 
 /** One request of the spike stream: when it left and ended (ms since the epoch) and how it ended. */
@@ -51,6 +53,7 @@ export function startLoad(load: Load, workload: Workload, client: Client, signal
   let inFlight = 0;
   let skipped = 0;
   let staleAnswers = 0;
+  let notFoundAnswers = 0;
   const pending = new Set<Promise<void>>();
 
   function fire(dueMs: number): void {
@@ -66,7 +69,9 @@ export function startLoad(load: Load, workload: Workload, client: Client, signal
     inFlight++;
     const p = client.send(request).then((sent) => {
       inFlight--;
-      stats.record(request.routeClass, dueMs, performance.now() - t0 - dueMs, sent.outcome);
+      const notFound = request.expectNotFound === true && sent.status === 404;
+      if (notFound) notFoundAnswers++;
+      stats.record(request.routeClass, dueMs, performance.now() - t0 - dueMs, notFound ? 'ok' : sent.outcome);
       if (sent.stale === true) staleAnswers++;
       if (sent.outcome === 'ok' && sent.answer !== undefined) request.acknowledged?.(sent.answer);
     });
@@ -100,7 +105,7 @@ export function startLoad(load: Load, workload: Workload, client: Client, signal
     await Promise.all([stream(load.rate, fire), spikeRate === undefined ? undefined : stream(spikeRate, fireSpike)]);
     await Promise.all(pending);
     spike.sort((a, b) => a.sentAt - b.sentAt);
-    return { stats, startedAt, endedAt: Date.now(), skipped, spike, staleAnswers };
+    return { stats, startedAt, endedAt: Date.now(), skipped, spike, staleAnswers, notFoundAnswers };
   }
 
   return { stats, startedAt, inFlight: () => inFlight, done: run() };

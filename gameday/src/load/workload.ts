@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import type { Operation } from '../experiment/schema.js';
 
 /** A write the cluster acknowledged (2xx): what the oracles read back after the run. */
@@ -37,6 +37,8 @@ export interface PlannedRequest {
   readonly idempotencyKey?: string;
   /** Called with the parsed 2xx answer. */
   readonly acknowledged?: (answer: Record<string, unknown>) => void;
+  /** The expected answer is 404 (a read of an id that does not exist): it counts as ok. */
+  readonly expectNotFound?: true;
 }
 
 interface Tenant {
@@ -49,6 +51,22 @@ interface Tenant {
 }
 
 const pick = <T>(list: readonly T[]): T | undefined => list[Math.floor(Math.random() * list.length)];
+
+const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
+/** `acc_` and 26 random Crockford base32 characters: the api's id shape, an id nobody created. */
+export const missingAccountId = (): string => `acc_${Array.from(randomBytes(26), (b) => CROCKFORD[b & 31]!).join('')}`;
+
+/**
+ * A rank in [0, n) by Zipf's law with s = 1 (rank k drawn with weight 1 / (k + 1)): skewed key
+ * popularity, as real reads have it; O(n) per draw (n is the few hundred seeded accounts).
+ */
+export function zipfRank(n: number, random: () => number = Math.random): number {
+  let harmonic = 0;
+  for (let k = 1; k <= n; k++) harmonic += 1 / k;
+  let r = random() * harmonic;
+  for (let k = 0; k < n; k++) if ((r -= 1 / (k + 1)) < 0) return k;
+  return n - 1;
+}
 
 /**
  * What the generator sends: operations drawn by weight, on ids the cluster has acknowledged for the
@@ -149,6 +167,13 @@ export class Workload {
       }
       case 'account.read': {
         const id = pick(tenant.accounts);
+        return id === undefined ? undefined : read(`/v1/accounts/${id}`);
+      }
+      case 'account.read.missing':
+        // A well-formed id (a ULID after acc_) that no create made: the filter or the database says 404.
+        return { ...read(`/v1/accounts/${missingAccountId()}`), expectNotFound: true };
+      case 'account.read.zipf': {
+        const id = tenant.accounts[zipfRank(tenant.accounts.length)];
         return id === undefined ? undefined : read(`/v1/accounts/${id}`);
       }
       case 'account.read.hot': {

@@ -26,3 +26,25 @@ export function noStaleReads(staleAnswers: number, reads: ClassStats): OracleRes
     evidence: { staleAnswers, reads: reads.sent, readsOk: reads.ok, refused },
   };
 }
+
+/**
+ * stale-reads-labelled (CAP, availability first): the partition was seen and answered, not
+ * refused: some reads were served from the replica labelled `x-stale: true`, and no read was
+ * refused with 503 API_ERR_SHARD_UNAVAILABLE (that is consistency first's answer). A run with no
+ * stale answer proves nothing (the cut missed, or the cache answered everything) and fails.
+ */
+export function staleReadsLabelled(staleAnswers: number, reads: ClassStats): OracleResult {
+  const refused = reads.failures[REFUSED] ?? 0;
+  const summary =
+    refused > 0
+      ? `${refused} reads refused with ${REFUSED} (consistency first's answer); ${staleAnswers} labelled x-stale`
+      : staleAnswers === 0
+        ? `no answer of ${reads.sent} reads was labelled x-stale: the partition was not seen, nothing to judge`
+        : `${staleAnswers} answers served from the replica labelled x-stale: true; none of ${reads.sent} reads refused`;
+  return {
+    name: 'stale-reads-labelled',
+    verdict: staleAnswers > 0 && refused === 0 ? 'pass' : 'fail',
+    summary,
+    evidence: { staleAnswers, reads: reads.sent, readsOk: reads.ok, refused },
+  };
+}

@@ -1,31 +1,15 @@
-import { API_NODES, inside, isRunning } from '@sdl/compose';
+import { apiMetrics, metricIn } from './api-metrics.js';
 import type { OracleResult } from './oracle.js';
-
-const API_PORT = 3000;
 
 /** Sum of `api_db_query_duration_seconds_count{op="account_get"}` in one Prometheus text exposition. */
 export function accountReadsIn(exposition: string): number {
-  let sum = 0;
-  for (const line of exposition.split('\n')) {
-    if (!line.startsWith('api_db_query_duration_seconds_count{') || !line.includes('op="account_get"')) continue;
-    const value = Number(line.slice(line.lastIndexOf(' ') + 1));
-    if (Number.isFinite(value)) sum += value;
-  }
-  return sum;
+  return metricIn(exposition, 'api_db_query_duration_seconds_count', ['op="account_get"']);
 }
 
 /** Database reads of accounts so far, summed over the running api nodes (each node's own /metrics). */
 export async function accountReads(): Promise<{ reads: number; nodes: number }> {
-  let reads = 0;
-  let nodes = 0;
-  for (const node of API_NODES) {
-    if (!(await isRunning(node))) continue;
-    const res = await inside(node, API_PORT, 'GET', '/metrics');
-    if (res.status !== 200) throw new Error(`${node} /metrics: ${res.status}`);
-    reads += accountReadsIn(res.text);
-    nodes++;
-  }
-  return { reads, nodes };
+  const texts = Object.values(await apiMetrics());
+  return { reads: texts.reduce((sum, text) => sum + accountReadsIn(text), 0), nodes: texts.length };
 }
 
 /**

@@ -9,10 +9,24 @@ import { billingExactlyOnce } from '../oracles/billing.js';
 import { clusterHealthyAfter } from '../oracles/cluster-healthy.js';
 import { noAcknowledgedWriteLost } from '../oracles/acknowledged-writes.js';
 import type { OracleResult } from '../oracles/oracle.js';
+import { ledgerExactlyOnce } from '../oracles/ledger-exactly-once.js';
 import { outboxPublished } from '../oracles/outbox-published.js';
 import { rateLimitHeld } from '../oracles/rate-limit-held.js';
+import {
+  relayLockCounts,
+  relayLockHolds,
+  relayLockRestart,
+  type RelayLockCounts,
+} from '../oracles/relay-lock-restart.js';
 import { accountReads, stampedeBounded } from '../oracles/stampede-bounded.js';
-import { noStaleReads } from '../oracles/stale-reads.js';
+import { l1AbsorbedReads, l1Counts, type L1Counts } from '../oracles/l1-absorbed-reads.js';
+import {
+  penetrationBaseline,
+  penetrationBounded,
+  penetrationSnapshot,
+  type PenetrationSnapshot,
+} from '../oracles/penetration-bounded.js';
+import { noStaleReads, staleReadsLabelled } from '../oracles/stale-reads.js';
 import { quorumReadsFresh } from '../oracles/quorum-fresh.js';
 import { faultIntervals, judgeSlo } from '../report/judge.js';
 import type { RunReport } from '../report/model.js';
@@ -40,11 +54,21 @@ export async function runOnce(experiment: Experiment, options: RunOnceOptions): 
   const { load } = experiment;
   const client = createClient(options.gateway, { connections: load.maxInFlight, timeoutMs: load.timeoutMs });
   const workload = new Workload(load.mix, load.keys);
-  const settingSteps: Rollback[] = options.settings.map((s) => ({ action: 'knob', knob: s.knob, value: s.value }));
-  const resets: Rollback[] = options.settings.map((s) => ({ action: 'knob', knob: s.knob, value: null }));
+  // The file's settings, then the command line's (which win for the same knob).
+  const pinned = new Set(options.settings.map((s) => s.knob));
+  const settings: KnobSetting[] = [
+    ...(experiment.settings ?? []).filter((s) => !pinned.has(s.knob)),
+    ...options.settings,
+  ];
+  const settingSteps: Rollback[] = settings.map((s) => ({ action: 'knob', knob: s.knob, value: s.value }));
+  const resets: Rollback[] = settings.map((s) => ({ action: 'knob', knob: s.knob, value: null }));
   const before: StepRecord[] = [];
   const wanted = new Set(experiment.hypothesis.invariants);
   let readsBefore = 0;
+  let l1Before: Record<string, L1Counts> = {};
+  let l1During: Promise<Record<string, L1Counts> | undefined> | undefined;
+  let penetrationBefore: PenetrationSnapshot | undefined;
+  let locksBefore: RelayLockCounts | undefined;
   let couldNotRun: string | undefined;
   let run: LoadRun | undefined;
   let steps: StepRecord[] = [];
@@ -55,7 +79,17 @@ export async function runOnce(experiment: Experiment, options: RunOnceOptions): 
     }
     await seed(workload, client, load.keys, load.seedAccounts);
     if (wanted.has('stampede-bounded')) readsBefore = (await accountReads()).reads;
+    if (wanted.has('l1-absorbed-reads')) l1Before = await l1Counts();
+    // Once every node switched on has rebuilt its Bloom filters: the run judges the filter in force.
+    if (wanted.has('penetration-bounded')) penetrationBefore = await penetrationBaseline();
+    // After the settings: the lock Redis modes in force during the run (the rollbacks reset them).
+    if (wanted.has('relay-lock-restart')) locksBefore = await relayLockCounts();
     run = startLoad(load, workload, client, options.signal);
+    // Halfway through the load: the L1 policy and size in force (the rollbacks reset them before the oracle).
+    if (wanted.has('l1-absorbed-reads'))
+      l1During = new Promise((resolve) => setTimeout(resolve, load.durationS * 500))
+        .then(() => l1Counts())
+        .catch(() => undefined);
     const ticker = setInterval(() => options.onTick?.(run!), 1000);
     const timeline = runTimeline({
       method: experiment.method,
@@ -84,18 +118,35 @@ export async function runOnce(experiment: Experiment, options: RunOnceOptions): 
       const flushes = steps.filter((r) => r.phase === 'method' && 'knob' in r.step && r.step.knob === 'cache.flush');
       invariants.push(stampedeBounded(readsBefore, after.reads, after.nodes, flushes.length));
     }
+    if (wanted.has('l1-absorbed-reads')) {
+      const after = await l1Counts();
+      invariants.push(l1AbsorbedReads(l1Before, after, (await l1During) ?? after));
+    }
+    if (penetrationBefore !== undefined) {
+      const { notFoundAnswers } = await run.done;
+      invariants.push(penetrationBounded(penetrationBefore, await penetrationSnapshot(), notFoundAnswers));
+    }
     if (wanted.has('rate-limit-held')) invariants.push(rateLimitHeld((await run.done).spike));
     if (wanted.has('no-stale-reads')) {
       const done = await run.done;
       invariants.push(noStaleReads(done.staleAnswers, done.stats.total().read));
     }
+    if (wanted.has('stale-reads-labelled')) {
+      const done = await run.done;
+      invariants.push(staleReadsLabelled(done.staleAnswers, done.stats.total().read));
+    }
     if (wanted.has('quorum-reads-fresh')) invariants.push(quorumReadsFresh(workload.kvWrites, workload.kvReads));
     const healthy = await clusterHealthyAfter(experiment.hypothesis.healthyWithinS);
     if (wanted.has('cluster-healthy-after')) invariants.push(healthy);
+    if (locksBefore !== undefined) {
+      const holds = await relayLockHolds(run.startedAt);
+      invariants.push(relayLockRestart(locksBefore, await relayLockCounts(), holds));
+    }
     if (wanted.has('no-acknowledged-write-lost'))
       invariants.push(await noAcknowledgedWriteLost(client, workload.writes));
     if (wanted.has('billing-exactly-once')) invariants.push(await billingExactlyOnce(client, workload.writes));
     if (wanted.has('outbox-no-loss')) invariants.push(await outboxPublished(workload.writes));
+    if (wanted.has('ledger-exactly-once')) invariants.push(await ledgerExactlyOnce(workload.writes));
   }
   await cancelSubscriptions(client, workload);
   await client.close();
@@ -105,7 +156,7 @@ export async function runOnce(experiment: Experiment, options: RunOnceOptions): 
   const durationS = load.durationS;
   return {
     label: options.label,
-    settings: options.settings,
+    settings,
     startedAt: new Date(run?.startedAt ?? Date.now()).toISOString(),
     durationS,
     seconds,

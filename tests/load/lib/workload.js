@@ -10,6 +10,17 @@ const uuid = () =>
     return (c === 'x' ? r : (r & 0x3) | 0x8).toString(16);
   });
 const pick = (list) => list[Math.floor(Math.random() * list.length)];
+const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
+// acc_ and 26 random Crockford base32 characters: the api's id shape, an id nobody created.
+const missingAccountId = () => `acc_${Array.from({ length: 26 }, () => pick(CROCKFORD)).join('')}`;
+// Zipf's law, s = 1 (gameday/src/load/workload.ts zipfRank): rank k drawn with weight 1 / (k + 1).
+const zipfRank = (n) => {
+  let harmonic = 0;
+  for (let k = 1; k <= n; k++) harmonic += 1 / k;
+  let r = Math.random() * harmonic;
+  for (let k = 0; k < n; k++) if ((r -= 1 / (k + 1)) < 0) return k;
+  return n - 1;
+};
 // Quorum store keys (kv.write, kv.read): a few per tenant, each written in setup so reads find it.
 const KV_KEYS = ['k6-0', 'k6-1', 'k6-2', 'k6-3'];
 
@@ -22,13 +33,15 @@ export function createWorkload({ baseUrl, keys, mix, seedAccounts, timeout }) {
   // Accounts this VU made and has not subscribed yet (one plan per account).
   const unsubscribed = [];
 
-  function send(method, key, path, body, routeClass) {
+  function send(method, key, path, body, routeClass, expected) {
     const headers = { 'x-api-key': key };
     if (method === 'POST') headers['idempotency-key'] = uuid();
     if (body !== undefined) headers['content-type'] = 'application/json';
     // One `name` per route, not per id, so k6's per-URL series stay few.
     const name = `${method} ${path.replace(/\/[A-Za-z]+_[0-9A-Za-z]+/g, '/:id')}`;
     const params = { headers, timeout, tags: { class: routeClass, name } };
+    // A read of an id that does not exist expects 404: http_req_failed must not count it.
+    if (expected !== undefined) params.responseCallback = http.expectedStatuses(expected);
     const res = http.request(method, baseUrl + path, body === undefined ? null : JSON.stringify(body), params);
     // A 2xx without a body (a view) is acknowledged too: res.json() would throw on it.
     if (res.status < 200 || res.status >= 300) return undefined;
@@ -70,6 +83,16 @@ export function createWorkload({ baseUrl, keys, mix, seedAccounts, timeout }) {
       }
       case 'account.read':
         return void send('GET', key, `/v1/accounts/${pick(tenant.accounts)}`, undefined, 'read');
+      case 'account.read.zipf':
+        return void send(
+          'GET',
+          key,
+          `/v1/accounts/${tenant.accounts[zipfRank(tenant.accounts.length)]}`,
+          undefined,
+          'read',
+        );
+      case 'account.read.missing':
+        return void send('GET', key, `/v1/accounts/${missingAccountId()}`, undefined, 'read', 404);
       case 'account.read.hot':
         return void send('GET', key, `/v1/accounts/${tenant.accounts[0]}`, undefined, 'read');
       case 'post.create': {
