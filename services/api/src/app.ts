@@ -17,7 +17,7 @@ import { asAccount, type Account } from './domain/accounts/account.js';
 import { createAccountService } from './domain/accounts/account-service.js';
 import type { ApiConfig } from './config.js';
 import { ApiSettingsSchema, createApiSettings } from './run-time-settings.js';
-import { createCacheMetrics, createEntityCache } from './cache/entity-cache.js';
+import { createCacheMetrics, createEntityCache, type L1Shape } from './cache/entity-cache.js';
 import { serveOpenApi } from './routes/openapi.js';
 import { asPost, postCacheId, type Post } from './domain/posts/post.js';
 import { createPostService } from './domain/posts/post-service.js';
@@ -202,8 +202,23 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
       parse: asPost,
       idOf: (p) => postCacheId(p.accountId, p.id),
     });
+    // Without an L1 at start its consumer waits until the run-time settings turn one on.
+    await app.register(cacheInvalidationPlugin, {
+      brokers: config.kafkaBrokers,
+      ...(deps.cacheEvents === undefined ? {} : { subscribe: deps.cacheEvents }),
+      nodeId: config.nodeId,
+      topics: [config.accountsTopic, config.postsTopic],
+      caches: { account: accountCache, post: postCache },
+      logger,
+      registry,
+      lazy: config.cacheL1Entries === 0,
+    });
     // The switches a lab run may flip at run time (PARTITION_MODE, the L1...), on the admin listener.
-    const l1 = createL1Switch({ caches: [accountCache, postCache], start: cacheCommon.l1, registry });
+    const switchL1 = createL1Switch({ caches: [accountCache, postCache], start: cacheCommon.l1, registry });
+    const l1 = (shape: L1Shape): void => {
+      switchL1(shape);
+      if (shape.maxEntries > 0) app.l1Invalidation.start();
+    };
     const bloom = createBloomSwitch({
       on: config.bloomFilter === 'on',
       redisUrl: config.redisCacheUrl,
@@ -236,16 +251,6 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
         logger,
       });
     }
-    // Even with CACHE_L1_ENTRIES=0: the run-time settings may turn the L1 on.
-    await app.register(cacheInvalidationPlugin, {
-      brokers: config.kafkaBrokers,
-      ...(deps.cacheEvents === undefined ? {} : { subscribe: deps.cacheEvents }),
-      nodeId: config.nodeId,
-      topics: [config.accountsTopic, config.postsTopic],
-      caches: { account: accountCache, post: postCache },
-      logger,
-      registry,
-    });
     // Each repository sits behind its entity's Bloom filter, consulted while BLOOM_FILTER is on (src/bloom-filter/).
     const repositories = createBloomRepositories({
       shards: app.shards,

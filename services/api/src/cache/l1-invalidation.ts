@@ -81,11 +81,24 @@ export interface CacheInvalidationOptions {
   readonly registry: Registry;
   /** Backoff between subscribe attempts while the source is unreachable (default 1000 ms, doubling to 10 s). */
   readonly retryMs?: number;
+  /**
+   * No L1 at start (CACHE_L1_ENTRIES=0): subscribe only once `app.l1Invalidation.start()` is called
+   * (the run-time settings turn an L1 on), so a node without an L1 runs no consumer for it.
+   */
+  readonly lazy?: boolean;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Starts the L1's invalidation consumer if it is not running (idempotent; nothing without Kafka). */
+    l1Invalidation: { start(): void };
+  }
 }
 
 /**
  * Invalidates this node's L1 from the outbox events of every node. Subscribes once the app is
- * ready, in the background and again after a failure, so a Kafka outage never delays start-up:
+ * ready (lazy: once an L1 is switched on at run time; until its group has joined, about 3 s with
+ * the offline broker, an update elsewhere is missed and the L1 TTL bounds it), in the background and again after a failure, so a Kafka outage never delays start-up:
  * while it lasts the L1 TTL alone bounds staleness. Closed in onClose.
  */
 export const cacheInvalidationPlugin = fp<CacheInvalidationOptions>(
@@ -93,6 +106,7 @@ export const cacheInvalidationPlugin = fp<CacheInvalidationOptions>(
     const log = options.logger.child({ component: 'cache-invalidation' });
     if (options.subscribe === undefined && options.brokers.length === 0) {
       log.info('no KAFKA_BROKERS: L1 entries expire after their TTL only');
+      app.decorate('l1Invalidation', { start: () => undefined });
       return;
     }
     const events = new Counter({
@@ -101,13 +115,15 @@ export const cacheInvalidationPlugin = fp<CacheInvalidationOptions>(
       labelNames: ['result'] as const,
       registers: [options.registry],
     });
-    subscribeInBackground(app, {
+    const subscription = subscribeInBackground(app, {
+      lazy: options.lazy === true,
       subscribe: options.subscribe ?? l1Subscriber(options),
       onEvent: createCacheInvalidationHandler(options.caches, options.logger, events),
       log,
       whileDown: 'L1 invalidation cannot subscribe; L1 TTL bounds staleness meanwhile',
       ...(options.retryMs === undefined ? {} : { retryMs: options.retryMs }),
     });
+    app.decorate('l1Invalidation', subscription);
   },
   { name: 'cache-invalidation' },
 );

@@ -58,17 +58,22 @@ export interface BackgroundSubscriptionOptions {
   readonly whileDown: string;
   /** Backoff between subscribe attempts (default 1000 ms, doubling to 10 s). */
   readonly retryMs?: number;
+  /** Not at ready: only once `start()` of the returned handle is called (a consumer only a run-time setting needs). */
+  readonly lazy?: boolean;
 }
 
 /**
- * How the api's consumers subscribe: once the app is ready, in the background and again after a
- * failure (with backoff, until shutdown), so a Kafka outage never delays start-up. Closed in onClose.
+ * How the api's consumers subscribe: once the app is ready (or, `lazy`, once started after that),
+ * in the background and again after a failure (with backoff, until shutdown), so a Kafka outage
+ * never delays start-up. Closed in onClose.
  */
-export function subscribeInBackground(app: FastifyInstance, options: BackgroundSubscriptionOptions): void {
+export function subscribeInBackground(app: FastifyInstance, options: BackgroundSubscriptionOptions): { start(): void } {
   const { log } = options;
   const stop = new AbortController();
   let source: { close(): Promise<void> } | undefined;
   let running: Promise<void> | undefined;
+  let ready = false;
+  let wanted = options.lazy !== true;
 
   const subscribeUntilDone = async (): Promise<void> => {
     source = await retry(() => options.subscribe(options.onEvent), {
@@ -80,12 +85,24 @@ export function subscribeInBackground(app: FastifyInstance, options: BackgroundS
     if (source !== undefined) log.info('subscribed');
   };
 
-  app.addHook('onReady', async () => {
+  // Once, when both the app is ready and the subscription is wanted (at once unless lazy).
+  const begin = (): void => {
+    if (!ready || !wanted || running !== undefined || stop.signal.aborted) return;
     running = subscribeUntilDone();
+  };
+  app.addHook('onReady', async () => {
+    ready = true;
+    begin();
   });
   app.addHook('onClose', async () => {
     stop.abort();
     await running;
     await source?.close().catch((err: unknown) => log.warn({ err }, 'closing the event source failed'));
   });
+  return {
+    start: () => {
+      wanted = true;
+      begin();
+    },
+  };
 }

@@ -37,8 +37,6 @@ describe('the L1 switched at run time (/admin/settings)', () => {
       nodes.push(node);
       await node.app.ready();
     }
-    // Subscribed although the L1 is off: the settings may turn it on.
-    await vi.waitFor(() => expect(bus.subscribers).toBe(2), { timeout: 30_000 });
     await vi.waitFor(
       async () => {
         for (const n of nodes) expect(await metricValue(n.metrics, 'api_cache_up')).toBe(1);
@@ -78,6 +76,8 @@ describe('the L1 switched at run time (/admin/settings)', () => {
 
   it('starts without an L1 and refuses bad values (400 ERR_VALIDATION)', async () => {
     expect(await shown()).toEqual({ entries: '0', policy: 'lru' });
+    // No L1, no consumer for its invalidation (it starts when the settings turn an L1 on).
+    expect(bus.subscribers).toBe(0);
     for (const bad of [{ cacheL1Policy: 'arc' }, { cacheL1Entries: -1 }, { cacheL1TtlMs: 0 }]) {
       const res = await put(a, bad);
       expect(res.statusCode).toBe(400);
@@ -92,6 +92,8 @@ describe('the L1 switched at run time (/admin/settings)', () => {
   it('lfu keeps a frequent key that lru drops; each switch starts an empty L1', async () => {
     expect((await put(a, { cacheL1Entries: 2, cacheL1TtlMs: 600_000, cacheL1Policy: 'lfu' })).statusCode).toBe(200);
     expect(await shown()).toEqual({ entries: '2', policy: 'lfu' });
+    // Node a's invalidation consumer started with its L1 (node b has none: no consumer).
+    await vi.waitFor(() => expect(bus.subscribers).toBe(1), { timeout: 30_000 });
     // hot read three times, then two others: a full L1 of 2 must give up one key for the last.
     const [hot, x, y] = [await cold('hot'), await cold('x'), await cold('y')];
     expect(await keeps([hot, hot, hot, x, y], hot)).toBe(true);
