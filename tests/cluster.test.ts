@@ -9,7 +9,7 @@ describe('the running cluster', () => {
     const ids = (await labAsync(['compose', 'ps', '-a', '-q'])).trim().split('\n').filter(Boolean);
     expect(ids.length).toBeGreaterThanOrEqual(23);
     // `./lab ready` runs each container's own healthcheck now and fails if any does not pass.
-    // Docker's status is not asserted: it runs the checks every HEALTH_INTERVAL (60 s), so it can
+    // Docker's status is not asserted: it runs the checks every HEALTH_INTERVAL (300 s), so it can
     // still say `unhealthy` for a container an earlier test paused, or `starting` after a restart.
     await waitReady([]);
     const states = execFileSync('docker', ['inspect', '-f', '{{.Name}} {{.State.Status}}', ...ids], {

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # What the idle cluster costs the machine, with Docker healthchecks every 5 s (the old setting) and
-# every HEALTH_INTERVAL (default 60 s), in one run: the whole machine from /proc/stat (cluster down,
+# every HEALTH_INTERVAL (default 300 s), in one run: the whole machine from /proc/stat (cluster down,
 # then up and idle), the share of Docker's machinery (dockerd, containerd, the shims and the runc
 # processes they reap: the execs of the healthchecks) and of the containers' own cgroups.
 # Usage: bench/capacity/idle-cpu.sh [SECONDS per phase, default 60]. Takes about 4 x that + starts.
@@ -49,5 +49,5 @@ sleep 15
 measure "up, idle, healthchecks every 5 s"
 ./lab start >/dev/null # default HEALTH_INTERVAL: compose recreates the containers
 sleep 15
-measure "up, idle, healthchecks every 60 s"
+measure "up, idle, healthchecks every 300 s"
 echo "# memory of the containers: $(docker stats --no-stream --format '{{.MemUsage}}' | awk '{ v=$1; u=substr(v, length(v)-2); n=v+0; if (u=="GiB") n*=1024; else if (u=="KiB") n/=1024; s+=n } END { printf "%.0f MiB", s }')"

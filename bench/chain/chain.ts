@@ -3,7 +3,8 @@
 // (b) lb -> api, (c) gateway -> lb -> api, each for a static route and a cache-hit GET. For each:
 // requests/s at saturation (closed loop, CONNECTIONS), then p50/p99 at half that rate (open model),
 // and CPU ms per 1,000 requests of each container on the path (its cgroup's usage before/after).
-// Usage: node bench/chain/chain.ts   (env DURATION=10 seconds per measurement, CONNECTIONS=32; needs `./lab up` and `npx tsc -b`)
+// Usage: node bench/chain/chain.ts   (env DURATION=10 seconds per measurement, CONNECTIONS=32,
+// HOPS=api,lb,gateway and ROUTES=static,cache-hit to measure only some; needs `./lab up` and `npx tsc -b`)
 import { execFile } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
@@ -16,6 +17,9 @@ const SECONDS = Number(process.env.DURATION ?? 10);
 const CONNECTIONS = Number(process.env.CONNECTIONS ?? 32);
 const root = join(import.meta.dirname, '../..');
 const GEN = 'sdl-bench-chain';
+const only = (name: string, all: string): Set<string> => new Set((process.env[name] ?? all).split(','));
+const HOPS = only('HOPS', 'api,lb,gateway');
+const ROUTES = only('ROUTES', 'static,cache-hit');
 
 const secret = readFileSync(join(root, '.lab/secrets/gateway-secret'), 'utf8').trim();
 const INTERNAL = { 'x-gateway-secret': secret, 'x-tenant-id': 'demo' };
@@ -104,12 +108,12 @@ async function main(): Promise<void> {
     for (const route of [
       { name: 'static', paths: ['/v1/plans'] },
       { name: 'cache-hit', paths: accounts.map((id) => `/v1/accounts/${id}`) },
-    ]) {
+    ].filter((r) => ROUTES.has(r.name))) {
       const targets = [
         { hop: 'api', base: 'http://api-1:3000', headers: INTERNAL },
         { hop: 'lb', base: 'http://lb:8081', headers: INTERNAL },
         { hop: 'gateway', base: 'http://gateway:8080', headers: EDGE_KEYS },
-      ];
+      ].filter((t) => HOPS.has(t.hop));
       for (const t of targets) {
         // Behind the gateway each key reads its own tenant's account; inside, the demo tenant's.
         const url = (t.hop === 'gateway' ? route.paths : route.paths.slice(0, 1)).map((p) => t.base + p).join(',');

@@ -50,7 +50,7 @@ function lastLine(postMortem: string): string {
 /**
  * cluster-healthy-after: within `withinS` of the rollbacks, every container of the compose project
  * runs and passes its own healthcheck, run on demand (`./lab ready` through @sdl/compose's
- * waitReady: Docker's own status lags a restart by up to HEALTH_INTERVAL, 60 s).
+ * waitReady: Docker's own status lags a restart by up to HEALTH_INTERVAL, 300 s).
  */
 export async function clusterHealthyAfter(withinS: number): Promise<OracleResult> {
   const started = Date.now();
