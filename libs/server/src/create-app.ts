@@ -31,6 +31,11 @@ export interface AppOptions extends ServerLimits {
   readonly serverTiming?: ServerTimingOptions;
   /** When `all`, one info line per request (probes and /metrics aside); default: 5xx only. */
   readonly accessLog?: AccessLog;
+  /**
+   * How long a 413 sent before the body was read keeps reading (and dropping) the rest of the
+   * upload before the connection is cut, ms (default 5000). See lingerOnEarlyAnswer.
+   */
+  readonly lingerMs?: number;
 }
 
 // Probes and scrapes every second or so: not the traffic anyone follows by request id.
@@ -74,6 +79,7 @@ export function createApp(options: AppOptions): FastifyInstance {
       });
     }
   });
+  lingerOnEarlyAnswer(app, options.lingerMs ?? 5000);
   // Before any other work of a request: a saturated process answers at once.
   registerLoadShedding(app, metrics.registry, options.loadShedding ?? {});
   app.addHook('onResponse', async (req, reply) => {
@@ -114,4 +120,32 @@ export function createApp(options: AppOptions): FastifyInstance {
     });
   }
   return app;
+}
+
+/**
+ * Fastify refuses a body over the limit from its `content-length` before reading it, and marks the
+ * answer `connection: close`. Closing a socket with the client's bytes still arriving makes the kernel
+ * send a reset, and a reset can wipe the 413 from the client's receive buffer before the client
+ * reads it: the client sees "connection reset" instead of the answer (nginx's `lingering_close`
+ * exists for the same reason). So such an answer keeps the connection: Node reads and drops the rest
+ * of the body (as it does for any unread body), and the connection is cut only if the upload is
+ * still going `lingerMs` after the answer.
+ */
+function lingerOnEarlyAnswer(app: FastifyInstance, lingerMs: number): void {
+  app.addHook('onSend', async (req, reply, payload) => {
+    if (reply.statusCode !== 413 || req.raw.complete || reply.getHeader('connection') !== 'close') return payload;
+    reply.removeHeader('connection');
+    const upload = req.raw;
+    const socket = upload.socket;
+    const cut = setTimeout(() => socket.destroy(), lingerMs);
+    cut.unref();
+    const done = (): void => {
+      clearTimeout(cut);
+      upload.off('end', done);
+      socket.off('close', done);
+    };
+    upload.once('end', done);
+    socket.once('close', done);
+    return payload;
+  });
 }

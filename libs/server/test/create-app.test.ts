@@ -2,6 +2,8 @@ import { AppError, CommonErrors } from '@sdl/errors';
 import { createLogger } from '@sdl/logging';
 import { createMetrics } from '@sdl/metrics';
 import { Type } from '@sinclair/typebox';
+import { once } from 'node:events';
+import { connect, type Socket } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { request } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -12,10 +14,11 @@ afterEach(async () => {
   await Promise.all(apps.splice(0).map((a) => a.close()));
 });
 
-function makeApp(): FastifyInstance {
+function makeApp(options: { lingerMs?: number } = {}): FastifyInstance {
   const app = createApp({
     logger: createLogger({ name: 'test', level: 'silent' }),
     metrics: createMetrics({ service: 'test', defaults: false }),
+    ...options,
   });
   apps.push(app);
   app.post(
@@ -109,6 +112,77 @@ describe('createApp', () => {
     expect(await res.body.json()).toEqual({ done: true });
     await closing;
     await expect(request(`http://127.0.0.1:${port}/healthz`)).rejects.toThrow();
+  });
+});
+
+describe('an oversize upload', () => {
+  const LIMIT = 1024 * 1024;
+  const BODY = 2 * LIMIT;
+  const head = (length: number): string =>
+    `POST /things HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\nContent-Length: ${length}\r\n\r\n`;
+
+  /** A raw connection that collects what the server sends and whether it ended or reset it. */
+  async function open(app: FastifyInstance): Promise<{ socket: Socket; text: () => string; gone: Promise<string> }> {
+    await app.listen({ host: '127.0.0.1', port: 0 });
+    const { port } = app.server.address() as { port: number };
+    const socket = connect({ host: '127.0.0.1', port });
+    await once(socket, 'connect');
+    let received = '';
+    socket.on('data', (chunk: Buffer) => (received += chunk.toString('latin1')));
+    const gone = new Promise<string>((resolve) => {
+      socket.once('error', (err: NodeJS.ErrnoException) => resolve(err.code ?? 'error'));
+      socket.once('close', () => resolve('closed'));
+    });
+    return { socket, text: () => received, gone };
+  }
+
+  const until = async (ok: () => boolean, gone: Promise<string>): Promise<void> => {
+    let ended: string | undefined;
+    void gone.then((how) => (ended = how));
+    while (!ok()) {
+      if (ended !== undefined) throw new Error(`connection ${ended} before the answer: ${JSON.stringify(ok)}`);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+  };
+
+  it('is answered 413 while the client is still sending, then read to its end: nothing is reset', async () => {
+    const { socket, text, gone } = await open(makeApp());
+    socket.write(head(BODY));
+    socket.write(Buffer.alloc(64 * 1024, 'x'));
+    // The answer arrives before the upload is done, as fastify refuses from content-length...
+    await until(() => text().includes('ERR_BODY_TOO_LARGE'), gone);
+    expect(text()).toMatch(/^HTTP\/1\.1 413 /);
+    expect(text().toLowerCase()).not.toContain('connection: close');
+    // ...and the client that goes on sending is read, not reset: the same connection serves the next request.
+    socket.write(Buffer.alloc(BODY - 64 * 1024, 'x'));
+    socket.write('GET /healthz HTTP/1.1\r\nHost: t\r\n\r\n');
+    await until(() => text().includes('"status":"ok"'), gone);
+    socket.destroy();
+  });
+
+  it('is cut once the upload is still going lingerMs after the answer', async () => {
+    const { socket, text, gone } = await open(makeApp({ lingerMs: 200 }));
+    socket.write(head(BODY));
+    socket.write(Buffer.alloc(1024, 'x'));
+    await until(() => text().includes('ERR_BODY_TOO_LARGE'), gone);
+    // The client stalls: the server ends the connection rather than wait for the rest.
+    expect(await gone).toMatch(/closed|ECONNRESET/);
+  });
+
+  it('gets its 413 every time through a client library that sends the whole body', async () => {
+    const app = makeApp();
+    await app.listen({ host: '127.0.0.1', port: 0 });
+    const { port } = app.server.address() as { port: number };
+    const body = JSON.stringify({ n: 1, pad: 'x'.repeat(BODY) });
+    for (let i = 0; i < 20; i += 1) {
+      const res = await fetch(`http://127.0.0.1:${port}/things`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body,
+      });
+      expect(res.status).toBe(413);
+      expect(await res.json()).toMatchObject({ code: 'ERR_BODY_TOO_LARGE' });
+    }
   });
 });
 
