@@ -63,8 +63,13 @@ export async function claimUnpublished(client: ShardClient, limit: number): Prom
   }));
 }
 
+/**
+ * Stamps the rows published. clock_timestamp(), not now(): now() is the transaction's start, which
+ * for a batch claimed during a broker outage is before the broker acknowledged it (the outbox-no-loss
+ * oracle compares this time with the broker's start).
+ */
 export async function markPublished(client: ShardClient, ids: readonly string[]): Promise<void> {
-  await client.query('UPDATE outbox SET published_at = now() WHERE id = ANY($1::bigint[])', [ids]);
+  await client.query('UPDATE outbox SET published_at = clock_timestamp() WHERE id = ANY($1::bigint[])', [ids]);
 }
 
 /** Unpublished rows, counted up to `cap` so the gauge stays cheap even with a huge backlog. */
