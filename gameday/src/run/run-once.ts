@@ -6,7 +6,7 @@ import { createClient } from '../load/http-client.js';
 import { seed } from '../load/seed.js';
 import { Workload } from '../load/workload.js';
 import { billingExactlyOnce } from '../oracles/billing.js';
-import { clusterHealthyAfter } from '../oracles/cluster-healthy.js';
+import { clusterHealthyAfter, crashRestartCounts } from '../oracles/cluster-healthy.js';
 import { noAcknowledgedWriteLost } from '../oracles/acknowledged-writes.js';
 import type { OracleResult } from '../oracles/oracle.js';
 import { ledgerExactlyOnce } from '../oracles/ledger-exactly-once.js';
@@ -70,6 +70,7 @@ export async function runOnce(experiment: Experiment, options: RunOnceOptions): 
   let penetrationBefore: PenetrationSnapshot | undefined;
   let locksBefore: RelayLockCounts | undefined;
   let couldNotRun: string | undefined;
+  let restartsBefore = new Map<string, number>();
   let run: LoadRun | undefined;
   let steps: StepRecord[] = [];
   try {
@@ -78,6 +79,7 @@ export async function runOnce(experiment: Experiment, options: RunOnceOptions): 
       before.push({ step, phase: 'method', dueMs: 0, firedMs: 0, endedMs: 0 });
     }
     await seed(workload, client, load.keys, load.seedAccounts);
+    restartsBefore = await crashRestartCounts();
     if (wanted.has('stampede-bounded')) readsBefore = (await accountReads()).reads;
     if (wanted.has('l1-absorbed-reads')) l1Before = await l1Counts();
     // Once every node switched on has rebuilt its Bloom filters: the run judges the filter in force.
@@ -136,7 +138,7 @@ export async function runOnce(experiment: Experiment, options: RunOnceOptions): 
       invariants.push(staleReadsLabelled(done.staleAnswers, done.stats.total().read));
     }
     if (wanted.has('quorum-reads-fresh')) invariants.push(quorumReadsFresh(workload.kvWrites, workload.kvReads));
-    const healthy = await clusterHealthyAfter(experiment.hypothesis.healthyWithinS);
+    const healthy = await clusterHealthyAfter(experiment.hypothesis.healthyWithinS, restartsBefore);
     if (wanted.has('cluster-healthy-after')) invariants.push(healthy);
     if (locksBefore !== undefined) {
       const holds = await relayLockHolds(run.startedAt);
