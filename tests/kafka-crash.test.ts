@@ -33,7 +33,8 @@ describe('a crashed Kafka broker', () => {
       await vi.waitFor(
         async () => {
           expect(await inspect('kafka', '{{.State.StartedAt}}')).not.toBe(started);
-          expect(Number(await inspect('kafka', '{{.RestartCount}}'))).toBe(restarts + 1);
+          // At least once: a broker restart makes every consumer rejoin, the mock's weak spot.
+          expect(Number(await inspect('kafka', '{{.RestartCount}}'))).toBeGreaterThan(restarts);
         },
         { timeout: 30_000, interval: 500 },
       );
