@@ -1,5 +1,6 @@
 import { createShardMap } from '@sdl/hashing';
 import { describe, expect, it } from 'vitest';
+import { accountEvent } from './support/cluster-calls.js';
 import { call } from './support/http.js';
 import { execIn } from './support/lab.js';
 
@@ -56,12 +57,7 @@ describe('accounts through gateway -> lb -> api -> Postgres shard + Redis + outb
     const created = await call('POST', '/v1/accounts', { body: { email: 'eve@example.com', name: 'Eve' } });
     expect(created.status).toBe(201);
     const id = String(created.body.id);
-    const out = await execIn(
-      'api-1',
-      ['node', 'libs/events/dist/bin/consume.js', '--topic', 'accounts.events', '--match', id, '--timeout-ms', '45000'],
-      60_000,
-    );
-    const event = JSON.parse(out.trim().split('\n').pop() ?? '{}') as { key: string; value: string };
+    const event = await accountEvent(id);
     expect(event.key).toBe(id);
     const value = JSON.parse(event.value) as Record<string, unknown>;
     expect(value).toMatchObject({ type: 'account.created', aggregateId: id });

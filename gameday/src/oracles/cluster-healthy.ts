@@ -15,8 +15,8 @@ async function containerIds(): Promise<string[]> {
  * How many times Docker restarted each container after a crash (its restart policy: only kafka has
  * one) since it was last started by hand (`docker start` resets the count), by container name.
  */
-export async function crashRestartCounts(): Promise<Map<string, number>> {
-  const ids = await containerIds();
+export async function crashRestartCounts(ids?: readonly string[]): Promise<Map<string, number>> {
+  ids ??= await containerIds();
   const counts = new Map<string, number>();
   if (ids.length === 0) return counts;
   const out = await docker(['inspect', '--format', '{{.Name}} {{.RestartCount}}', ...ids]).catch(() => '');
@@ -80,7 +80,7 @@ export async function clusterHealthyAfter(
     await waitReady([], withinS * 1000);
     const s = (Date.now() - started) / 1000;
     // The cluster healed, but what crashed during the run is said.
-    const restarted = [...(await crashRestartCounts())]
+    const restarted = [...(await crashRestartCounts(ids))]
       .filter(([name, count]) => count > (restartsBefore.get(name) ?? 0))
       .map(([name, count]) => `${name} x${count - (restartsBefore.get(name) ?? 0)}`);
     return {
