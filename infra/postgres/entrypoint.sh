@@ -68,6 +68,20 @@ as_postgres() {
     setpriv --reuid=postgres --regid=postgres --init-groups -- "$@"
 }
 
+# The roles' passwords follow the password files at every start, not only the first: a data directory
+# kept across a container's re-creation (compose keeps its volume) may meet other files (rotated
+# secrets, or another checkout's .lab/secrets over the same volumes), and clients would be locked out.
+# PASSWORDS_MARK holds a digest of the passwords last given (sha256, never the passwords), so an
+# unchanged start costs nothing.
+PASSWORDS_MARK="$PGDATA/.sdl-role-passwords"
+passwords_digest() {
+  printf '%s\n' "${POSTGRES_PASSWORD:-}" "$PG_APP_USER" "$PG_APP_PASSWORD" "$PG_REPLICATION_PASSWORD" | sha256sum | cut -d' ' -f1
+}
+mark_passwords() {
+  passwords_digest >"$PASSWORDS_MARK"
+  chown postgres:postgres "$PASSWORDS_MARK"; chmod 0600 "$PASSWORDS_MARK"
+}
+
 data_is_empty() { [[ -z "$(ls -A "$PGDATA" 2>/dev/null | grep -v '^lost+found$' || true)" ]]; }
 wipe_data() { find "$PGDATA" -mindepth 1 -maxdepth 1 ! -name lost+found -exec rm -rf {} +; }
 
@@ -129,7 +143,33 @@ HBA
     -v app_user="$PG_APP_USER" -v app_password="$PG_APP_PASSWORD" -v app_db="$PG_APP_DB" \
     -v replication_password="$PG_REPLICATION_PASSWORD" -f "$HERE/init-primary.sql"
   as_postgres pg_ctl -D "$PGDATA" -m fast -w -t 60 stop >/dev/null
+  mark_passwords
   log "primary initialised: database $PG_APP_DB owned by $PG_APP_USER, replication role replicator"
+}
+
+# An existing primary whose password files changed since its roles were last given them: the roles
+# get the files' passwords, on a temporary server that listens on the unix socket only (crash recovery
+# after a kill happens there). A failure is logged and the primary starts anyway, with the old ones.
+sync_primary_passwords() {
+  [[ "$(cat "$PASSWORDS_MARK" 2>/dev/null || true)" != "$(passwords_digest)" ]] || return 0
+  log "password files differ from the ones this data directory's roles were given: setting the roles' passwords"
+  as_postgres pg_ctl -D "$PGDATA" -w -t 600 \
+    -o "-c listen_addresses='' -c unix_socket_directories=$SOCKET_DIR" start >/dev/null
+  # synchronous_commit local: a synchronous standby cannot reach this socket-only server.
+  if {
+    echo "SET synchronous_commit = local;"
+    [[ -z "${POSTGRES_PASSWORD:-}" ]] || echo "ALTER ROLE postgres PASSWORD :'su_password';"
+    echo "ALTER ROLE :\"app_user\" PASSWORD :'app_password';"
+    echo "ALTER ROLE replicator PASSWORD :'replication_password';"
+  } | as_postgres psql -X -q -v ON_ERROR_STOP=1 -h "$SOCKET_DIR" -U postgres -d postgres \
+    -v su_password="${POSTGRES_PASSWORD:-}" -v app_user="$PG_APP_USER" -v app_password="$PG_APP_PASSWORD" \
+    -v replication_password="$PG_REPLICATION_PASSWORD" -f -; then
+    mark_passwords
+    log "roles postgres, $PG_APP_USER and replicator have the password files' passwords"
+  else
+    log "WARNING: could not set the roles' passwords; starting with the ones they had"
+  fi
+  as_postgres pg_ctl -D "$PGDATA" -m fast -w -t 60 stop >/dev/null
 }
 
 slot_name() {
@@ -194,13 +234,31 @@ init_replica() {
   log "base backup complete; starting as a hot standby"
 }
 
+# A standby's connection to its primary, written again at every start (pg_basebackup -R wrote it once,
+# with the replication password of that day): the password is the file's, as the primary's role's is.
+# Quoted for libpq inside a postgresql.conf string (both escape \ and ').
+standby_conninfo() {
+  [[ -f "$PGDATA/standby.signal" ]] || return 0
+  local conf="$PGDATA/postgresql.auto.conf" pw=${PG_REPLICATION_PASSWORD//\\/\\\\} conninfo
+  pw=${pw//\'/\\\'}
+  conninfo="user=replicator password='$pw' host=$PG_PRIMARY_HOST port=$PG_PRIMARY_PORT application_name=$(slot_name) connect_timeout=5"
+  conninfo=${conninfo//\\/\\\\}
+  conninfo=${conninfo//\'/\'\'}
+  { grep -v '^primary_conninfo[[:space:]]*=' "$conf" || true; printf "primary_conninfo = '%s'\n" "$conninfo"; } >"$conf.new"
+  chown postgres:postgres "$conf.new"; chmod 0600 "$conf.new"
+  mv "$conf.new" "$conf"
+}
+
 fix_ownership
 case "$PG_ROLE" in
   primary)
     # `./lab shard promote N` promoted this primary's replica and left this mark: started again as a
     # primary it would take writes the new primary never sees (split brain), so it does not start.
     [[ ! -f "$PGDATA/sdl-fenced" ]] || die "fenced: $(cat "$PGDATA/sdl-fenced"); ./lab down && ./lab up starts the shard over"
-    if data_is_empty; then init_primary; else log "existing data directory, starting the primary"; fi
+    if data_is_empty; then init_primary; else
+      log "existing data directory, starting the primary"
+      sync_primary_passwords
+    fi
     ;;
   replica)
     if ! data_is_empty && [[ ! -f "$READY_MARK" ]]; then
@@ -208,6 +266,7 @@ case "$PG_ROLE" in
       wipe_data
     fi
     if data_is_empty; then init_replica; else log "existing data directory, starting the replica"; fi
+    [[ -z "${PG_PRIMARY_HOST:-}" ]] || standby_conninfo
     ;;
   *) die "PG_ROLE must be primary or replica (got '$PG_ROLE')" ;;
 esac
