@@ -93,6 +93,16 @@ fix_ownership() {
   chmod 0700 "$PGDATA"
 }
 
+# A temporary server on the unix socket only (no client can reach it over TCP): start | stop. The start
+# may include crash recovery after a kill, hence its long wait.
+socket_only_server() {
+  if [[ $1 == start ]]; then
+    as_postgres pg_ctl -D "$PGDATA" -w -t 600 -o "-c listen_addresses='' -c unix_socket_directories=$SOCKET_DIR" start >/dev/null
+  else
+    as_postgres pg_ctl -D "$PGDATA" -m fast -w -t 60 stop >/dev/null
+  fi
+}
+
 init_primary() {
   [[ -n "${POSTGRES_PASSWORD:-}" ]] || die "POSTGRES_PASSWORD must be set to initialise a primary"
   log "initialising a new primary in $PGDATA"
@@ -137,12 +147,11 @@ host    all             all             ::/0            scram-sha-256
 HBA
 
   # Roles and database, on a temporary server that listens on the unix socket only.
-  as_postgres pg_ctl -D "$PGDATA" -w -t 60 \
-    -o "-c listen_addresses='' -c unix_socket_directories=$SOCKET_DIR" start >/dev/null
+  socket_only_server start
   as_postgres psql -X -q -v ON_ERROR_STOP=1 -h "$SOCKET_DIR" -U postgres -d postgres \
     -v app_user="$PG_APP_USER" -v app_password="$PG_APP_PASSWORD" -v app_db="$PG_APP_DB" \
     -v replication_password="$PG_REPLICATION_PASSWORD" -f "$HERE/init-primary.sql"
-  as_postgres pg_ctl -D "$PGDATA" -m fast -w -t 60 stop >/dev/null
+  socket_only_server stop
   mark_passwords
   log "primary initialised: database $PG_APP_DB owned by $PG_APP_USER, replication role replicator"
 }
@@ -153,8 +162,7 @@ HBA
 sync_primary_passwords() {
   [[ "$(cat "$PASSWORDS_MARK" 2>/dev/null || true)" != "$(passwords_digest)" ]] || return 0
   log "password files differ from the ones this data directory's roles were given: setting the roles' passwords"
-  as_postgres pg_ctl -D "$PGDATA" -w -t 600 \
-    -o "-c listen_addresses='' -c unix_socket_directories=$SOCKET_DIR" start >/dev/null
+  socket_only_server start
   # synchronous_commit local: a synchronous standby cannot reach this socket-only server.
   if {
     echo "SET synchronous_commit = local;"
@@ -169,7 +177,7 @@ sync_primary_passwords() {
   else
     log "WARNING: could not set the roles' passwords; starting with the ones they had"
   fi
-  as_postgres pg_ctl -D "$PGDATA" -m fast -w -t 60 stop >/dev/null
+  socket_only_server stop
 }
 
 slot_name() {

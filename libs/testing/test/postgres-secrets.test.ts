@@ -2,10 +2,10 @@ import { getContainerRuntimeClient, type StartedTestContainer } from 'testcontai
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startPostgres, type Started } from '../src/index.js';
 
-/** psql over TCP inside the container as `user` with `password`: its exit code and output. */
-async function login(container: StartedTestContainer, user: string, password: string) {
-  const sql = ['psql', '-h', '127.0.0.1', '-U', user, '-d', 'lab', '-tAXc', 'select current_user'];
-  return container.exec(['env', `PGPASSWORD=${password}`, ...sql]);
+/** psql over TCP inside the container as `user` with `password` (SQL default: the current user): its exit code and output. */
+async function login(container: StartedTestContainer, user: string, password: string, sql = 'select current_user') {
+  const psql = ['psql', '-h', '127.0.0.1', '-U', user, '-d', 'lab', '-tAXc', sql];
+  return container.exec(['env', `PGPASSWORD=${password}`, ...psql]);
 }
 
 // infra/postgres/entrypoint.sh takes its passwords from files (POSTGRES_PASSWORD_FILE,
@@ -39,20 +39,7 @@ describe('the Postgres entrypoint with passwords in files', () => {
 // checkout's .lab/secrets. The entrypoint gives the roles the files' passwords again.
 describe('the Postgres entrypoint started again with other password files', () => {
   let pg: Started;
-  const psqlAs = (user: string, password: string, sql: string) =>
-    pg.container.exec([
-      'env',
-      `PGPASSWORD=${password}`,
-      'psql',
-      '-h',
-      '127.0.0.1',
-      '-U',
-      user,
-      '-d',
-      'lab',
-      '-tAXc',
-      sql,
-    ]);
+  const psqlAs = (user: string, password: string, sql: string) => login(pg.container, user, password, sql);
   const setting = async () => {
     const logs = await (
       await getContainerRuntimeClient()

@@ -1,3 +1,4 @@
+import type { StartedTestContainer } from 'testcontainers';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { REPLICA_STANDBY_NAME, startReplicatedPostgres, type ReplicatedPostgres } from '../support/pg-replication.js';
 
@@ -17,10 +18,12 @@ describe('a standby started again over a data directory with a stale replication
     await pair?.stop();
   });
 
-  const onPrimary = async (sql: string) =>
+  /** psql as postgres over the container's unix socket: its output, trimmed. */
+  const asPostgres = async (container: StartedTestContainer, sql: string) =>
     (
-      await pair.primary.exec(['psql', '-h', '/var/run/postgresql', '-U', 'postgres', '-d', 'lab', '-tAXc', sql])
+      await container.exec(['psql', '-h', '/var/run/postgresql', '-U', 'postgres', '-d', 'lab', '-tAXc', sql])
     ).output.trim();
+  const onPrimary = (sql: string) => asPostgres(pair.primary, sql);
   const streaming = () =>
     onPrimary(
       `SELECT count(*) FROM pg_stat_replication WHERE application_name = '${REPLICA_STANDBY_NAME}' AND state = 'streaming'`,
@@ -42,18 +45,7 @@ describe('a standby started again over a data directory with a stale replication
     await onPrimary('CREATE TABLE after_restart AS SELECT 7 AS n');
     await vi.waitFor(
       async () => {
-        const read = await pair.replica.exec([
-          'psql',
-          '-h',
-          '/var/run/postgresql',
-          '-U',
-          'postgres',
-          '-d',
-          'lab',
-          '-tAXc',
-          'SELECT n FROM after_restart',
-        ]);
-        expect(read.output.trim()).toBe('7');
+        expect(await asPostgres(pair.replica, 'SELECT n FROM after_restart')).toBe('7');
       },
       { timeout: 30_000, interval: 200 },
     );
