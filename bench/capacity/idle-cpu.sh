@@ -7,6 +7,7 @@
 # Run it on a quiet machine: anything else running counts as "machine".
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+. bench/capacity/cpu.sh
 secs=${1:-60}
 tick=$(getconf CLK_TCK)
 
@@ -17,12 +18,6 @@ proc_cpu() { # ticks of user+sys (incl. reaped children) of processes matching $
     read -r -a f <<<"$s"
     t=$((t + f[11] + f[12] + f[13] + f[14]))
   done
-  echo "$t"
-}
-cgroup_us() { # microseconds used by every container's cgroup (v1 cpuacct or v2 cpu.stat)
-  local t=0 f
-  for f in /sys/fs/cgroup/cpuacct/docker/*/cpuacct.usage; do [ -f "$f" ] && t=$((t + $(cat "$f") / 1000)); done
-  for f in /sys/fs/cgroup/system.slice/docker-*.scope/cpu.stat; do [ -f "$f" ] && t=$((t + $(awk '/usage_usec/ {print $2}' "$f"))); done
   echo "$t"
 }
 measure() { # label: prints % of ONE core for machine, docker machinery, containers

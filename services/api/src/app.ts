@@ -106,6 +106,7 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
       primaries: config.shardPrimaries,
       replicas: config.shardReplicas,
       replicaProbeMs: config.replicaProbeMs,
+      replicaIdleProbeMs: config.replicaIdleProbeMs,
       maxReplicaLagMs: config.maxReplicaLagMs,
       maxReplicaLagBytes: config.maxReplicaLagBytes,
       tokenlessReads: config.tokenlessReads,

@@ -36,6 +36,11 @@ export const ApiConfigSchema = Type.Object({
   /** How often each replica's replay position and lag are probed. */
   replicaProbeMs: Type.Integer({ minimum: 10, default: 500 }),
   /**
+   * The probe period once no read has asked for a replica for this long (an idle node); the next
+   * read probes at once. At or below REPLICA_PROBE_MS: always the busy period.
+   */
+  replicaIdleProbeMs: Type.Integer({ minimum: 10, default: 5000 }),
+  /**
    * Reads without `x-read-token`: `primary` (default: a client that wrote through another node and
    * sends no token still reads its write) or `replica` (the replica while within both lag bounds).
    */

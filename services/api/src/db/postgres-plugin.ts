@@ -18,6 +18,7 @@ export interface PostgresPluginOptions {
   /** Streaming replica of each shard (same index); empty or `-` = that shard has none. */
   readonly replicas: readonly string[];
   readonly replicaProbeMs: number;
+  readonly replicaIdleProbeMs: number;
   readonly maxReplicaLagMs: number;
   readonly maxReplicaLagBytes: number;
   readonly tokenlessReads: 'primary' | 'replica';
@@ -61,6 +62,7 @@ export const postgresPlugin = fp<PostgresPluginOptions>(
       statementTimeoutMs: options.statementTimeoutMs,
       replicaUrls: options.replicas.map((url) => (url === '-' ? undefined : url)),
       replicaProbeMs: options.replicaProbeMs,
+      replicaIdleProbeMs: options.replicaIdleProbeMs,
       maxReplicaLagMs: options.maxReplicaLagMs,
       maxReplicaLagBytes: options.maxReplicaLagBytes,
       tokenlessReplicaReads: options.tokenlessReads === 'replica',

@@ -29,8 +29,9 @@ export interface ShardPoolsOptions {
   readonly statementTimeoutMs: number;
   /** Streaming replica URL of each shard (same index); a missing or empty entry = no replica. */
   readonly replicaUrls: readonly (string | undefined)[];
-  /** Replica probe period and the lag bounds of token-less replica reads (see ReplicaMonitor). */
+  /** Replica probe periods (busy, idle) and the lag bounds of token-less replica reads (see ReplicaMonitor). */
   readonly replicaProbeMs: number;
+  readonly replicaIdleProbeMs: number;
   readonly maxReplicaLagMs: number;
   readonly maxReplicaLagBytes: number;
   /** Reads without a token may use a replica within the lag bounds (otherwise: the primary). */
@@ -100,6 +101,7 @@ export class ShardPools {
       logger: options.logger,
       registry: options.registry,
       probeMs: options.replicaProbeMs,
+      idleProbeMs: options.replicaIdleProbeMs,
       maxLagMs: options.maxReplicaLagMs,
       maxLagBytes: options.maxReplicaLagBytes,
       tokenlessReads: options.tokenlessReplicaReads,

@@ -1,5 +1,5 @@
 import type { Logger } from '@sdl/logging';
-import { Gauge, type Registry } from '@sdl/metrics';
+import { Counter, Gauge, type Registry } from '@sdl/metrics';
 import type pg from 'pg';
 import { parseLsn } from './read-scope.js';
 
@@ -13,6 +13,12 @@ export interface ReplicaMonitorOptions {
   // Every value below comes from the api config (defaults there: REPLICA_PROBE_MS, ...).
   /** Probe period, ms. */
   readonly probeMs: number;
+  /**
+   * Probe period while idle, ms: once no read has asked for a replica for this long. The first read
+   * after that goes to the primary (the state is stale) and probes at once, so reads that follow
+   * have a fresh state. At or below probeMs: never idle.
+   */
+  readonly idleProbeMs: number;
   /** The pools' connect timeout: a probe round waiting on a dead primary takes this long. */
   readonly connectTimeoutMs: number;
   /**
@@ -53,7 +59,8 @@ export function syncReplicationMode(standbyNames: string, synchronousCommit: str
 /**
  * Tracks each replica's replay position and lag with one cheap probe per period (never a query
  * per read), and answers "may this read use the replica?". A replica that fails a probe or a read
- * is down until the next probe succeeds.
+ * is down until the next probe succeeds. An idle node (no read has asked for idleProbeMs) probes
+ * at the idle period instead, and the next read that asks probes at once.
  */
 export class ReplicaMonitor {
   readonly #o: ReplicaMonitorOptions;
@@ -63,9 +70,14 @@ export class ReplicaMonitor {
   readonly #lagBytes: Gauge<'shard'>;
   readonly #up: Gauge<'shard'>;
   readonly #syncMode: Gauge<'shard' | 'mode'>;
+  readonly #probes: Counter<'shard'>;
   #timer: NodeJS.Timeout | undefined;
   #probing: Promise<void> | undefined;
   #closed = false;
+  /** When a read last asked whether it may use a replica (ms; the start counts as one). */
+  #askedAt = Date.now();
+  /** The pending timer is the idle period's: a read wakes it (see usable). */
+  #idle = false;
 
   constructor(options: ReplicaMonitorOptions) {
     this.#o = options;
@@ -81,6 +93,12 @@ export class ReplicaMonitor {
     );
     this.#lagBytes = gauge('api_replica_lag_bytes', 'Replica replay lag in WAL bytes behind the primary');
     this.#up = gauge('api_replica_up', '1 while the replica answers its probe as a hot standby');
+    this.#probes = new Counter({
+      name: 'api_replica_probes_total',
+      help: 'Replica probes run (every REPLICA_PROBE_MS while reads ask, every REPLICA_IDLE_PROBE_MS once idle)',
+      labelNames: ['shard'] as const,
+      registers: [options.registry],
+    });
     this.#syncMode = new Gauge({
       name: 'api_shard_sync_replication',
       help: "1 for the shard primary's replication mode as its settings say (PG_SYNC_REPLICATION: off = async), 0 for the others",
@@ -93,15 +111,25 @@ export class ReplicaMonitor {
     return this.#o.probeMs;
   }
 
+  /** Whether the probes run at the idle period now (no read has asked for idleProbeMs). */
+  get idle(): boolean {
+    return this.#idle;
+  }
+
   /** Starts the periodic probe; the first round runs at once. */
   start(): void {
-    const tick = (): void => {
-      this.#probing = this.probe().finally(() => {
-        this.#probing = undefined;
-        if (!this.#closed) this.#timer = setTimeout(tick, this.probeMs);
-      });
-    };
-    tick();
+    this.#tick();
+  }
+
+  #tick(): void {
+    this.#timer = undefined;
+    this.#idle = false;
+    this.#probing = this.probe().finally(() => {
+      this.#probing = undefined;
+      if (this.#closed) return;
+      this.#idle = this.#o.idleProbeMs > this.probeMs && Date.now() - this.#askedAt >= this.#o.idleProbeMs;
+      this.#timer = setTimeout(() => this.#tick(), this.#idle ? this.#o.idleProbeMs : this.probeMs);
+    });
   }
 
   /** One probe round over every replica (exported for tests). */
@@ -116,6 +144,11 @@ export class ReplicaMonitor {
    * that LSN; without, only while its lag is within the bounds. Down, stale or absent: no.
    */
   usable(shard: number, token: bigint | undefined): boolean {
+    this.#askedAt = Date.now();
+    if (this.#idle && this.#timer !== undefined) {
+      clearTimeout(this.#timer);
+      this.#tick();
+    }
     const state = this.#states[shard];
     const staleAfterMs = this.probeMs * 3 + this.#o.connectTimeoutMs;
     if (state === undefined || !state.up || Date.now() - state.probedAt > staleAfterMs) return false;
@@ -186,6 +219,7 @@ export class ReplicaMonitor {
       if (state.up) this.#log.warn({ err, shard }, 'replica probe failed; its reads go to the primary');
       state.up = false;
     }
+    this.#probes.inc(labels);
     this.#up.set(labels, state.up ? 1 : 0);
     this.#lagBytes.set(labels, state.lagBytes);
     this.#lagSeconds.set(labels, state.lagMs / 1000);

@@ -45,8 +45,8 @@ describe('replica reads against a real primary + streaming replica', () => {
     expect(res.statusCode).toBe(201);
     return { id: res.json<{ id: string }>().id, token: String(res.headers['x-read-token']) };
   };
-  const getAccount = (id: string, token?: string) =>
-    app.inject({
+  const getAccount = (id: string, token?: string, node: FastifyInstance = app) =>
+    node.inject({
       method: 'GET',
       url: `/v1/accounts/${id}`,
       headers: token === undefined ? {} : { 'x-read-token': token },
@@ -67,30 +67,36 @@ describe('replica reads against a real primary + streaming replica', () => {
     });
   });
 
-  it('reads without a token from the primary by default (TOKENLESS_READS=primary)', async () => {
-    const { id, token } = await createAccount('default@example.com');
-    const strict = await buildTestApp({
+  /** A second node on the same pair with its own settings (the file's node: TOKENLESS_READS=replica), closed after `use`. */
+  const withNode = async (
+    env: Record<string, string>,
+    use: (node: { app: FastifyInstance; metrics: Metrics }) => Promise<void>,
+  ): Promise<void> => {
+    const node = await buildTestApp({
       SHARD_PRIMARIES: pair.primaryUrl,
       SHARD_REPLICAS: pair.replicaUrl,
       REPLICA_PROBE_MS: '100',
+      ...env,
     });
     try {
-      await strict.app.ready();
+      await node.app.ready();
+      await use(node);
+    } finally {
+      await node.app.close();
+    }
+  };
+
+  it('reads without a token from the primary by default (TOKENLESS_READS=primary)', async () => {
+    const { id, token } = await createAccount('default@example.com');
+    await withNode({}, async (strict) => {
       await vi.waitFor(async () => expect(await metricValue(strict.metrics, 'api_replica_up', { shard: '0' })).toBe(1));
-      const plain = await strict.app.inject({ method: 'GET', url: `/v1/accounts/${id}` });
+      const plain = await getAccount(id, undefined, strict.app);
       expect(plain.statusCode).toBe(200);
       expect(plain.headers['x-read-from']).toBe('primary');
-      await vi.waitFor(async () => {
-        const res = await strict.app.inject({
-          method: 'GET',
-          url: `/v1/accounts/${id}`,
-          headers: { 'x-read-token': token },
-        });
-        expect(res.headers['x-read-from']).toBe('replica');
-      });
-    } finally {
-      await strict.app.close();
-    }
+      await vi.waitFor(async () =>
+        expect((await getAccount(id, token, strict.app)).headers['x-read-from']).toBe('replica'),
+      );
+    });
   });
 
   it('sends a token read to the primary while the replica has not replayed it', async () => {
@@ -130,6 +136,29 @@ describe('replica reads against a real primary + streaming replica', () => {
     } finally {
       await replicaAdmin.query('SELECT pg_wal_replay_resume()').catch(() => undefined);
     }
+  });
+
+  it('probes at the idle period once no read asks, and at once on the next read (REPLICA_IDLE_PROBE_MS)', async () => {
+    const { id, token } = await createAccount('idle@example.com');
+    const idleMs = 4000;
+    await withNode({ REPLICA_IDLE_PROBE_MS: String(idleMs) }, async (quiet) => {
+      const probes = () => metricValue(quiet.metrics, 'api_replica_probes_total', { shard: '0' });
+      const monitor = quiet.app.shards.replicas;
+      // No read asks: after idleMs of busy-period probes, the next one waits idleMs.
+      await vi.waitFor(() => expect(monitor.idle).toBe(true), { timeout: idleMs * 3, interval: 20 });
+      const armed = await probes();
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      // At the busy period this would be about 15; a timer that fires late only lowers it.
+      expect((await probes()) - armed).toBeLessThanOrEqual(1);
+      const before = await probes();
+      expect((await getAccount(id, token, quiet.app)).statusCode).toBe(200);
+      expect(monitor.idle).toBe(false);
+      // The read started a probe round: it lands long before the idle timer would have fired.
+      await vi.waitFor(async () => expect(await probes()).toBeGreaterThan(before), { timeout: idleMs / 2 });
+      await vi.waitFor(async () =>
+        expect((await getAccount(id, token, quiet.app)).headers['x-read-from']).toBe('replica'),
+      );
+    });
   });
 
   it('reads posts (get and list) from the replica once the token is replayed; a bad token means primary', async () => {
