@@ -14,9 +14,9 @@ export interface ReplicaMonitorOptions {
   /** Probe period, ms. */
   readonly probeMs: number;
   /**
-   * Probe period while idle, ms: once no read has asked for a replica for this long. The first read
-   * after that goes to the primary (the state is stale) and probes at once, so reads that follow
-   * have a fresh state. At or below probeMs: never idle.
+   * Probe period while idle, ms: once no read has asked for a replica for this long. The next read
+   * probes at once; until that probe lands, a state older than 3 probeMs plus the connect timeout
+   * sends reads to the primary, as ever. At or below probeMs: never idle.
    */
   readonly idleProbeMs: number;
   /** The pools' connect timeout: a probe round waiting on a dead primary takes this long. */
@@ -173,6 +173,7 @@ export class ReplicaMonitor {
   async close(): Promise<void> {
     this.#closed = true;
     clearTimeout(this.#timer);
+    this.#timer = undefined;
     await this.#probing;
   }
 
