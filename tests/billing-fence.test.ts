@@ -68,6 +68,17 @@ describe('a leader paused past its lease, with fencing off and on', () => {
     // Counters are per process and cumulative: this experiment's share is the difference.
     const rejectedBefore = await metric(old, 3003, 'billing_fence_rejections_total');
     const staleBefore = await metric(old, 3003, 'billing_stale_writes_total');
+    // Freeze it inside a settlement's stall: right after a create (the provider answers in
+    // milliseconds) it holds that charge's settlement for writeStallMs, and the new leader leaves
+    // young pending charges alone, so after the thaw the settlement meets a row nobody else touched.
+    // Frozen inside a create's stall instead, it may meet a subscription the new leader has charged
+    // meanwhile: that create is skipped, nothing is written, and the run shows nothing (CI once).
+    const created = await metric(old, 3003, 'billing_charges_total', { outcome: 'created' });
+    await vi.waitFor(
+      async () =>
+        expect(await metric(old, 3003, 'billing_charges_total', { outcome: 'created' })).toBeGreaterThan(created),
+      { timeout: 30_000, interval: 20 },
+    );
     await chaos('pause', old);
     const pausedAt = Date.now();
     let newToken: bigint;
