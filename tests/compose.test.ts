@@ -19,12 +19,16 @@ type Service = Record<string, unknown> & { image?: string; build?: unknown; port
 /** The profiles these tests turn on: the dashboards are part of the topology; `load` (k6, run on demand) is not. */
 const ACTIVE_PROFILES = ['dashboards'];
 
-function config(files: string[], extra: string[] = []): { services: Record<string, Service> } {
+function config(
+  files: string[],
+  extra: string[] = [],
+  env: Record<string, string | undefined> = {},
+): { services: Record<string, Service> } {
   const [cmd, ...args] = composeCommand();
   const out = execFileSync(cmd!, [...args, ...files.flatMap((f) => ['-f', f]), ...extra, 'config'], {
     cwd: root,
     encoding: 'utf8',
-    env: { ...process.env, COMPOSE_PROFILES: ACTIVE_PROFILES.join(',') },
+    env: { ...process.env, COMPOSE_PROFILES: ACTIVE_PROFILES.join(','), ...env },
   });
   const parsed = parse(out) as { services: Record<string, Service> };
   // docker-compose 1.29's `config` prints every service, whatever the active profiles; Compose v2
@@ -43,6 +47,22 @@ function config(files: string[], extra: string[] = []): { services: Record<strin
   }
   return parsed;
 }
+
+/** A healthcheck interval as compose prints it ("245s" from 1.29, "4m5s" from v2), in seconds. */
+function seconds(duration: unknown): number {
+  const parts = [...String(duration).matchAll(/(\d+(?:\.\d+)?)(ms|h|m|s)/g)];
+  expect(parts.length, `a duration: ${String(duration)}`).toBeGreaterThan(0);
+  const unit = { h: 3600, m: 60, s: 1, ms: 0.001 } as const;
+  return parts.reduce((sum, [, n, u]) => sum + Number(n) * unit[u as keyof typeof unit], 0);
+}
+
+const intervals = (services: Record<string, Service>): Map<string, number> =>
+  new Map(
+    Object.entries(services).map(([name, svc]) => [
+      name,
+      seconds((svc.healthcheck as { interval?: unknown } | undefined)?.interval),
+    ]),
+  );
 
 function publishedHostIps(service: Service): string[] {
   return (service.ports ?? []).map((p) =>
@@ -96,6 +116,23 @@ describe('docker-compose.yml', () => {
     for (const [name, svc] of Object.entries(base.services)) {
       expect(svc.healthcheck, `${name} has a healthcheck`).toBeDefined();
     }
+  });
+
+  // Compose starts every container within seconds, and Docker runs a container's first check one
+  // interval after its start: with one shared interval, all the checks (an exec through dockerd,
+  // containerd and runc each) ran in the same few seconds every 5 minutes and stalled the request
+  // path there (docs/benchmarks.md). Intervals 5 s apart spread them and keep them apart.
+  it('gives each container its own healthcheck interval, about 5 minutes, unless HEALTH_INTERVAL sets one for all', () => {
+    const own = intervals(config(['docker-compose.yml'], [], { HEALTH_INTERVAL: undefined }).services);
+    expect(new Set(own.values()).size, JSON.stringify([...own])).toBe(own.size);
+    const sorted = [...own.values()].sort((a, b) => a - b);
+    for (let i = 1; i < sorted.length; i++) expect(sorted[i]! - sorted[i - 1]!).toBeGreaterThanOrEqual(5);
+    for (const [name, s] of own) {
+      expect(s, name).toBeGreaterThanOrEqual(240);
+      expect(s, name).toBeLessThanOrEqual(370);
+    }
+    const set = intervals(config(['docker-compose.yml'], [], { HEALTH_INTERVAL: '30s' }).services);
+    expect([...new Set(set.values())]).toEqual([30]);
   });
 
   it('publishes only the gateway, the dashboards and the console, on 127.0.0.1', () => {

@@ -66,7 +66,7 @@ function lastLine(postMortem: string): string {
 /**
  * cluster-healthy-after: within `withinS` of the rollbacks, every container of the compose project
  * runs and passes its own healthcheck, run on demand (`./lab ready` through @sdl/compose's
- * waitReady: Docker's own status lags a restart by up to HEALTH_INTERVAL, 300 s).
+ * waitReady: Docker's own status lags a restart by up to its interval, about 5 minutes).
  */
 export async function clusterHealthyAfter(
   withinS: number,

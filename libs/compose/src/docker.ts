@@ -60,7 +60,8 @@ const labPath = fileURLToPath(new URL('../../../lab', import.meta.url));
 /**
  * Waits until each service's container (every container of the cluster when none is named) runs
  * and passes its own healthcheck, run now by `./lab ready`: Docker itself runs the checks only every
- * HEALTH_INTERVAL (300 s), so its health status lags a restart (docker-compose.yml). Default 90 s.
+ * 5 minutes or so (each container its own interval), so its health status lags a restart
+ * (docker-compose.yml). Default 90 s.
  */
 export async function waitReady(services: readonly string[], timeoutMs = 90_000): Promise<void> {
   await execFileAsync(labPath, ['ready', ...services], {
