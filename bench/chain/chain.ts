@@ -5,7 +5,8 @@
 // and CPU ms per 1,000 requests of each container on the path (its cgroup's usage before/after).
 // Then the open model at each of FRACTIONS of the saturation rate: p50/p99, the whole machine's busy
 // share (/proc/stat) and the CPU per request of the path plus the generator at that rate, which is
-// not the saturation's (a request that arrives alone wakes every process on its path by itself).
+// not the saturation's (a request that arrives alone wakes every process on its path by itself; the
+// figure includes what the containers spend idle and the generator's start, which weigh most at low rates).
 // Usage: node bench/chain/chain.ts   (env DURATION=10 seconds per measurement, CONNECTIONS=32,
 // HOPS=api,lb,gateway and ROUTES=static,cache-hit to measure only some, FRACTIONS=0.1,0.25,0.5 for
 // the sweep (default 0.5 only: the first table's); needs `./lab up` and `npx tsc -b`)
