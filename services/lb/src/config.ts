@@ -73,6 +73,12 @@ export const LbConfigSchema = Type.Object({
    * burst of retries (its in-flight resets plus refused connects before it is marked down).
    */
   retryBudgetMinConcurrent: Type.Integer({ minimum: 0, default: 10 }),
+  /**
+   * How long the proxy keeps an idle client connection open (fastify's 72 s, as on every other
+   * server here). Node's own 5 s closed the gateway's idle pool connections after every burst, and
+   * the next burst opened new ones, each with a DNS lookup through Docker's resolver.
+   */
+  keepAliveTimeoutMs: ms(72_000),
   /** Keep-alive connections per upstream pool (per worker). */
   upstreamConnections: Type.Integer({ minimum: 1, default: 64 }),
   /**

@@ -97,6 +97,7 @@ export function createDataPlane(deps: DataPlaneDeps): DataPlane {
       accessLog: deps.accessLog,
     }),
     logger.child({ component: 'proxy' }),
+    config.keepAliveTimeoutMs,
   );
 
   return {

@@ -17,8 +17,11 @@ export interface ProxyServer {
   close(drainMs: number): Promise<void>;
 }
 
-/** The proxy's own node:http server (fastify stays off the hot path). */
-export function createProxyServer(handler: ProxyHandler, logger: Logger): ProxyServer {
+/**
+ * The proxy's own node:http server (fastify stays off the hot path). `keepAliveTimeoutMs`: how long
+ * an idle client connection stays open (see LbConfig's keepAliveTimeoutMs).
+ */
+export function createProxyServer(handler: ProxyHandler, logger: Logger, keepAliveTimeoutMs: number): ProxyServer {
   let closing = false;
   const active = new Set<ServerResponse>();
   // server.close() only closes connections idle at that moment; the others would linger for the
@@ -36,6 +39,7 @@ export function createProxyServer(handler: ProxyHandler, logger: Logger): ProxyS
     res.once('close', () => active.delete(res));
     handler(req, res);
   });
+  server.keepAliveTimeout = keepAliveTimeoutMs;
   server.on('clientError', (err, socket) => {
     logger.debug({ err }, 'proxy client error');
     if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\n\r\n');

@@ -1,3 +1,4 @@
+import { connect } from 'node:net';
 import { closedPort } from '@sdl/testing';
 import { Agent, request } from 'undici';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
@@ -267,6 +268,23 @@ describe('lb proxy against real upstreams', () => {
     );
     const off = await lb({ STATIC_UPSTREAMS: staticList([a]), SERVER_TIMING: 'false' });
     expect((await get(off.url)).headers['server-timing']).toBe('api;dur=1.00');
+  });
+
+  it('keeps an idle client connection open for KEEP_ALIVE_TIMEOUT_MS (72 s by default), then closes it', async () => {
+    a = await upstream('a');
+    const keeps = await lb({ STATIC_UPSTREAMS: staticList([a]) });
+    expect((await get(keeps.url)).headers['keep-alive']).toBe('timeout=72');
+    const short = await lb({ STATIC_UPSTREAMS: staticList([a]), KEEP_ALIVE_TIMEOUT_MS: '1000' });
+    // One raw connection: the response says how long it stays; the server then ends it, idle.
+    const socket = connect(Number(new URL(short.url).port), '127.0.0.1');
+    let answer = '';
+    socket.setEncoding('utf8').on('data', (chunk: string) => (answer += chunk));
+    const ended = new Promise<void>((resolve) => socket.once('end', () => resolve()));
+    socket.write('GET /things HTTP/1.1\r\nhost: lb\r\n\r\n');
+    await ended;
+    expect(answer).toMatch(/^HTTP\/1\.1 200 /);
+    expect(answer).toMatch(/\r\nkeep-alive: timeout=1\r\n/i);
+    socket.destroy();
   });
 
   it('drains an in-flight request on close', async () => {
