@@ -20,6 +20,11 @@ export interface LoadSheddingOptions {
   readonly maxRssBytes?: number;
   /** How often pressure is sampled, ms (default 250); also the Retry-After, rounded up to seconds. */
   readonly sampleIntervalMs?: number;
+  /**
+   * Sampling stops once no request has asked for this long (default 10 s; 0: never stops), and the
+   * next request starts it again: an idle process is not woken 20 times a second for nothing.
+   */
+  readonly sleepAfterMs?: number;
 }
 
 export type Pressure = 'event_loop_delay' | 'heap_used' | 'rss';
@@ -50,6 +55,8 @@ export interface LoadShedder {
    * it with: `503 ERR_OVERLOADED`, retriable, with `Retry-After` and the pressure in `details`.
    */
   shed(): AppError | undefined;
+  /** Whether pressure is being sampled now (false while asleep: idle, or closed). */
+  readonly sampling: boolean;
   /** Stops sampling. */
   close(): void;
 }
@@ -60,7 +67,7 @@ const over = (value: number, limit: number | undefined): boolean => isSet(limit)
 /**
  * What @fastify/under-pressure does: pressure (the event loop's longest delay, the heap, the RSS)
  * is sampled every period (default 250 ms), and while any threshold is exceeded `shed()` answers for the request.
- * Undefined when no threshold is set.
+ * Sampling sleeps while no request comes (sleepAfterMs). Undefined when no threshold is set.
  */
 export function createLoadShedder(registry: Registry, options: LoadSheddingOptions): LoadShedder | undefined {
   const { maxEventLoopDelayMs, maxHeapUsedBytes, maxRssBytes } = options;
@@ -73,24 +80,47 @@ export function createLoadShedder(registry: Registry, options: LoadSheddingOptio
   // loop saturated in bursts could go unseen period after period (CI saw no 503 in 15 s). Here the
   // period ends inside the timer, after the stall it just measured, and nothing is forgotten.
   const resolutionMs = Math.max(10, Math.min(50, Math.floor(intervalMs / 5)));
+  const sleepAfterMs = options.sleepAfterMs ?? 10_000;
   let pressure: Pressure | undefined;
-  let lastWake = performance.now();
-  let periodStart = lastWake;
+  let lastWake = 0;
+  let periodStart = 0;
   let worstDelayMs = 0;
-  const timer = setInterval(() => {
+  // shed() calls since the last period ended, and how long none came: past sleepAfterMs the timer
+  // stops, and the next shed() starts it again. The memory thresholds are checked at once on waking;
+  // the loop's delay from the first period on (a stall while asleep had no request to delay).
+  let calls = 0;
+  let quietMs = 0;
+  let timer: NodeJS.Timeout | undefined;
+  let closed = false;
+  const memoryPressure = (): Pressure | undefined => {
+    const memory = process.memoryUsage();
+    if (over(memory.heapUsed, maxHeapUsedBytes)) return 'heap_used';
+    if (over(memory.rss, maxRssBytes)) return 'rss';
+    return undefined;
+  };
+  const sample = (): void => {
     const now = performance.now();
     worstDelayMs = Math.max(worstDelayMs, now - lastWake - resolutionMs);
     lastWake = now;
     if (now - periodStart < intervalMs) return;
-    const memory = process.memoryUsage();
-    if (over(worstDelayMs, maxEventLoopDelayMs)) pressure = 'event_loop_delay';
-    else if (over(memory.heapUsed, maxHeapUsedBytes)) pressure = 'heap_used';
-    else if (over(memory.rss, maxRssBytes)) pressure = 'rss';
-    else pressure = undefined;
+    pressure = over(worstDelayMs, maxEventLoopDelayMs) ? 'event_loop_delay' : memoryPressure();
+    quietMs = calls === 0 ? quietMs + (now - periodStart) : 0;
+    calls = 0;
     worstDelayMs = 0;
     periodStart = now;
-  }, resolutionMs);
-  timer.unref();
+    if (sleepAfterMs > 0 && quietMs >= sleepAfterMs) {
+      clearInterval(timer);
+      timer = undefined;
+    }
+  };
+  const wake = (): void => {
+    lastWake = periodStart = performance.now();
+    worstDelayMs = quietMs = 0;
+    pressure = memoryPressure();
+    timer = setInterval(sample, resolutionMs);
+    timer.unref();
+  };
+  wake();
   const counter = new Counter({
     name: 'http_requests_shed_total',
     help: 'Requests answered 503 ERR_OVERLOADED by load shedding, by the pressure that was over its threshold',
@@ -100,12 +130,19 @@ export function createLoadShedder(registry: Registry, options: LoadSheddingOptio
   const headers = { 'retry-after': String(Math.max(1, Math.ceil(intervalMs / 1000))) };
   return {
     shed() {
+      calls++;
+      if (timer === undefined && !closed) wake();
       if (pressure === undefined) return undefined;
       counter.inc({ pressure });
       return new AppError(CommonErrors.overloaded, { headers, details: { pressure } });
     },
+    get sampling() {
+      return timer !== undefined;
+    },
     close() {
+      closed = true;
       clearInterval(timer);
+      timer = undefined;
     },
   };
 }

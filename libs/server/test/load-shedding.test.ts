@@ -2,7 +2,7 @@ import { createLogger } from '@sdl/logging';
 import { createMetrics } from '@sdl/metrics';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { createApp } from '../src/index.js';
+import { createApp, createLoadShedder, type LoadShedder, type LoadSheddingOptions } from '../src/index.js';
 
 /** Keeps the event loop busy, as a CPU-bound burst or a GC storm does to a saturated node. */
 function saturate(ms: number): void {
@@ -11,6 +11,10 @@ function saturate(ms: number): void {
     // spin
   }
 }
+
+/** A shedder on its own registry. */
+const shedderWith = (options: LoadSheddingOptions): LoadShedder | undefined =>
+  createLoadShedder(createMetrics({ service: 'shedder', defaults: false }).registry, options);
 
 // Load shedding on a real event loop: once it is saturated, requests get a fast 503 ERR_OVERLOADED
 // with Retry-After (not a queue behind the loop), probes and metrics are still answered, and the
@@ -84,6 +88,49 @@ describe('load shedding', () => {
       }
     } finally {
       await lone.close();
+    }
+  });
+
+  // An idle process is not woken 20 times a second: sampling stops once no request asked for
+  // sleepAfterMs, and the next request starts it again (probes and scrapes do not count).
+  it('sleeps while no request comes, and samples again from the next one', async () => {
+    const shedder = shedderWith({ maxEventLoopDelayMs: 100, sampleIntervalMs: 50, sleepAfterMs: 1000 });
+    try {
+      expect(shedder?.sampling).toBe(true);
+      await vi.waitFor(() => expect(shedder?.sampling).toBe(false), { timeout: 5000, interval: 20 });
+      // A stall while asleep is not seen (no request waited for it); the next request wakes it, and a
+      // stall from then on is seen again.
+      saturate(300);
+      expect(shedder?.sampling).toBe(false);
+      expect(shedder?.shed()).toBeUndefined();
+      expect(shedder?.sampling).toBe(true);
+      await vi.waitFor(
+        () => {
+          saturate(300);
+          expect(shedder?.shed()?.details).toEqual({ pressure: 'event_loop_delay' });
+        },
+        { timeout: 5000, interval: 20 },
+      );
+      // Asked for, it stays awake past sleepAfterMs.
+      const until = performance.now() + 1500;
+      while (performance.now() < until) {
+        shedder?.shed();
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      expect(shedder?.sampling).toBe(true);
+    } finally {
+      shedder?.close();
+    }
+    expect(shedder?.sampling).toBe(false);
+  });
+
+  it('checks the memory thresholds at once when a request wakes it', async () => {
+    const shedder = shedderWith({ maxHeapUsedBytes: 1, sampleIntervalMs: 50, sleepAfterMs: 100 });
+    try {
+      await vi.waitFor(() => expect(shedder?.sampling).toBe(false), { timeout: 5000, interval: 20 });
+      expect(shedder?.shed()?.details).toEqual({ pressure: 'heap_used' });
+    } finally {
+      shedder?.close();
     }
   });
 
